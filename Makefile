@@ -1,0 +1,39 @@
+# Two commands for a newcomer: `make run` (the system with demo data on SQLite)
+# and `make test` (the whole test suite). Both set up .venv first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test lint bench clean
+
+$(BIN)/alur: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/alur
+
+setup: $(BIN)/alur
+
+run: setup
+	$(BIN)/alur lint processes
+	$(BIN)/alur run-demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/alur lint processes
+
+# The suite runs on SQLite; with ALUR_TEST_DATABASE_URL_PG set (CI sets it), the
+# database tests run a second time on PostgreSQL.
+test: setup lint
+	$(BIN)/python -m pytest
+	@if [ -n "$$ALUR_TEST_DATABASE_URL_PG" ]; then \
+		echo "== database tests again on PostgreSQL"; \
+		ALUR_TEST_DATABASE_URL="$$ALUR_TEST_DATABASE_URL_PG" $(BIN)/python -m pytest tests/api; \
+	fi
+
+bench: setup
+	$(BIN)/python -m bench.engine_floor
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

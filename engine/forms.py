@@ -1,0 +1,153 @@
+"""Task forms: JSON Schema (+ UI schema) files referenced from the diagram.
+
+A user task names its form with the spiff properties `formJsonSchemaFilename` and
+`formUiSchemaFilename`, relative to the forms folder. Submitted data is checked with
+`jsonschema` (draft 2020-12) and every error comes back with its field path and an
+Indonesian message, ready for a 422 response.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+
+SCHEMA_PROPERTY = "formJsonSchemaFilename"
+UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
+
+
+class FormFileError(ValueError):
+    """A form file that is missing, not JSON, or not a valid JSON Schema."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class FormInvalid(Exception):
+    """Submitted data does not satisfy the form; `errors` lists every field problem."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class FormRef:
+    """A task's form: the schema (and UI schema) with the file names they came from."""
+
+    schema_file: str
+    schema: dict[str, Any]
+    ui_schema_file: str | None = None
+    ui_schema: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.schema, format_checker=FormatChecker())
+
+    def validate(self, data: Any) -> None:
+        """Raise FormInvalid with every error (not only the first)."""
+        errors = sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            raise FormInvalid([_field_error(e, self.schema) for e in errors])
+
+    def fields_marked(self, keyword: str) -> list[str]:
+        """Top-level property names carrying a custom keyword such as `x-alur-personal`."""
+        props = self.schema.get("properties", {})
+        return [name for name, spec in props.items() if isinstance(spec, dict) and spec.get(keyword)]
+
+
+def parse_form(schema_file: str, schema_text: str, ui_file: str | None = None, ui_text: str | None = None) -> FormRef:
+    """Build a FormRef from file contents, or raise FormFileError naming the file."""
+    schema = _load_json(schema_file, schema_text)
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "(akar)"
+        raise FormFileError(f"{schema_file}: bukan JSON Schema yang sah di {path}: {exc.message}") from exc
+    ui_schema = _load_json(ui_file, ui_text) if ui_file and ui_text is not None else {}
+    return FormRef(schema_file, schema, ui_file, ui_schema)
+
+
+def _load_json(name: str | None, text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "")
+    except json.JSONDecodeError as exc:
+        raise FormFileError(f"{name}: baris {exc.lineno}: JSON tidak valid: {exc.msg}") from exc
+    if not isinstance(value, dict):
+        raise FormFileError(f"{name}: isi berkas harus objek JSON")
+    return value
+
+
+def _field_title(schema: dict[str, Any], path: list[Any]) -> str | None:
+    node: Any = schema
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
+    return node.get("title") if isinstance(node, dict) else None
+
+
+def _field_error(error: ValidationError, schema: dict[str, Any]) -> FieldError:
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        path = [*path, missing]
+        title = _field_title(schema, path) or missing
+        return FieldError(_dotted(path), f"{title} wajib diisi")
+    if error.validator == "additionalProperties":
+        extra = ", ".join(sorted(set(error.instance) - set(error.schema.get("properties", {}))))
+        return FieldError(_dotted(path) or "(formulir)", f"isian tidak dikenal: {extra}")
+    return FieldError(_dotted(path) or "(formulir)", _message(error))
+
+
+def _dotted(path: list[Any]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _message(error: ValidationError) -> str:
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    if isinstance(custom, str):
+        return custom
+    template = _MESSAGES.get(str(error.validator))
+    return template(error.validator_value) if template else error.message
+
+
+_MESSAGES: dict[str, Callable[[Any], str]] = {
+    "type": lambda v: f"harus bertipe {_TYPE_NAMES.get(str(v), v)}",
+    "minimum": lambda v: f"tidak boleh kurang dari {v}",
+    "maximum": lambda v: f"tidak boleh lebih dari {v}",
+    "exclusiveMinimum": lambda v: f"harus lebih dari {v}",
+    "exclusiveMaximum": lambda v: f"harus kurang dari {v}",
+    "minLength": lambda v: f"minimal {v} karakter",
+    "maxLength": lambda v: f"maksimal {v} karakter",
+    "pattern": lambda v: "formatnya tidak sesuai",
+    "format": lambda v: f"bukan {_FORMAT_NAMES.get(str(v), v)} yang sah",
+    "enum": lambda v: "pilihan tidak dikenal; pilih salah satu: " + ", ".join(map(str, v)),
+    "const": lambda v: f"harus bernilai {v}",
+    "minItems": lambda v: f"minimal {v} butir",
+    "maxItems": lambda v: f"maksimal {v} butir",
+    "uniqueItems": lambda v: "butir tidak boleh berulang",
+    "oneOf": lambda v: "pilihan tidak dikenal",
+    "anyOf": lambda v: "nilai tidak sesuai pilihan yang ada",
+}
+_TYPE_NAMES = {
+    "string": "teks",
+    "integer": "bilangan bulat",
+    "number": "angka",
+    "boolean": "ya/tidak",
+    "array": "daftar",
+    "object": "objek",
+    "null": "kosong",
+}
+_FORMAT_NAMES = {"date": "tanggal", "date-time": "tanggal dan jam", "email": "alamat email", "uri": "alamat URL"}

@@ -1,0 +1,344 @@
+"""Process versions: the diagrams and forms an instance runs on.
+
+A version is the BPMN file(s) of one executable process plus every form file its
+tasks name, identified by a SHA-256 over those contents. Each version is parsed by
+its own SpiffBpmnParser (one parser cannot hold two versions of one process id) and
+kept in memory so a stored instance is rebuilt from cached spec objects, never by
+re-parsing per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, FormRef, parse_form
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+MAX_BPMN_BYTES = 2_000_000
+MAX_FORM_BYTES = 500_000
+_VALIDATOR: BpmnValidator | None = None
+
+
+class ProcessFileError(ValueError):
+    """A BPMN or form file that cannot become a version; says which file and line."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, element: str | None = None):
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file, self.line, self.element, self.reason = file, line, element, message
+
+
+def validator() -> BpmnValidator:
+    """The BPMN 2.0 XSD validator (loading the schema costs ~50 ms, so once)."""
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = BpmnValidator()
+    return _VALIDATOR
+
+
+def safe_parse_xml(text: str | bytes, filename: str) -> etree._ElementTree:
+    """Parse untrusted XML: no DTD, no entities, no network, bounded size."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if len(data) > MAX_BPMN_BYTES:
+        raise ProcessFileError(f"berkas terlalu besar ({len(data)} bita; batas {MAX_BPMN_BYTES})", filename)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
+    try:
+        tree = etree.parse(io.BytesIO(data), parser)
+    except etree.XMLSyntaxError as exc:
+        raise ProcessFileError(f"XML tidak valid: {exc.msg}", filename, exc.lineno) from exc
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise ProcessFileError("DOCTYPE/entitas tidak diizinkan dalam berkas BPMN", filename, 1)
+    return tree
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    """How an instance starts: the start event's lane (who may start), form and properties."""
+
+    element_id: str
+    lane: str | None
+    form: FormRef | None
+    properties: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    element_id: str
+    title: str
+    lane: str | None
+    form: FormRef | None
+    instructions: str | None
+
+
+@dataclass
+class ProcessVersion:
+    """One executable process at one content hash, with its parsed spec cached."""
+
+    process_id: str
+    name: str
+    hash: str
+    sources: dict[str, str]  # "bpmn/<file>" and "forms/<path>" -> text
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    forms: dict[str, FormRef]
+    lanes: list[str]
+    start: StartInfo
+    tasks: dict[str, TaskInfo] = field(default_factory=dict)
+
+    @property
+    def short_hash(self) -> str:
+        return self.hash[:12]
+
+    def bpmn_source(self) -> str:
+        """The diagram XML of the process's own file (for drawing it)."""
+        name = next(k for k in self.sources if k.startswith("bpmn/"))
+        return self.sources[name]
+
+
+def content_hash(sources: Mapping[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(sources):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(sources[name].encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _new_parser() -> SpiffBpmnParser:
+    return SpiffBpmnParser(validator=validator())
+
+
+def _add_bpmn(parser: SpiffBpmnParser, name: str, text: str) -> None:
+    tree = safe_parse_xml(text, name)
+    try:
+        parser.add_bpmn_xml(tree, filename=name)
+    except ValidationException as exc:
+        raise ProcessFileError(
+            _clean(exc),
+            getattr(exc, "file_name", None) or name,
+            getattr(exc, "line_number", None),
+            getattr(exc, "id", None),
+        ) from exc
+
+
+def _clean(exc: Exception) -> str:
+    return str(exc).split("\n")[0]
+
+
+def executable_process_ids(bpmn_files: Mapping[str, str]) -> dict[str, str]:
+    """process id -> file name, for every executable process in the given files."""
+    found: dict[str, str] = {}
+    for name, text in bpmn_files.items():
+        for process in safe_parse_xml(text, name).getroot().iter(f"{{{BPMN_NS}}}process"):
+            if process.get("isExecutable") == "true":
+                found[process.get("id")] = name
+    return found
+
+
+def _form_pairs(specs: Iterable[BpmnProcessSpec]) -> set[tuple[str, str | None]]:
+    """(schema file, UI schema file or None) for every task that names a form."""
+    pairs: set[tuple[str, str | None]] = set()
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            props = _props(task_spec)
+            if SCHEMA_PROPERTY in props:
+                pairs.add((props[SCHEMA_PROPERTY], props.get(UI_SCHEMA_PROPERTY)))
+    return pairs
+
+
+def _form_files(specs: Iterable[BpmnProcessSpec]) -> set[str]:
+    return {name for pair in _form_pairs(specs) for name in pair if name}
+
+
+def _spec_files(parser: SpiffBpmnParser, process_id: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    try:
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise ProcessFileError(
+            _clean(exc), getattr(exc, "file_name", None), getattr(exc, "line_number", None), getattr(exc, "id", None)
+        ) from exc
+    return spec, subprocess_specs
+
+
+def build_version(process_id: str, sources: Mapping[str, str]) -> ProcessVersion:
+    """Parse one process from its sources ("bpmn/<file>", "forms/<path>") into a version."""
+    parser = _new_parser()
+    for name, text in sources.items():
+        if name.startswith("bpmn/"):
+            _add_bpmn(parser, name, text)
+    spec, subprocess_specs = _spec_files(parser, process_id)
+    all_specs = [spec, *subprocess_specs.values()]
+    forms = _load_forms(_form_pairs(all_specs), sources)
+    lanes = _lanes(sources)
+    return ProcessVersion(
+        process_id=process_id,
+        name=spec.description or process_id,
+        hash=content_hash(sources),
+        sources=dict(sources),
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        forms=forms,
+        lanes=lanes,
+        start=_start_info(spec, forms),
+        tasks=_task_infos(all_specs, forms),
+    )
+
+
+def _load_forms(pairs: set[tuple[str, str | None]], sources: Mapping[str, str]) -> dict[str, FormRef]:
+    forms: dict[str, FormRef] = {}
+    for schema_file, ui_file in sorted(pairs, key=lambda p: (p[0], p[1] or "")):
+        for name in (schema_file, ui_file):
+            if name and f"forms/{name}" not in sources:
+                raise ProcessFileError(f"berkas formulir tidak ada: forms/{name}", f"forms/{name}")
+        if schema_file not in forms or ui_file:
+            ui_text = sources[f"forms/{ui_file}"] if ui_file else None
+            forms[schema_file] = parse_form(schema_file, sources[f"forms/{schema_file}"], ui_file, ui_text)
+    return forms
+
+
+def _props(task_spec: Any) -> dict[str, str]:
+    return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+
+
+def _start_info(spec: BpmnProcessSpec, forms: Mapping[str, FormRef]) -> StartInfo:
+    starts = [
+        ts
+        for ts in spec.start.outputs
+        if isinstance(ts, StartEvent) and ts.event_definition.__class__.__name__ == "NoneEventDefinition"
+    ]
+    start = starts[0] if starts else spec.start.outputs[0]
+    props = _props(start)
+    form = forms.get(props.get(SCHEMA_PROPERTY, ""))
+    return StartInfo(start.bpmn_id or start.name, getattr(start, "lane", None), form, props)
+
+
+def _task_infos(specs: Iterable[BpmnProcessSpec], forms: Mapping[str, FormRef]) -> dict[str, TaskInfo]:
+    infos: dict[str, TaskInfo] = {}
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if not task_spec.manual:
+                continue
+            props = _props(task_spec)
+            infos[task_spec.name] = TaskInfo(
+                element_id=task_spec.bpmn_id or task_spec.name,
+                title=task_spec.bpmn_name or task_spec.name,
+                lane=getattr(task_spec, "lane", None),
+                form=forms.get(props.get(SCHEMA_PROPERTY, "")),
+                instructions=(task_spec.extensions or {}).get("instructionsForEndUser"),
+            )
+    return infos
+
+
+def _lanes(sources: Mapping[str, str]) -> list[str]:
+    lanes: list[str] = []
+    for name, text in sources.items():
+        if name.startswith("bpmn/"):
+            for lane in safe_parse_xml(text, name).getroot().iter(f"{{{BPMN_NS}}}lane"):
+                if lane.get("name") and lane.get("name") not in lanes:
+                    lanes.append(lane.get("name"))
+    return lanes
+
+
+def collect_sources(process_id: str, bpmn_files: Mapping[str, str], form_texts: Mapping[str, str]) -> dict[str, str]:
+    """The exact files a process version consists of: its BPMN file(s) and referenced forms.
+
+    `bpmn_files` maps file name -> XML for every diagram available (called processes may
+    live in other files); `form_texts` maps a path relative to the forms folder -> text.
+    """
+    parser = _new_parser()
+    for name, text in bpmn_files.items():
+        _add_bpmn(parser, f"bpmn/{name}", text)
+    spec, subprocess_specs = _spec_files(parser, process_id)
+    needed_files = {s.file for s in [spec, *subprocess_specs.values()]}
+    sources = {f: bpmn_files[f.removeprefix("bpmn/")] for f in needed_files}
+    for ref in _form_files([spec, *subprocess_specs.values()]):
+        if ref in form_texts:
+            sources[f"forms/{ref}"] = form_texts[ref]
+        else:
+            raise ProcessFileError(f"berkas formulir tidak ada: forms/{ref}", f"forms/{ref}")
+    return sources
+
+
+def read_directory(processes_dir: Path, forms_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The diagrams (file name -> text) and forms (relative path -> text) on disk."""
+    bpmn_files = {p.name: p.read_text(encoding="utf-8") for p in sorted(processes_dir.glob("*.bpmn"))}
+    form_texts: dict[str, str] = {}
+    if forms_dir.exists():
+        for path in sorted(forms_dir.rglob("*.json")):
+            if path.stat().st_size > MAX_FORM_BYTES:
+                raise ProcessFileError("berkas formulir terlalu besar", str(path))
+            form_texts[path.relative_to(forms_dir).as_posix()] = path.read_text(encoding="utf-8")
+    return bpmn_files, form_texts
+
+
+class ProcessRegistry:
+    """Every known version of every process; the newest per process is the current one."""
+
+    def __init__(self) -> None:
+        self._versions: dict[tuple[str, str], ProcessVersion] = {}
+        self._latest: dict[str, str] = {}
+
+    @classmethod
+    def from_directory(cls, processes_dir: Path, forms_dir: Path) -> ProcessRegistry:
+        registry = cls()
+        registry.load_directory(processes_dir, forms_dir)
+        return registry
+
+    def load_directory(self, processes_dir: Path, forms_dir: Path) -> list[ProcessVersion]:
+        """Read the files; returns the versions that are new (changed or first seen)."""
+        bpmn_files, form_texts = read_directory(processes_dir, forms_dir)
+        new: list[ProcessVersion] = []
+        for process_id in sorted(executable_process_ids(bpmn_files)):
+            sources = collect_sources(process_id, bpmn_files, form_texts)
+            known = (process_id, content_hash(sources)) in self._versions
+            version = self.add(process_id, sources)
+            if not known:
+                new.append(version)
+        return new
+
+    def add(self, process_id: str, sources: Mapping[str, str], *, make_latest: bool = True) -> ProcessVersion:
+        """Register a version from its sources (from disk, an upload or the database)."""
+        key = (process_id, content_hash(sources))
+        version = self._versions.get(key)
+        if version is None:
+            version = build_version(process_id, sources)
+            self._versions[key] = version
+        if make_latest:
+            self._latest[process_id] = version.hash
+        return version
+
+    def get(self, process_id: str, version_hash: str) -> ProcessVersion:
+        try:
+            return self._versions[(process_id, version_hash)]
+        except KeyError:
+            raise KeyError(f"versi {version_hash[:12]} dari proses {process_id} tidak dikenal") from None
+
+    def has(self, process_id: str, version_hash: str) -> bool:
+        return (process_id, version_hash) in self._versions
+
+    def latest(self, process_id: str) -> ProcessVersion:
+        if process_id not in self._latest:
+            raise KeyError(f"proses tidak dikenal: {process_id}")
+        return self._versions[(process_id, self._latest[process_id])]
+
+    def process_ids(self) -> list[str]:
+        return sorted(self._latest)
+
+    def versions(self, process_id: str | None = None) -> list[ProcessVersion]:
+        return [v for (pid, _), v in self._versions.items() if process_id in (None, pid)]

@@ -1,0 +1,419 @@
+"""Running instances: start, complete a task, fire timers, send events, inspect.
+
+The engine holds no instance in memory between calls. Each operation takes the
+stored state text, rebuilds the workflow on the version's cached spec, acts, and
+returns a new state with what happened. A refusal raises before anything is
+returned, so the caller stores nothing; a diagram script that fails is not a
+refusal: the instance is returned in status "error" with the failing task, so an
+admin can see it and retry after a fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
+from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition as SpiffSignalEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import NothingWaiting, NotHumanTask, NotInError, TaskNotFound, TaskNotReady, WrongLane
+from engine.forms import FormRef
+from engine.registry import ProcessVersion
+from engine.sandbox import SandboxEnvironment, SandboxScriptEngine
+from engine.script_helpers import make_helpers
+from engine.serializer import StateSerializer
+from engine.workdays import WorkCalendar
+
+STATUS_RUNNING = "running"  # a person has something to do
+STATUS_WAITING = "waiting"  # only timers or messages can move it
+STATUS_COMPLETE = "complete"
+STATUS_ERROR = "error"
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A task waiting for a person."""
+
+    id: str
+    name: str  # the BPMN element id
+    title: str
+    lane: str | None
+    form: FormRef | None
+    due: datetime | None
+    instructions: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    """Something that happened during one operation, for the audit trail."""
+
+    kind: str  # task_ready, task_completed, timer_fired, message_received, message_sent,
+    # signal_received, escalation, instance_completed, error
+    task_id: str | None = None
+    task_name: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    name: str
+    payload: Any
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    name: str
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The new state and what the caller must store and show after one operation."""
+
+    state: str
+    status: str
+    tasks: list[HumanTask]
+    next_timer: datetime | None
+    events: list[EngineEvent]
+    messages: list[OutgoingMessage]
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CompletedStep:
+    task_id: str
+    name: str
+    title: str
+    lane: str | None
+    finished: datetime | None
+    human: bool
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """An instance opened for inspection (admin pages, tracking)."""
+
+    status: str
+    data: dict[str, Any]
+    tasks: list[HumanTask]
+    completed: list[CompletedStep]
+    timers: list[WaitingTimer]
+    errored: list[CompletedStep]
+    active_elements: list[str]
+    completed_elements: list[str]
+    next_timer: datetime | None
+
+
+class Engine:
+    """Runs process versions; stateless between calls apart from caches."""
+
+    def __init__(
+        self,
+        calendar: WorkCalendar | None = None,
+        calendar_file: Path | None = None,
+        script_line_budget: int | None = None,
+        script_seconds: float | None = None,
+    ) -> None:
+        self.calendar = calendar or WorkCalendar.from_file(calendar_file)
+        options = {}
+        if script_line_budget is not None:
+            options["line_budget"] = script_line_budget
+        if script_seconds is not None:
+            options["seconds"] = script_seconds
+        self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar), **options))
+        self.serializer = StateSerializer()
+
+    # -- operations -------------------------------------------------------------
+
+    def start(self, version: ProcessVersion, data: dict[str, Any], *, validate: bool = True) -> StepResult:
+        """Start an instance with start data (checked against the start form)."""
+        if validate and version.start.form is not None:
+            version.start.form.validate(data)
+        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        return self._step(workflow, version, lambda wf, events: None)
+
+    def complete(
+        self,
+        version: ProcessVersion,
+        state: str,
+        task_id: str,
+        data: dict[str, Any],
+        lane: str | None,
+        *,
+        validate: bool = True,
+    ) -> StepResult:
+        """Complete a ready human task with form data, as someone holding `lane`."""
+        workflow = self.load(version, state)
+        task = self._human_task(workflow, task_id)
+        if lane is not None and task.task_spec.lane not in (None, lane):
+            raise WrongLane(f"tugas ini milik peran '{task.task_spec.lane}', bukan '{lane}'")
+        form = version.tasks.get(task.task_spec.name)
+        if validate and form is not None and form.form is not None:
+            form.form.validate(data)
+
+        def act(wf: BpmnWorkflow, events: list[EngineEvent]) -> None:
+            task.data.update(data)  # not add_data_from_form: it corrupts lists in loops
+            task.run()
+            events.append(
+                EngineEvent("task_completed", str(task.id), task.task_spec.name, {"lane": task.task_spec.lane})
+            )
+
+        return self._step(workflow, version, act)
+
+    def fire_timers(self, version: ProcessVersion, state: str) -> StepResult:
+        """Fire every timer whose due moment has passed (by the engine clock)."""
+        workflow = self.load(version, state)
+        return self._step(workflow, version, lambda wf, events: wf.refresh_timers())
+
+    def send_message(self, version: ProcessVersion, state: str, name: str, payload: Any = None) -> StepResult:
+        return self._send(version, state, SpiffMessageEventDefinition(name), payload, "message_received")
+
+    def send_signal(self, version: ProcessVersion, state: str, name: str, payload: Any = None) -> StepResult:
+        return self._send(version, state, SpiffSignalEventDefinition(name), payload, "signal_received")
+
+    def retry(self, version: ProcessVersion, state: str) -> StepResult:
+        """Run the failed tasks again (after the data or the diagram was fixed)."""
+        workflow = self.load(version, state)
+        failed = workflow.get_tasks(state=TaskState.ERROR)
+        if not failed:
+            raise NotInError("instance tidak dalam keadaan galat")
+
+        def act(wf: BpmnWorkflow, events: list[EngineEvent]) -> None:
+            for task in failed:
+                task._set_state(TaskState.READY)
+
+        return self._step(workflow, version, act)
+
+    def update_data(self, version: ProcessVersion, state: str, task_id: str, changes: dict[str, Any]) -> str:
+        """Change a task's data (an admin fixing an errored instance); returns the new state."""
+        workflow = self.load(version, state)
+        task = self._find(workflow, task_id)
+        task.data.update(changes)
+        return self.serializer.dumps(workflow)
+
+    def inspect(self, version: ProcessVersion, state: str) -> InstanceView:
+        workflow = self.load(version, state)
+        all_tasks = workflow.get_tasks()
+        completed = [self._completed_step(t) for t in all_tasks if t.state == TaskState.COMPLETED and _is_flow_node(t)]
+        errored = [self._completed_step(t) for t in all_tasks if t.state == TaskState.ERROR]
+        tasks = self._ready_human_tasks(workflow, version)
+        timers = self._waiting_timers(workflow)
+        active = [
+            t.task_spec.bpmn_id
+            for t in all_tasks
+            if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR)
+            and t.task_spec.bpmn_id
+        ]
+        return InstanceView(
+            status=_status(workflow, tasks),
+            data=_instance_data(workflow, tasks),
+            tasks=tasks,
+            completed=completed,
+            timers=timers,
+            errored=errored,
+            active_elements=sorted(set(active)),
+            completed_elements=sorted({s.name for s in completed}),
+            next_timer=min((t.due for t in timers if t.due), default=None),
+        )
+
+    # -- state ------------------------------------------------------------------
+
+    def load(self, version: ProcessVersion, state: str) -> BpmnWorkflow:
+        workflow = self.serializer.loads(state, version.spec, version.subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    def dumps(self, workflow: BpmnWorkflow) -> str:
+        return self.serializer.dumps(workflow)
+
+    # -- internals ----------------------------------------------------------------
+
+    def _send(self, version: ProcessVersion, state: str, definition: Any, payload: Any, kind: str) -> StepResult:
+        workflow = self.load(version, state)
+
+        def act(wf: BpmnWorkflow, events: list[EngineEvent]) -> None:
+            try:
+                wf.send_event(BpmnEvent(definition, payload))
+            except SpiffWorkflowException as exc:
+                raise NothingWaiting(f"tidak ada yang menunggu '{definition.name}' pada instance ini") from exc
+            events.append(EngineEvent(kind, detail={"name": definition.name}))
+
+        return self._step(workflow, version, act)
+
+    def _step(
+        self,
+        workflow: BpmnWorkflow,
+        version: ProcessVersion,
+        act: Callable[[BpmnWorkflow, list[EngineEvent]], None],
+    ) -> StepResult:
+        before = {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        events: list[EngineEvent] = []
+        try:
+            act(workflow, events)
+            workflow.do_engine_steps(did_complete_task=lambda t: _note_engine_task(t, events))
+        except SpiffWorkflowException as exc:
+            events.append(_error_event(exc))
+        tasks = self._ready_human_tasks(workflow, version)
+        events.extend(EngineEvent("task_ready", t.id, t.name, {"lane": t.lane}) for t in tasks if t.id not in before)
+        messages = [
+            OutgoingMessage(e.event_definition.name, e.payload)
+            for e in workflow.get_events()
+            if isinstance(e.event_definition, MessageEventDefinition)
+        ]
+        events.extend(EngineEvent("message_sent", detail={"name": m.name}) for m in messages)
+        status = _status(workflow, tasks)
+        if status == STATUS_COMPLETE:
+            events.append(EngineEvent("instance_completed"))
+        return StepResult(
+            state=self.serializer.dumps(workflow),
+            status=status,
+            tasks=tasks,
+            next_timer=min((t.due for t in self._waiting_timers(workflow) if t.due), default=None),
+            events=events,
+            messages=messages,
+            data=_instance_data(workflow, tasks),
+        )
+
+    def _find(self, workflow: BpmnWorkflow, task_id: str) -> Task:
+        try:
+            task = workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, TaskNotFoundException):
+            task = None
+        if task is None:
+            raise TaskNotFound(f"tugas {task_id} tidak ada pada instance ini")
+        return task
+
+    def _human_task(self, workflow: BpmnWorkflow, task_id: str) -> Task:
+        task = self._find(workflow, task_id)
+        if not task.task_spec.manual:
+            raise NotHumanTask(f"tugas {task.task_spec.name} dijalankan mesin, bukan oleh petugas")
+        if task.state != TaskState.READY:
+            raise TaskNotReady(
+                f"tugas {task.task_spec.bpmn_name or task.task_spec.name} tidak menunggu dikerjakan "
+                f"(status {TaskState.get_name(task.state)})"
+            )
+        return task
+
+    def _ready_human_tasks(self, workflow: BpmnWorkflow, version: ProcessVersion) -> list[HumanTask]:
+        result = []
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+            info = version.tasks.get(task.task_spec.name)
+            result.append(
+                HumanTask(
+                    id=str(task.id),
+                    name=task.task_spec.name,
+                    title=task.task_spec.bpmn_name or task.task_spec.name,
+                    lane=task.task_spec.lane,
+                    form=info.form if info else None,
+                    due=_due(task),
+                    instructions=info.instructions if info else None,
+                )
+            )
+        return result
+
+    def _waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
+        timers = []
+        for task in workflow.get_tasks(state=TaskState.WAITING):
+            spec = task.task_spec
+            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition):
+                timers.append(WaitingTimer(str(task.id), spec.bpmn_name or spec.name, _timer_due(task)))
+        return timers
+
+    def _completed_step(self, task: Task) -> CompletedStep:
+        spec = task.task_spec
+        finished = datetime.fromtimestamp(task.last_state_change, UTC) if task.last_state_change else None
+        return CompletedStep(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane, finished, spec.manual)
+
+
+def _is_flow_node(task: Task) -> bool:
+    return bool(task.task_spec.bpmn_id) and not isinstance(task.task_spec, BoundaryEventSplit)
+
+
+def _timer_due(task: Task) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    moment = TimerEventDefinition.get_datetime(value)
+    return datetime.fromtimestamp(moment.timestamp(), UTC)  # a plain datetime, not the clocked one
+
+
+def _due(task: Task) -> datetime | None:
+    """A human task's due moment: the earliest timer on its boundary."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    dues = [
+        _timer_due(sibling)
+        for sibling in parent.children
+        if sibling is not task
+        and sibling.state == TaskState.WAITING
+        and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
+    ]
+    return min((d for d in dues if d), default=None)
+
+
+def _note_engine_task(task: Task, events: list[EngineEvent]) -> None:
+    definition = getattr(task.task_spec, "event_definition", None)
+    name = task.task_spec.name
+    if isinstance(definition, TimerEventDefinition):
+        events.append(EngineEvent("timer_fired", str(task.id), name, {"title": task.task_spec.bpmn_name}))
+    elif isinstance(definition, EscalationEventDefinition):
+        events.append(EngineEvent("escalation", str(task.id), name, {"code": getattr(definition, "code", None)}))
+
+
+def _error_event(exc: SpiffWorkflowException) -> EngineEvent:
+    task = getattr(exc, "task", None)
+    message = str(exc).split("\n")[0]
+    cause = getattr(exc, "exception", None)
+    if cause is not None and str(cause):
+        message = f"{message}: {cause}" if str(cause) not in message else message
+    return EngineEvent(
+        "error",
+        str(task.id) if task is not None else None,
+        task.task_spec.name if task is not None else None,
+        {"message": message, "line": getattr(exc, "line_number", None)},
+    )
+
+
+def _status(workflow: BpmnWorkflow, tasks: list[HumanTask]) -> str:
+    if workflow.get_tasks(state=TaskState.ERROR):
+        return STATUS_ERROR
+    if workflow.is_completed():
+        return STATUS_COMPLETE
+    return STATUS_RUNNING if tasks else STATUS_WAITING
+
+
+def _instance_data(workflow: BpmnWorkflow, tasks: list[HumanTask]) -> dict[str, Any]:
+    """The data a person sees: what the ready tasks carry, else the last completed task's."""
+    if workflow.is_completed() or not tasks:
+        last = workflow.last_task or workflow.task_tree
+        data = dict(last.data)
+        for task in workflow.get_tasks(state=TaskState.ERROR | TaskState.WAITING):
+            data.update(task.data)
+        return _public(data)
+    data: dict[str, Any] = {}
+    for human in tasks:
+        data.update(workflow.get_task_from_id(UUID(human.id)).data)
+    return _public(data)
+
+
+def _public(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if not callable(v)}

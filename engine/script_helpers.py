@@ -1,0 +1,57 @@
+"""Functions diagram scripts may call: working days, office hours, the clock.
+
+Diagram data must stay JSON-native, so every helper takes and returns ISO text
+("2026-03-25", "2026-03-25T16:00:00+07:00") rather than date objects.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from engine import clock
+from engine.workdays import DEFAULT_TZ, WorkCalendar, local_date, parse_moment, zone
+
+
+def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
+    """The helper functions, bound to one working-day calendar."""
+
+    def add_working_days(start: str, n: int, tz: str = DEFAULT_TZ, wilayah: str | None = None) -> str:
+        return work_calendar.add_working_days(local_date(start, tz), int(n), wilayah).isoformat()
+
+    def working_days_between(a: str, b: str, tz: str = DEFAULT_TZ, wilayah: str | None = None) -> int:
+        return work_calendar.working_days_between(local_date(a, tz), local_date(b, tz), wilayah)
+
+    def end_of_office_day(day: str, tz: str = DEFAULT_TZ) -> str:
+        return work_calendar.end_of_office_day(local_date(day, tz), tz).isoformat()
+
+    def now(tz: str = DEFAULT_TZ) -> str:
+        return clock.now().astimezone(zone(tz)).isoformat(timespec="seconds")
+
+    def on_time(due: str, at: str | None = None) -> bool:
+        moment = parse_moment(at) if at else clock.now()
+        return moment <= parse_moment(due)
+
+    def add_months(start: str, n: int, tz: str = DEFAULT_TZ) -> str:
+        return work_calendar.end_of_office_day(_add_months(local_date(start, tz), int(n)), tz).isoformat()
+
+    return {
+        "add_working_days": add_working_days,
+        "working_days_between": working_days_between,
+        "end_of_office_day": end_of_office_day,
+        "now": now,
+        "on_time": on_time,
+        "add_months": add_months,
+    }
+
+
+def _add_months(day: date, n: int) -> date:
+    month_index = day.month - 1 + n
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
+
+
+HELPER_NAMES = frozenset(make_helpers(WorkCalendar()))
+__all__ = ["make_helpers", "HELPER_NAMES"]

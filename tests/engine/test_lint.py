@@ -1,0 +1,155 @@
+"""`alur lint` finds, with file, line and element, what would break a diagram in production."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli import cli
+from engine.lint import lint_paths
+from tests.bpmn_builder import form_props
+
+GOOD_FORM = {"catatan": {"type": "string"}}
+
+
+def body(task: str = "", flows: str = "", gateway_default: bool = True) -> str:
+    default = ' default="f_tidak"' if gateway_default else ""
+    otherwise = "" if gateway_default else "<bpmn:conditionExpression>layak == False</bpmn:conditionExpression>"
+    return f"""
+    <bpmn:startEvent id="mulai"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    {task or '<bpmn:userTask id="periksa" name="Periksa"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'}
+    <bpmn:exclusiveGateway id="gw_layak"{default}><bpmn:incoming>f2</bpmn:incoming>
+      <bpmn:outgoing>f_ya</bpmn:outgoing><bpmn:outgoing>f_tidak</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:endEvent id="selesai"><bpmn:incoming>f_ya</bpmn:incoming><bpmn:incoming>f_tidak</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="mulai" targetRef="periksa"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="periksa" targetRef="gw_layak"/>
+    <bpmn:sequenceFlow id="f_ya" sourceRef="gw_layak" targetRef="selesai">
+      <bpmn:conditionExpression>layak == True</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_tidak" sourceRef="gw_layak" targetRef="selesai">{otherwise}</bpmn:sequenceFlow>
+    {flows}"""
+
+
+LANES = {"Petugas": ["mulai", "periksa", "gw_layak", "selesai"]}
+
+
+def lint(project, text, lanes=LANES, **kw):
+    project.diagram("uji.bpmn", "uji", text, lanes, **{k: v for k, v in kw.items() if k == "omit_shapes"})
+    report = lint_paths([project.processes], known_roles=kw.get("known_roles"))
+    return [(p.element, p.message) for p in report.problems], report
+
+
+def test_a_clean_diagram_has_no_problems(project):
+    problems, report = lint(project, body())
+    assert problems == []
+    assert report.ok and report.summary() == "1 berkas diperiksa, tidak ada masalah."
+
+
+def test_xsd_errors_are_reported_with_their_line(project):
+    (project.processes / "rusak.bpmn").write_text(
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">\n'
+        '<bpmn:process id="p" isExecutable="true"><bpmn:bukanElemen id="x"/></bpmn:process>\n</bpmn:definitions>'
+    )
+    [problem] = lint_paths([project.processes / "rusak.bpmn"]).problems
+    assert problem.line == 2 and "XSD" in problem.message and "bukanElemen" in problem.message
+
+
+def test_a_human_task_outside_every_lane_is_reported(project):
+    problems, _ = lint(project, body(), lanes={"Petugas": ["mulai", "gw_layak", "selesai"]})
+    assert ("periksa", "tugas manusia tanpa lane: tidak ada peran yang dapat melihatnya") in problems
+
+
+def test_a_lane_that_is_no_known_role_is_reported_when_roles_are_known(project):
+    problems, _ = lint(project, body(), known_roles={"Ketua RT"})
+    assert ("lane_0", "lane 'Petugas' bukan peran yang dikenal sistem") in problems
+    assert lint(project, body(), known_roles={"Petugas"})[0] == []
+
+
+def test_missing_and_invalid_form_files_are_reported(project):
+    project.form("uji/rusak.schema.json", {"catatan": {"type": "teks"}})
+    task = (
+        f'<bpmn:userTask id="periksa" name="Periksa">{form_props("uji/hilang.schema.json", "uji/rusak.schema.json")}'
+        '<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'
+    )
+    (project.forms / "uji" / "rusak.schema.json").write_text('{"type": "teks"}')
+    problems, _ = lint(project, body(task))
+    messages = [m for element, m in problems if element == "periksa"]
+    assert "berkas formulir tidak ada: forms/uji/hilang.schema.json" in messages
+
+
+def test_an_invalid_json_schema_is_reported(project):
+    (project.forms / "uji").mkdir()
+    (project.forms / "uji" / "rusak.schema.json").write_text('{"type": "teks"}')
+    task = (
+        f'<bpmn:userTask id="periksa" name="Periksa">{form_props("uji/rusak.schema.json")}'
+        '<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'
+    )
+    problems, _ = lint(project, body(task))
+    [(element, message)] = problems
+    assert element == "periksa" and "bukan JSON Schema yang sah" in message
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("P3D", 'ekspresi timer P3D harus ditulis dalam tanda kutip: "P3D"'),
+        ('"P3X"', "'P3X' bukan timeDuration ISO 8601 yang sah"),
+        ("batas.__class__", "ekspresi timer tidak dapat dikompilasi"),
+    ],
+)
+def test_timer_expressions_that_cannot_work_are_reported(project, expression, expected):
+    timer = f"""<bpmn:boundaryEvent id="terlambat" attachedToRef="periksa" cancelActivity="false">
+      <bpmn:outgoing>f_telat</bpmn:outgoing><bpmn:timerEventDefinition>
+      <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{expression}</bpmn:timeDuration></bpmn:timerEventDefinition>
+      </bpmn:boundaryEvent><bpmn:endEvent id="telat_selesai"><bpmn:incoming>f_telat</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="f_telat" sourceRef="terlambat" targetRef="telat_selesai"/>"""
+    lanes = {"Petugas": ["mulai", "periksa", "gw_layak", "selesai", "telat_selesai"]}
+    problems, _ = lint(project, body(flows=timer), lanes=lanes)
+    assert any(element == "terlambat" and message.startswith(expected) for element, message in problems), problems
+
+
+def test_quoted_durations_and_data_expressions_pass(project):
+    timer = """<bpmn:boundaryEvent id="terlambat" attachedToRef="periksa" cancelActivity="false">
+      <bpmn:outgoing>f_telat</bpmn:outgoing><bpmn:timerEventDefinition>
+      <bpmn:timeDate xsi:type="bpmn:tFormalExpression">batas_respon</bpmn:timeDate></bpmn:timerEventDefinition>
+      </bpmn:boundaryEvent><bpmn:endEvent id="telat_selesai"><bpmn:incoming>f_telat</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="f_telat" sourceRef="terlambat" targetRef="telat_selesai"/>"""
+    lanes = {"Petugas": ["mulai", "periksa", "gw_layak", "selesai", "telat_selesai"]}
+    assert lint(project, body(flows=timer), lanes=lanes)[0] == []
+
+
+def test_scripts_and_conditions_the_sandbox_refuses_are_reported(project):
+    task = """<bpmn:scriptTask id="periksa" name="Hitung"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>import os
+x = os.listdir('/')</bpmn:script></bpmn:scriptTask>"""
+    text = body(task).replace("layak == True", "().__class__")
+    problems, _ = lint(project, text)
+    assert any(e == "periksa" and "import tidak diizinkan" in m for e, m in problems), problems
+    assert any(e == "f_ya" and "kondisi ditolak sandbox" in m for e, m in problems), problems
+
+
+def test_elements_without_a_diagram_shape_are_reported(project):
+    problems, _ = lint(project, body(), omit_shapes=("periksa", "f2"))
+    assert ("periksa", "userTask tanpa bentuk diagram: berkas tidak akan tampil utuh di modeler") in problems
+    assert ("f2", "sequenceFlow tanpa bentuk diagram: berkas tidak akan tampil utuh di modeler") in problems
+
+
+def test_an_exclusive_gateway_with_conditions_but_no_default_is_reported(project):
+    problems, _ = lint(project, body(gateway_default=False))
+    assert problems == [
+        ("gw_layak", "gateway eksklusif dengan kondisi tanpa alur default: "
+                     "bila semua kondisi salah, instance berhenti dengan galat")
+    ]
+
+
+def test_the_command_prints_file_line_and_element_and_exits_1(project):
+    lint(project, body(gateway_default=False))
+    result = CliRunner().invoke(cli, ["lint", str(project.processes)])
+    assert result.exit_code == 1
+    assert "uji.bpmn:" in result.output and "[gw_layak]" in result.output
+    assert result.output.strip().endswith("1 berkas diperiksa, 1 masalah.")
+
+
+def test_the_command_exits_0_when_clean(project):
+    lint(project, body())
+    result = CliRunner().invoke(cli, ["lint", str(project.processes)])
+    assert (result.exit_code, result.output.strip()) == (0, "1 berkas diperiksa, tidak ada masalah.")
