@@ -146,7 +146,7 @@ class Engine:
         workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
-        return self._step(workflow, version, lambda wf, events: None)
+        return self.step(workflow, version, lambda wf, events: None)
 
     def complete(
         self,
@@ -174,12 +174,12 @@ class Engine:
                 EngineEvent("task_completed", str(task.id), task.task_spec.name, {"lane": task.task_spec.lane})
             )
 
-        return self._step(workflow, version, act)
+        return self.step(workflow, version, act)
 
     def fire_timers(self, version: ProcessVersion, state: str) -> StepResult:
         """Fire every timer whose due moment has passed (by the engine clock)."""
         workflow = self.load(version, state)
-        return self._step(workflow, version, lambda wf, events: wf.refresh_timers())
+        return self.step(workflow, version, lambda wf, events: wf.refresh_timers())
 
     def send_message(self, version: ProcessVersion, state: str, name: str, payload: Any = None) -> StepResult:
         return self._send(version, state, SpiffMessageEventDefinition(name), payload, "message_received")
@@ -198,7 +198,7 @@ class Engine:
             for task in failed:
                 task._set_state(TaskState.READY)
 
-        return self._step(workflow, version, act)
+        return self.step(workflow, version, act)
 
     def update_data(self, version: ProcessVersion, state: str, task_id: str, changes: dict[str, Any]) -> str:
         """Change a task's data (an admin fixing an errored instance); returns the new state."""
@@ -254,14 +254,15 @@ class Engine:
                 raise NothingWaiting(f"tidak ada yang menunggu '{definition.name}' pada instance ini") from exc
             events.append(EngineEvent(kind, detail={"name": definition.name}))
 
-        return self._step(workflow, version, act)
+        return self.step(workflow, version, act)
 
-    def _step(
+    def step(
         self,
         workflow: BpmnWorkflow,
         version: ProcessVersion,
         act: Callable[[BpmnWorkflow, list[EngineEvent]], None],
     ) -> StepResult:
+        """Apply `act` to a loaded workflow, run the engine, and describe the outcome."""
         before = {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         events: list[EngineEvent] = []
         try:

@@ -82,6 +82,11 @@ class StateSerializer:
         self._serializer.migrate(dct)
         return self._serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
 
+    @property
+    def registry(self):
+        """The converter registry (also what SpiffWorkflow's spec diff compares specs with)."""
+        return self._serializer.registry
+
     @staticmethod
     def format_versions(text: str) -> tuple[str | None, str | None]:
         """(SpiffWorkflow serializer version, Alur format) recorded in a stored state."""
