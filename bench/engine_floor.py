@@ -38,7 +38,8 @@ def fixture_sources() -> dict[str, str]:
         nodes.append(
             f'<bpmn:userTask id="{task_id}" name="Langkah {i + 1}"><bpmn:incoming>f{i}</bpmn:incoming>'
             f"<bpmn:outgoing>s{i}</bpmn:outgoing></bpmn:userTask>"
-            f'<bpmn:scriptTask id="catat_{i + 1}"><bpmn:incoming>s{i}</bpmn:incoming><bpmn:outgoing>f{i + 1}</bpmn:outgoing>'
+            f'<bpmn:scriptTask id="catat_{i + 1}"><bpmn:incoming>s{i}</bpmn:incoming>'
+            f"<bpmn:outgoing>f{i + 1}</bpmn:outgoing>"
             f"<bpmn:script>jumlah_langkah = {i + 1}\ncatatan_{i + 1} = catatan</bpmn:script></bpmn:scriptTask>"
         )
         flows.append(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{previous}" targetRef="{task_id}"/>')
@@ -118,8 +119,10 @@ def main() -> None:
         timed(cycle(alur_states, lambda s: ours.loads(s, version.spec, version.subprocess_specs), ours.dumps), runs),
     )
     size = lambda states: statistics.median(len(s) for s in states)  # noqa: E731
-    print(f"{'instance JSON, median over the run':<52} embedded {size(embedded_states) / 1024:.1f} KB   "
-          f"alur {size(alur_states) / 1024:.1f} KB")
+    print(
+        f"{'instance JSON, median over the run':<52} embedded {size(embedded_states) / 1024:.1f} KB   "
+        f"alur {size(alur_states) / 1024:.1f} KB"
+    )
     print(f"cycle ratio embedded/alur: {embedded / alur:.2f}x (target >= 1.5x)")
 
 

@@ -57,9 +57,10 @@ class FormRef:
 
     def validate(self, data: Any) -> None:
         """Raise FormInvalid with every error (not only the first)."""
-        errors = sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-        if errors:
-            raise FormInvalid([_field_error(e, self.schema) for e in errors])
+        errors = sorted(self._validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        found = list(dict.fromkeys(_field_error(e, self.schema) for e in errors))  # one line per distinct error
+        if found:
+            raise FormInvalid(found)
 
     def fields_marked(self, keyword: str) -> list[str]:
         """Top-level property names carrying a custom keyword such as `x-alur-personal`."""

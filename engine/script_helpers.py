@@ -34,6 +34,10 @@ def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
         moment = parse_moment(at) if at else clock.now()
         return moment <= parse_moment(due)
 
+    def hours_between(a: str, b: str) -> float:
+        """Hours from moment `a` to moment `b` (negative when b is earlier), offsets respected."""
+        return round((parse_moment(b) - parse_moment(a)).total_seconds() / 3600, 2)
+
     def add_months(start: str, n: int, tz: str = DEFAULT_TZ) -> str:
         return work_calendar.end_of_office_day(_add_months(local_date(start, tz), int(n)), tz).isoformat()
 
@@ -44,6 +48,7 @@ def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
         "now": now,
         "on_time": on_time,
         "add_months": add_months,
+        "hours_between": hours_between,
     }
 
 

@@ -1,0 +1,131 @@
+"""Helpers for the procedure scenarios: drive one instance through the engine.
+
+These tests run the real diagrams in `processes/` with the real forms in `forms/`
+(every start and every task completion is validated against its JSON Schema by the
+engine) on a clock the test moves by hand. No HTTP, no database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine import Engine, FixedClock, ProcessRegistry, use_clock
+
+ROOT = Path(__file__).resolve().parents[2]
+WIB = ZoneInfo("Asia/Jakarta")  # Karanganyar
+WITA = ZoneInfo("Asia/Makassar")  # Tanah Bumbu
+
+
+@pytest.fixture(scope="session")
+def registry() -> ProcessRegistry:
+    return ProcessRegistry.from_directory(ROOT / "processes", ROOT / "forms")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine(calendar_file=ROOT / "processes" / "hari_libur.json")
+
+
+@pytest.fixture
+def clock():
+    """A clock that stands still until the test moves it (starts Monday 5 January 2026, 08:00 WIB)."""
+    fixed = FixedClock(datetime(2026, 1, 5, 8, 0, tzinfo=WIB))
+    with use_clock(fixed):
+        yield fixed
+
+
+class Instance:
+    """One running instance: its state, what it produced, and the path it took."""
+
+    def __init__(self, engine: Engine, version, clock: FixedClock) -> None:
+        self.engine = engine
+        self.version = version
+        self.clock = clock
+        self.result = None
+        self.messages: list = []
+        self.events: list = []
+        self.done: list[str] = []  # human tasks completed, in order
+
+    # -- driving ---------------------------------------------------------------
+
+    def start(self, data: dict[str, Any]) -> Instance:
+        self._take(self.engine.start(self.version, data))
+        return self
+
+    def complete(self, name: str, form: dict[str, Any], lane: str | None = None) -> Instance:
+        """Complete the one ready task `name` as its own lane (or as `lane`)."""
+        task = self.task(name)
+        self._take(self.engine.complete(self.version, self.state, task.id, form, lane=lane or task.lane))
+        self.done.append(name)
+        return self
+
+    def at(self, moment: datetime) -> Instance:
+        """Move the clock to `moment` and fire whatever timers are due by then."""
+        self.clock.set(moment)
+        self._take(self.engine.fire_timers(self.version, self.state))
+        return self
+
+    def _take(self, result) -> None:
+        self.result = result
+        self.messages.extend(result.messages)
+        self.events.extend(result.events)
+        errors = [e for e in result.events if e.kind == "error"]
+        assert not errors, errors
+
+    # -- looking ---------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self.result.state
+
+    @property
+    def status(self) -> str:
+        return self.result.status
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.result.data
+
+    @property
+    def ready(self) -> list[str]:
+        """Names of the human tasks waiting for someone, sorted."""
+        return sorted(t.name for t in self.result.tasks)
+
+    def task(self, name: str):
+        found = [t for t in self.result.tasks if t.name == name]
+        assert len(found) == 1, f"expected one ready '{name}', ready: {self.ready}"
+        return found[0]
+
+    def lane_of(self, name: str) -> str:
+        return self.task(name).lane
+
+    def fired_timers(self) -> list[str]:
+        return [e.task_name for e in self.events if e.kind == "timer_fired"]
+
+    def completed_elements(self) -> set[str]:
+        return set(self.engine.inspect(self.version, self.state).completed_elements)
+
+    def sent(self, name: str = "balasan_pelapor") -> list[dict[str, Any]]:
+        return [m.payload for m in self.messages if m.name == name]
+
+
+@pytest.fixture
+def run(registry, engine, clock):
+    """run("pengaduan") -> a fresh Instance of the latest version of that process."""
+
+    def make(process_id: str) -> Instance:
+        return Instance(engine, registry.latest(process_id), clock)
+
+    return make
+
+
+def moment(text: str) -> datetime:
+    """An aware datetime from ISO text with offset (for readable test data)."""
+    value = datetime.fromisoformat(text)
+    assert value.tzinfo is not None
+    return value

@@ -1,0 +1,434 @@
+"""Musrenbang (Baperlitbang Kabupaten Karanganyar): one resident's proposal from the
+RT meeting to the RKPD, as the service standard describes it.
+
+Path: Ketua RT -> musyawarah RW -> musyawarah desa/kelurahan -> SIMDA Integrasi
+(operator kecamatan) -> MUSRENBANG-CAM -> FORGAB-OPD -> MUSRENBANG-KAB (Baperlitbang).
+At every level the proposal can be accepted, rejected with a reason, or returned to
+the level below; 6 months after the RT proposal Baperlitbang gets an escalation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from engine import FormInvalid, WrongLane
+
+from .conftest import WIB
+
+USULAN = {
+    "tahun_rkpd": 2027,
+    "tanggal_musyawarah_rt": "2026-01-10",
+    "nomor_berita_acara_rt": "BA/RT001-RW02/I/2026",
+    "nik_pengusul": "3313051203800001",
+    "nama_pengusul": "Sutarno",
+    "alamat_pengusul": "Dusun Ngemplak RT 001 RW 002, Kecamatan Matesih",
+    "telepon_pengusul": "081234567890",
+    "judul": "Rehabilitasi saluran irigasi Dusun Ngemplak",
+    "permasalahan": "Saluran irigasi tersier rusak sepanjang 300 meter; sawah kekurangan air di musim kemarau.",
+    "bidang_urusan": "pekerjaan_umum_penataan_ruang",
+    "opd_tujuan": "Dinas Pekerjaan Umum dan Penataan Ruang",
+    "wilayah": "33.13.05.2001/RW02/RT001",
+    "alamat_lokasi": "Bulak sawah timur Dusun Ngemplak",
+    "koordinat": "-7.6642, 111.1164",
+    "volume": 300,
+    "satuan": "meter",
+    "perkiraan_biaya": 150_000_000,
+    "penerima_manfaat": 240,
+    "urgensi": "tinggi",
+    "lampiran": ["https://arsip.example/usulan/saluran-ngemplak-1.jpg", "BA-RT001-RW02-2026.pdf"],
+}
+TERIMA_RW = {"keputusan_rw": "terima", "nomor_berita_acara_rw": "BA/RW02/I/2026", "tanggal_musyawarah_rw": "2026-01-16"}
+TERIMA_DESA = {
+    "keputusan_desa": "terima",
+    "nomor_berita_acara_desa": "BA/DESA/I/2026",
+    "tanggal_musyawarah_desa": "2026-01-26",
+}
+SIMDA = {"nomor_simda": "SIMDA-2027-331305-0042", "tanggal_input_simda": "2026-02-03"}
+TERIMA_KECAMATAN = {
+    "keputusan_kecamatan": "terima",
+    "skor_prioritas_kecamatan": 87.5,
+    "peringkat_kecamatan": 3,
+    "nomor_berita_acara_kecamatan": "BA/MUSRENBANGCAM/II/2026",
+}
+TERIMA_OPD = {
+    "keputusan_opd": "terima",
+    "perwakilan_kecamatan": "Sekretaris Kecamatan Matesih",
+    "skor_prioritas_opd": 80,
+    "pagu_indikatif": 145_000_000,
+}
+TERIMA_KABUPATEN = {
+    "keputusan_kabupaten": "terima",
+    "nomor_dokumen_musrenbang_kab": "050/0412/BAPERLITBANG/2026",
+    "tanggal_dokumen_musrenbang_kab": "2026-04-15",
+}
+
+# The calendar of a typical year: desa in January, kecamatan in February, the OPD forum
+# in February-March, the regency forum in March-April.
+PROPOSED = datetime(2026, 1, 14, 9, 0, tzinfo=WIB)  # Wednesday
+STEPS = [
+    ("verifikasi_rw", "Ketua RW", TERIMA_RW, datetime(2026, 1, 16, 19, 30, tzinfo=WIB)),
+    ("verifikasi_desa", "Kepala Desa", TERIMA_DESA, datetime(2026, 1, 26, 10, 0, tzinfo=WIB)),
+    ("input_simda", "Operator Kecamatan", SIMDA, datetime(2026, 2, 3, 11, 0, tzinfo=WIB)),
+    ("musrenbang_cam", "Tim Musrenbang Kecamatan", TERIMA_KECAMATAN, datetime(2026, 2, 12, 13, 0, tzinfo=WIB)),
+    ("forgab_opd", "OPD", TERIMA_OPD, datetime(2026, 3, 5, 10, 0, tzinfo=WIB)),
+    ("musrenbang_kab", "Baperlitbang", TERIMA_KABUPATEN, datetime(2026, 4, 15, 10, 0, tzinfo=WIB)),
+]
+PATH = [name for name, _, _, _ in STEPS]
+
+
+def propose(run, data=None):
+    inst = run("musrenbang")
+    inst.clock.set(PROPOSED)
+    return inst.start(dict(data or USULAN))
+
+
+def accept_until(inst, stop_before):
+    """Accept at every level up to (not including) the task `stop_before`."""
+    for name, lane, form, when in STEPS:
+        if name == stop_before:
+            return inst
+        inst.at(when)
+        assert inst.lane_of(name) == lane
+        inst.complete(name, form)
+    return inst
+
+
+def levels(inst):
+    return [(e["tingkat"], e["keputusan"]) for e in inst.data["riwayat_keputusan"]]
+
+
+def test_a_proposal_accepted_at_every_level_is_recorded_as_rkpd_material_within_six_months(run):
+    inst = propose(run)
+
+    # The RT proposal starts the 6-month clock: due at the end of the office day, 14 July 2026.
+    assert inst.data["diusulkan_pada"] == "2026-01-14T09:00:00+07:00"
+    assert inst.data["batas_rkpd"] == "2026-07-14T16:00:00+07:00"
+    assert inst.result.next_timer == datetime(2026, 7, 14, 9, 0, tzinfo=UTC)
+    assert inst.ready == ["verifikasi_rw"]
+    assert inst.lane_of("verifikasi_rw") == "Ketua RW"
+
+    accept_until(inst, stop_before=None)
+
+    assert inst.done == PATH
+    assert inst.status == "complete"
+    assert inst.ready == []
+    assert inst.fired_timers() == []
+    assert inst.result.next_timer is None  # the 6-month watch ends with the proposal
+    assert "end_masuk_rkpd" in inst.completed_elements()
+    data = inst.data
+    assert data["hasil"] == "masuk_rkpd"
+    assert data["masuk_rkpd_pada"] == "2026-04-15T10:00:00+07:00"
+    assert data["rkpd_tepat_waktu"] is True
+    assert data["nomor_simda"] == "SIMDA-2027-331305-0042"
+    assert data["skor_prioritas_kecamatan"] == 87.5
+    assert data["peringkat_kecamatan"] == 3
+    assert data["nomor_dokumen_musrenbang_kab"] == "050/0412/BAPERLITBANG/2026"
+    assert data["opd_tujuan"] == data["opd_tujuan_awal"] == "Dinas Pekerjaan Umum dan Penataan Ruang"
+    assert "ditolak_di_tingkat" not in data
+    assert levels(inst) == [
+        ("rt", "diusulkan"),
+        ("rw", "terima"),
+        ("desa", "terima"),
+        ("kecamatan", "terima"),
+        ("opd", "terima"),
+        ("kabupaten", "terima"),
+    ]
+    history = data["riwayat_keputusan"]
+    assert history[3]["skor_prioritas"] == 87.5 and history[3]["peringkat"] == 3
+    assert history[5]["nomor_dokumen"] == "050/0412/BAPERLITBANG/2026"
+    assert history[1]["waktu"] == "2026-01-16T19:30:00+07:00"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"nik_pengusul": "3372011203800001"}, "nik_pengusul"),  # a Surakarta NIK
+        ({"wilayah": "33.72.01.1001/RW01/RT001"}, "wilayah"),  # a Surakarta address
+        ({"wilayah": "33.13.05.2001"}, "wilayah"),  # not down to RT
+    ],
+)
+def test_a_proposer_or_location_outside_karanganyar_is_refused_when_the_rt_records_it(run, change, field):
+    with pytest.raises(FormInvalid) as refused:
+        propose(run, {**USULAN, **change})
+    errors = {e.field: e.message for e in refused.value.errors}
+    assert list(errors) == [field]
+    assert "Karanganyar" in errors[field]
+
+
+LAINNYA = {"alasan": "lainnya", "keterangan": "Lokasi masuk rencana jalan tol"}
+
+
+@pytest.mark.parametrize(
+    ("task", "lane", "level", "reason"),
+    [
+        ("verifikasi_rw", "Ketua RW", "rw", {"alasan": "duplikat"}),
+        ("verifikasi_desa", "Kepala Desa", "desa", {"alasan": "alamat_salah"}),
+        ("musrenbang_cam", "Tim Musrenbang Kecamatan", "kecamatan", {"alasan": "sudah_diusulkan"}),
+        ("forgab_opd", "OPD", "opd", {"alasan": "bukan_kewenangan_kabupaten"}),
+        ("musrenbang_kab", "Baperlitbang", "kabupaten", LAINNYA),
+    ],
+)
+def test_a_proposal_rejected_at_a_level_ends_with_that_level_and_reason(run, task, lane, level, reason):
+    inst = accept_until(propose(run), stop_before=task)
+    assert inst.ready == [task]
+    assert inst.lane_of(task) == lane
+    form = {f"keputusan_{level}": "tolak", f"alasan_tolak_{level}": reason["alasan"]}
+    if "keterangan" in reason:
+        form[f"keterangan_tolak_{level}"] = reason["keterangan"]
+    if level == "opd":
+        form["perwakilan_kecamatan"] = "Sekretaris Kecamatan Matesih"
+
+    inst.at(datetime(2026, 4, 20, 10, 0, tzinfo=WIB)).complete(task, form)
+
+    assert inst.status == "complete"
+    assert inst.ready == []
+    assert f"end_ditolak_{level}" in inst.completed_elements()
+    assert "end_masuk_rkpd" not in inst.completed_elements()
+    data = inst.data
+    assert data["hasil"] == "ditolak"
+    assert data["ditolak_di_tingkat"] == level
+    assert data["alasan_penolakan"] == reason["alasan"]
+    assert data["keterangan_penolakan"] == reason.get("keterangan")
+    assert data["ditolak_pada"] == "2026-04-20T10:00:00+07:00"
+    last = data["riwayat_keputusan"][-1]
+    assert (last["tingkat"], last["keputusan"], last["alasan"]) == (level, "tolak", reason["alasan"])
+    assert inst.result.next_timer is None
+
+
+def test_a_rejection_needs_a_reason_and_other_needs_an_explanation(run):
+    inst = propose(run)
+    with pytest.raises(FormInvalid) as refused:
+        inst.complete("verifikasi_rw", {"keputusan_rw": "tolak"})
+    assert [e.field for e in refused.value.errors] == ["alasan_tolak_rw"]
+    with pytest.raises(FormInvalid) as refused:
+        inst.complete("verifikasi_rw", {"keputusan_rw": "tolak", "alasan_tolak_rw": "lainnya"})
+    assert [e.field for e in refused.value.errors] == ["keterangan_tolak_rw"]
+    with pytest.raises(FormInvalid) as refused:
+        inst.complete("verifikasi_rw", {"keputusan_rw": "kembalikan"})
+    assert [e.field for e in refused.value.errors] == ["catatan_rw"]
+    assert inst.ready == ["verifikasi_rw"]  # nothing moved
+
+
+def test_only_the_ketua_rw_decides_at_rw_level(run):
+    inst = propose(run)
+    with pytest.raises(WrongLane):
+        inst.complete("verifikasi_rw", TERIMA_RW, lane="Ketua RT")
+
+
+def test_the_desa_returns_a_proposal_to_the_rw_which_revises_and_forwards_it_again(run):
+    inst = accept_until(propose(run), stop_before="verifikasi_desa")
+    inst.at(datetime(2026, 1, 26, 10, 0, tzinfo=WIB)).complete(
+        "verifikasi_desa",
+        {"keputusan_desa": "kembalikan", "catatan_desa": "Volume belum sesuai hasil pengukuran RW."},
+    )
+
+    # Back at the RW, nothing lost.
+    assert inst.status == "running"
+    assert inst.ready == ["verifikasi_rw"]
+    assert inst.lane_of("verifikasi_rw") == "Ketua RW"
+    assert inst.data["judul"] == USULAN["judul"]
+
+    inst.at(datetime(2026, 1, 28, 19, 0, tzinfo=WIB)).complete(
+        "verifikasi_rw", {"keputusan_rw": "terima", "nomor_berita_acara_rw": "BA/RW02/I/2026-2"}
+    )
+    assert inst.ready == ["verifikasi_desa"]
+    inst.at(datetime(2026, 1, 30, 10, 0, tzinfo=WIB)).complete("verifikasi_desa", TERIMA_DESA)
+    accept_until_end_from(inst, "input_simda")
+
+    assert inst.done == [
+        "verifikasi_rw",
+        "verifikasi_desa",
+        "verifikasi_rw",
+        "verifikasi_desa",
+        "input_simda",
+        "musrenbang_cam",
+        "forgab_opd",
+        "musrenbang_kab",
+    ]
+    assert inst.data["hasil"] == "masuk_rkpd"
+    assert levels(inst) == [
+        ("rt", "diusulkan"),
+        ("rw", "terima"),
+        ("desa", "kembalikan"),
+        ("rw", "terima"),
+        ("desa", "terima"),
+        ("kecamatan", "terima"),
+        ("opd", "terima"),
+        ("kabupaten", "terima"),
+    ]
+    returned = inst.data["riwayat_keputusan"][2]
+    assert returned["catatan"] == "Volume belum sesuai hasil pengukuran RW."
+    assert returned["waktu"] == "2026-01-26T10:00:00+07:00"
+
+
+def accept_until_end_from(inst, first):
+    started = False
+    for name, _lane, form, when in STEPS:
+        started = started or name == first
+        if started:
+            inst.at(when).complete(name, form)
+
+
+def test_the_rw_returns_a_proposal_to_the_rt_which_corrects_it(run):
+    inst = propose(run)
+    inst.complete("verifikasi_rw", {"keputusan_rw": "kembalikan", "catatan_rw": "Panjang saluran 250 m, bukan 300 m."})
+    assert inst.ready == ["perbaikan_usulan_rt"]
+    assert inst.lane_of("perbaikan_usulan_rt") == "Ketua RT"
+
+    corrected = {
+        k: USULAN[k]
+        for k in (
+            "judul",
+            "permasalahan",
+            "bidang_urusan",
+            "opd_tujuan",
+            "wilayah",
+            "alamat_lokasi",
+            "satuan",
+            "penerima_manfaat",
+            "urgensi",
+            "lampiran",
+        )
+    }
+    corrected.update(
+        {"volume": 250, "perkiraan_biaya": 125_000_000, "catatan_perbaikan_rt": "Volume dan biaya dikoreksi."}
+    )
+    inst.complete("perbaikan_usulan_rt", corrected)
+
+    assert inst.ready == ["verifikasi_rw"]
+    assert inst.data["volume"] == 250
+    assert inst.data["perkiraan_biaya"] == 125_000_000
+    inst.complete("verifikasi_rw", TERIMA_RW)
+    assert inst.ready == ["verifikasi_desa"]
+    assert levels(inst) == [("rt", "diusulkan"), ("rw", "kembalikan"), ("rt", "diperbaiki"), ("rw", "terima")]
+    assert inst.data["riwayat_keputusan"][2]["catatan"] == "Volume dan biaya dikoreksi."
+
+
+def test_the_revised_proposal_must_still_be_in_karanganyar(run):
+    inst = propose(run)
+    inst.complete("verifikasi_rw", {"keputusan_rw": "kembalikan", "catatan_rw": "Lokasi salah."})
+    moved = {
+        k: USULAN[k]
+        for k in (
+            "judul",
+            "permasalahan",
+            "bidang_urusan",
+            "opd_tujuan",
+            "volume",
+            "satuan",
+            "perkiraan_biaya",
+            "penerima_manfaat",
+            "urgensi",
+        )
+    }
+    moved.update({"wilayah": "63.10.01.2001/RW01/RT001", "catatan_perbaikan_rt": "Lokasi diganti."})
+    with pytest.raises(FormInvalid) as refused:
+        inst.complete("perbaikan_usulan_rt", moved)
+    assert [e.field for e in refused.value.errors] == ["wilayah"]
+
+
+def test_higher_levels_return_the_proposal_one_level_down(run):
+    inst = accept_until(propose(run), stop_before="musrenbang_kab")
+
+    # MUSRENBANG-KAB -> FORGAB-OPD
+    inst.complete("musrenbang_kab", {"keputusan_kabupaten": "kembalikan", "catatan_kabupaten": "Tinjau ulang pagu."})
+    assert inst.ready == ["forgab_opd"]
+    # FORGAB-OPD -> MUSRENBANG-CAM
+    inst.complete(
+        "forgab_opd",
+        {
+            "keputusan_opd": "kembalikan",
+            "catatan_opd": "Lengkapi gambar teknis.",
+            "perwakilan_kecamatan": "Sekretaris Kecamatan Matesih",
+        },
+    )
+    assert inst.ready == ["musrenbang_cam"]
+    # MUSRENBANG-CAM -> desa/kelurahan, which forwards it again through SIMDA
+    inst.complete("musrenbang_cam", {"keputusan_kecamatan": "kembalikan", "catatan_kecamatan": "Perbarui lokasi."})
+    assert inst.ready == ["verifikasi_desa"]
+    inst.complete("verifikasi_desa", TERIMA_DESA)
+    assert inst.ready == ["input_simda"]
+    inst.complete("input_simda", {**SIMDA, "catatan_operator": "Data SIMDA diperbarui."})
+    for name in ("musrenbang_cam", "forgab_opd", "musrenbang_kab"):
+        inst.complete(name, dict(STEPS[PATH.index(name)][2]))
+
+    assert inst.data["hasil"] == "masuk_rkpd"
+    assert levels(inst)[5:] == [
+        ("kabupaten", "kembalikan"),
+        ("opd", "kembalikan"),
+        ("kecamatan", "kembalikan"),
+        ("desa", "terima"),
+        ("kecamatan", "terima"),
+        ("opd", "terima"),
+        ("kabupaten", "terima"),
+    ]
+
+
+def test_the_opd_forum_reroutes_a_proposal_to_the_right_opd(run):
+    inst = accept_until(propose(run), stop_before="forgab_opd")
+    inst.complete(
+        "forgab_opd",
+        {
+            "keputusan_opd": "alihkan",
+            "opd_tujuan_baru": "Dinas Pertanian, Ketahanan Pangan dan Perikanan",
+            "perwakilan_kecamatan": "Sekretaris Kecamatan Matesih",
+        },
+    )
+
+    assert inst.ready == ["forgab_opd"]  # reviewed again, now by the new OPD
+    assert inst.data["opd_tujuan"] == "Dinas Pertanian, Ketahanan Pangan dan Perikanan"
+    assert inst.data["opd_tujuan_awal"] == "Dinas Pekerjaan Umum dan Penataan Ruang"
+    rerouted = inst.data["riwayat_keputusan"][-1]
+    assert rerouted["keputusan"] == "alihkan"
+    assert rerouted["opd_asal"] == "Dinas Pekerjaan Umum dan Penataan Ruang"
+
+    inst.complete("forgab_opd", TERIMA_OPD)
+    inst.complete("musrenbang_kab", TERIMA_KABUPATEN)
+    assert inst.data["hasil"] == "masuk_rkpd"
+    assert inst.data["opd_tujuan"] == "Dinas Pertanian, Ketahanan Pangan dan Perikanan"
+
+
+def test_six_months_after_the_rt_proposal_baperlitbang_gets_an_escalation_and_the_proposal_goes_on(run):
+    inst = accept_until(propose(run), stop_before="forgab_opd")
+
+    # One minute before the limit nothing happens.
+    inst.at(datetime(2026, 7, 14, 15, 59, tzinfo=WIB))
+    assert inst.ready == ["forgab_opd"]
+    assert inst.fired_timers() == []
+
+    inst.at(datetime(2026, 7, 14, 16, 1, tzinfo=WIB))
+    assert inst.fired_timers() == ["timer_batas_rkpd"]
+    assert inst.ready == ["eskalasi_batas_rkpd", "forgab_opd"]
+    assert inst.lane_of("eskalasi_batas_rkpd") == "Baperlitbang"
+    assert inst.result.next_timer is None
+
+    inst.complete(
+        "eskalasi_batas_rkpd",
+        {
+            "tindak_lanjut_eskalasi": "koordinasi_opd",
+            "catatan_eskalasi": "Minta Dinas PUPR menuntaskan FORGAB-OPD pekan ini.",
+        },
+    )
+    assert inst.ready == ["forgab_opd"]
+    inst.at(datetime(2026, 7, 16, 10, 0, tzinfo=WIB)).complete("forgab_opd", TERIMA_OPD)
+    inst.at(datetime(2026, 7, 20, 10, 0, tzinfo=WIB)).complete("musrenbang_kab", TERIMA_KABUPATEN)
+
+    assert inst.status == "complete"
+    assert inst.data["hasil"] == "masuk_rkpd"
+    assert inst.data["rkpd_tepat_waktu"] is False
+    assert inst.data["masuk_rkpd_pada"] == "2026-07-20T10:00:00+07:00"
+
+
+def test_an_escalation_still_open_when_the_proposal_reaches_the_rkpd_is_closed_with_it(run):
+    inst = accept_until(propose(run), stop_before="musrenbang_kab")
+    inst.at(datetime(2026, 7, 15, 9, 0, tzinfo=WIB))
+    assert inst.ready == ["eskalasi_batas_rkpd", "musrenbang_kab"]
+
+    inst.complete("musrenbang_kab", TERIMA_KABUPATEN)
+
+    assert inst.status == "complete"
+    assert inst.ready == []
+    assert inst.data["hasil"] == "masuk_rkpd"
+    assert inst.data["rkpd_tepat_waktu"] is False

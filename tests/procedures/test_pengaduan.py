@@ -1,0 +1,384 @@
+"""Pengaduan (Baperlitbang Kabupaten Karanganyar): complaints, suggestions and input
+about the planning service.
+
+Recorded and classified by the complaint team; initial response within 1 working day;
+analysis by the division's official; cross-OPD coordination when needed; final response
+within 2 (internal) or 5 (cross-OPD) working days from receipt; reported to the Kepala
+Baperlitbang and archived. Working days skip weekends, national holidays and cuti
+bersama: around Nyepi and Idul Fitri 2026 that is 18-24 March.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import holidays
+import pytest
+
+from engine import FormInvalid, WrongLane
+
+from .conftest import WIB
+
+PENGADUAN = {
+    "kanal": "website",
+    "diterima_pada": "2026-03-17T09:00:00+07:00",  # Tuesday
+    "anonim": False,
+    "rahasia": False,
+    "nama_pelapor": "Sri Wahyuni",
+    "email": "sri.wahyuni@example.id",
+    "telepon": "081298765432",
+    "perihal": "Jadwal musrenbang desa tidak diumumkan",
+    "isi": "Warga RW 03 tidak mendapat undangan musyawarah desa tahun ini dan usulan kami tidak terbawa.",
+    "lampiran": ["https://foto.example/undangan-rw03.jpg"],
+    "wilayah": "33.13",
+    "kode_lacak": "ADU-2026-000123",  # put in by the application layer
+}
+KLASIFIKASI = {
+    "jenis": "pengaduan",
+    "topik": "musrenbang",
+    "kewenangan": "baperlitbang",
+    "bidang_terkait": "Bidang Perencanaan Pemerintahan dan Pembangunan Manusia",
+}
+RESPON_AWAL = {"isi_respon_awal": "Pengaduan Anda kami terima dan sedang ditelaah bidang terkait."}
+ANALISIS_INTERN = {
+    "penanganan": "internal",
+    "pejabat_analis": "Kepala Subbidang Perencanaan Pemerintahan",
+    "hasil_analisis": "Undangan desa disebar lewat grup RT; RW 03 terlewat. Usulan masih dapat masuk lewat forum kecamatan.",
+}
+ANALISIS_LINTAS_OPD = {
+    "penanganan": "lintas_opd",
+    "pejabat_analis": "Kepala Subbidang Perencanaan Pemerintahan",
+    "hasil_analisis": "Perlu klarifikasi Dinas PMD tentang jadwal musyawarah desa.",
+    "opd_terkait": ["Dinas Pemberdayaan Masyarakat dan Desa"],
+}
+KOORDINASI = {
+    "jawaban_opd": [
+        {
+            "opd": "Dinas Pemberdayaan Masyarakat dan Desa",
+            "jawaban": "Desa diminta mengadakan musyawarah susulan untuk RW 03.",
+            "tanggal": "2026-03-27",
+        }
+    ],
+    "ringkasan_koordinasi": "Dinas PMD meminta desa mengadakan musyawarah susulan.",
+}
+RESPON_AKHIR = {
+    "isi_respon_akhir": "Desa akan mengadakan musyawarah susulan untuk RW 03; usulan dapat diajukan di sana.",
+    "tindak_lanjut": "Surat ke kepala desa.",
+}
+LAPORAN = {"laporan_diketahui": True, "catatan_kepala": "Pantau musyawarah susulan."}
+ARSIP = {"nomor_arsip": "ADU/2026/III/0123", "tanggal_arsip": "2026-03-27", "lokasi_arsip": "Lemari 2, map Maret"}
+
+
+def wib(day, hour, minute=0, month=3):
+    return datetime(2026, month, day, hour, minute, tzinfo=WIB)
+
+
+def receive(run, data=None, at=None):
+    inst = run("pengaduan")
+    inst.clock.set(at or wib(17, 9))
+    return inst.start(dict(PENGADUAN if data is None else data))
+
+
+def test_the_2026_holidays_the_deadlines_skip_are_the_official_ones():
+    found = holidays.country_holidays("ID", years=2026, categories=("public", "government"))
+    march = {d: found.get(d) for d in found if d.month == 3}
+    assert sorted(march) == [date(2026, 3, d) for d in (18, 19, 20, 21, 22, 23, 24)]
+    assert "Joint Holiday" in found[date(2026, 3, 18)]  # cuti bersama Nyepi
+    assert date(2026, 3, 19) in found  # Nyepi
+    assert date(2026, 3, 20) in found and date(2026, 3, 21) in found  # Idul Fitri
+    assert "Joint Holiday" in found[date(2026, 3, 23)] and "Joint Holiday" in found[date(2026, 3, 24)]
+
+
+def test_a_complaint_received_on_tuesday_17_march_2026_gets_its_initial_response_due_at_1600_wib_on_25_march(run):
+    inst = receive(run)
+
+    assert inst.data["batas_respon_awal"] == "2026-03-25T16:00:00+07:00"
+    assert inst.ready == ["klasifikasi"]
+    assert inst.lane_of("klasifikasi") == "Tim Pengaduan"
+    inst.complete("klasifikasi", KLASIFIKASI)
+    assert inst.ready == ["respon_awal"]
+    assert inst.task("respon_awal").due == wib(25, 16)
+
+
+def test_a_complaint_handled_inside_baperlitbang_is_answered_within_two_working_days(run):
+    inst = receive(run)
+    inst.at(wib(17, 10)).complete("klasifikasi", KLASIFIKASI)
+    inst.at(wib(17, 14)).complete("respon_awal", RESPON_AWAL)
+
+    assert inst.data["respon_awal_pada"] == "2026-03-17T14:00:00+07:00"
+    assert inst.data["respon_awal_tepat_waktu"] is True
+    assert inst.sent() == [
+        {
+            "kode_lacak": "ADU-2026-000123",
+            "jenis": "respon_awal",
+            "isi": RESPON_AWAL["isi_respon_awal"],
+            "email": "sri.wahyuni@example.id",
+            "telepon": "081298765432",
+        }
+    ]
+    assert inst.ready == ["analisis"]
+    assert inst.lane_of("analisis") == "Pejabat Analis"
+
+    # 2 working days after Tuesday 17 March: 25 and 26 March (18-24 are holidays).
+    inst.at(wib(25, 10)).complete("analisis", ANALISIS_INTERN)
+    assert inst.data["hari_kerja_respon_akhir"] == 2
+    assert inst.data["batas_respon_akhir"] == "2026-03-26T16:00:00+07:00"
+    assert inst.ready == ["respon_akhir"]
+    assert inst.task("respon_akhir").due == wib(26, 16)
+
+    inst.at(wib(26, 15, 30)).complete("respon_akhir", RESPON_AKHIR)
+    assert inst.data["respon_akhir_tepat_waktu"] is True
+    assert inst.sent()[-1] == {
+        "kode_lacak": "ADU-2026-000123",
+        "jenis": "respon_akhir",
+        "isi": RESPON_AKHIR["isi_respon_akhir"],
+        "email": "sri.wahyuni@example.id",
+        "telepon": "081298765432",
+    }
+    assert inst.ready == ["laporan_kepala"]
+    assert inst.lane_of("laporan_kepala") == "Kepala Baperlitbang"
+    inst.at(wib(27, 9)).complete("laporan_kepala", LAPORAN)
+    assert inst.ready == ["arsip_pengaduan"]
+    inst.at(wib(27, 10)).complete("arsip_pengaduan", ARSIP)
+
+    assert inst.status == "complete"
+    assert inst.done == ["klasifikasi", "respon_awal", "analisis", "respon_akhir", "laporan_kepala", "arsip_pengaduan"]
+    assert inst.fired_timers() == []
+    assert len(inst.sent()) == 2
+    assert {"kirim_respon_awal", "kirim_respon_akhir", "end_selesai"} <= inst.completed_elements()
+    assert "koordinasi_lintas_opd" not in inst.completed_elements()
+    data = inst.data
+    assert data["hasil"] == "selesai"
+    assert data["batas_respon_awal"] == "2026-03-25T16:00:00+07:00"
+    assert data["respon_awal_tepat_waktu"] is True
+    assert data["batas_respon_akhir"] == "2026-03-26T16:00:00+07:00"
+    assert data["respon_akhir_pada"] == "2026-03-26T15:30:00+07:00"
+    assert data["respon_akhir_tepat_waktu"] is True
+    assert data["nomor_arsip"] == "ADU/2026/III/0123"
+    assert data["jenis"] == "pengaduan" and data["topik"] == "musrenbang"
+
+
+def test_a_complaint_needing_cross_opd_coordination_is_answered_within_five_working_days(run):
+    inst = receive(run)
+    inst.at(wib(17, 10)).complete("klasifikasi", KLASIFIKASI)
+    inst.at(wib(17, 11)).complete("respon_awal", RESPON_AWAL)
+    inst.at(wib(25, 10)).complete("analisis", ANALISIS_LINTAS_OPD)
+
+    # 5 working days after 17 March: 25, 26, 27, 30 and 31 March.
+    assert inst.data["hari_kerja_respon_akhir"] == 5
+    assert inst.data["batas_respon_akhir"] == "2026-03-31T16:00:00+07:00"
+    assert inst.ready == ["koordinasi_lintas_opd"]
+    assert inst.lane_of("koordinasi_lintas_opd") == "Penghubung Lintas OPD"
+    assert inst.task("koordinasi_lintas_opd").due == wib(31, 16)
+
+    inst.at(wib(30, 14)).complete("koordinasi_lintas_opd", KOORDINASI)
+    assert inst.data["koordinasi_tepat_waktu"] is True
+    assert inst.ready == ["respon_akhir"]
+    assert inst.task("respon_akhir").due == wib(31, 16)
+    inst.at(wib(31, 10)).complete("respon_akhir", RESPON_AKHIR)
+    inst.complete("laporan_kepala", LAPORAN)
+    inst.complete("arsip_pengaduan", ARSIP)
+
+    assert inst.status == "complete"
+    assert inst.done == [
+        "klasifikasi",
+        "respon_awal",
+        "analisis",
+        "koordinasi_lintas_opd",
+        "respon_akhir",
+        "laporan_kepala",
+        "arsip_pengaduan",
+    ]
+    assert inst.fired_timers() == []
+    data = inst.data
+    assert data["hasil"] == "selesai"
+    assert data["respon_akhir_tepat_waktu"] is True
+    assert data["opd_terkait"] == ["Dinas Pemberdayaan Masyarakat dan Desa"]
+    assert data["jawaban_opd"][0]["opd"] == "Dinas Pemberdayaan Masyarakat dan Desa"
+    assert [m["jenis"] for m in inst.sent()] == ["respon_awal", "respon_akhir"]
+
+
+def test_a_complaint_outside_baperlitbangs_authority_is_forwarded_and_closed(run):
+    inst = receive(run)
+    inst.complete(
+        "klasifikasi",
+        {
+            "jenis": "pengaduan",
+            "topik": "lainnya",
+            "kewenangan": "bukan_kewenangan",
+            "diteruskan_ke": "Dinas Pekerjaan Umum dan Penataan Ruang",
+            "catatan_klasifikasi": "Keluhan jalan rusak, bukan layanan perencanaan.",
+        },
+    )
+    inst.at(wib(17, 13)).complete(
+        "respon_awal",
+        {
+            "isi_respon_awal": "Pengaduan Anda bukan kewenangan Baperlitbang dan telah kami teruskan ke Dinas PUPR.",
+        },
+    )
+
+    assert inst.ready == ["laporan_kepala"]  # no analysis, no final-response deadline
+    inst.complete("laporan_kepala", {"laporan_diketahui": True})
+    inst.complete("arsip_pengaduan", ARSIP)
+
+    assert inst.status == "complete"
+    assert inst.done == ["klasifikasi", "respon_awal", "laporan_kepala", "arsip_pengaduan"]
+    assert {"tandai_diteruskan", "end_selesai"} <= inst.completed_elements()
+    assert "analisis" not in inst.completed_elements()
+    data = inst.data
+    assert data["hasil"] == "diteruskan"
+    assert data["diteruskan_ke"] == "Dinas Pekerjaan Umum dan Penataan Ruang"
+    assert data["diteruskan_pada"] == "2026-03-17T13:00:00+07:00"
+    assert data["respon_awal_tepat_waktu"] is True
+    assert "batas_respon_akhir" not in data
+    assert [m["jenis"] for m in inst.sent()] == ["respon_awal"]
+
+
+def test_a_late_initial_response_escalates_to_the_kepala_and_the_work_goes_on(run):
+    inst = receive(run)
+    inst.complete("klasifikasi", KLASIFIKASI)
+
+    inst.at(wib(25, 16))  # the due moment itself is still on time
+    assert inst.fired_timers() == []
+    inst.at(wib(25, 16, 1))
+    assert inst.fired_timers() == ["timer_respon_awal"]
+    assert inst.ready == ["eskalasi_respon_awal", "respon_awal"]
+    assert inst.lane_of("eskalasi_respon_awal") == "Kepala Baperlitbang"
+
+    with pytest.raises(WrongLane):
+        inst.complete(
+            "eskalasi_respon_awal",
+            {"tindakan_eskalasi_respon_awal": "ingatkan_petugas", "arahan_eskalasi_respon_awal": "Segera balas."},
+            lane="Tim Pengaduan",
+        )
+    inst.complete(
+        "eskalasi_respon_awal",
+        {
+            "tindakan_eskalasi_respon_awal": "ingatkan_petugas",
+            "arahan_eskalasi_respon_awal": "Balas pelapor hari ini juga.",
+        },
+    )
+    inst.at(wib(26, 8, 30)).complete("respon_awal", RESPON_AWAL)
+
+    assert inst.data["respon_awal_pada"] == "2026-03-26T08:30:00+07:00"
+    assert inst.data["respon_awal_tepat_waktu"] is False
+    assert [m["jenis"] for m in inst.sent()] == ["respon_awal"]
+    assert inst.ready == ["analisis"]
+
+    # The rest runs as usual; the final response is due 26 March (2 working days).
+    inst.complete("analisis", ANALISIS_INTERN)
+    inst.at(wib(26, 11)).complete("respon_akhir", RESPON_AKHIR)
+    inst.complete("laporan_kepala", LAPORAN)
+    inst.complete("arsip_pengaduan", ARSIP)
+    assert inst.status == "complete"
+    assert inst.data["respon_awal_tepat_waktu"] is False
+    assert inst.data["respon_akhir_tepat_waktu"] is True
+    assert inst.data["arahan_eskalasi_respon_awal"] == "Balas pelapor hari ini juga."
+
+
+def test_a_late_internal_final_response_escalates_to_the_kepala(run):
+    inst = receive(run)
+    inst.complete("klasifikasi", KLASIFIKASI)
+    inst.at(wib(17, 15)).complete("respon_awal", RESPON_AWAL)
+
+    # The analysis itself ends after the 26 March deadline: the response task opens overdue.
+    inst.at(wib(27, 9)).complete("analisis", ANALISIS_INTERN)
+    assert inst.data["batas_respon_akhir"] == "2026-03-26T16:00:00+07:00"
+    inst.at(wib(27, 9, 1))
+    assert inst.fired_timers() == ["timer_respon_akhir"]
+    assert inst.ready == ["eskalasi_respon_akhir", "respon_akhir"]
+    assert inst.lane_of("eskalasi_respon_akhir") == "Kepala Baperlitbang"
+
+    inst.at(wib(27, 10)).complete("respon_akhir", RESPON_AKHIR)
+    inst.complete(
+        "eskalasi_respon_akhir",
+        {
+            "tindakan_eskalasi_respon_akhir": "lainnya",
+            "arahan_eskalasi_respon_akhir": "Evaluasi beban analisis bidang.",
+        },
+    )
+    inst.complete("laporan_kepala", LAPORAN)
+    inst.complete("arsip_pengaduan", ARSIP)
+
+    assert inst.status == "complete"
+    assert "eskalasi_respon_akhir" in inst.done
+    data = inst.data
+    assert data["respon_akhir_pada"] == "2026-03-27T10:00:00+07:00"
+    assert data["respon_akhir_tepat_waktu"] is False
+    assert data["respon_awal_tepat_waktu"] is True
+    assert data["hasil"] == "selesai"
+
+
+def test_overdue_cross_opd_coordination_escalates_once_not_again_at_the_final_response(run):
+    inst = receive(run)
+    inst.complete("klasifikasi", KLASIFIKASI)
+    inst.at(wib(17, 15)).complete("respon_awal", RESPON_AWAL)
+    inst.at(wib(25, 10)).complete("analisis", ANALISIS_LINTAS_OPD)
+
+    inst.at(wib(1, 8, month=4))  # Wednesday 1 April, the 31 March deadline has passed
+    assert inst.fired_timers() == ["timer_koordinasi"]
+    assert inst.ready == ["eskalasi_koordinasi", "koordinasi_lintas_opd"]
+    assert inst.lane_of("eskalasi_koordinasi") == "Kepala Baperlitbang"
+    inst.complete(
+        "eskalasi_koordinasi",
+        {
+            "tindakan_eskalasi_koordinasi": "tangani_langsung",
+            "arahan_eskalasi_koordinasi": "Saya hubungi Kepala Dinas PMD.",
+        },
+    )
+
+    inst.at(wib(1, 14, month=4)).complete("koordinasi_lintas_opd", KOORDINASI)
+    assert inst.data["koordinasi_tepat_waktu"] is False
+    inst.at(wib(1, 14, 5, month=4))  # the final-response timer is overdue too
+    assert inst.fired_timers() == ["timer_koordinasi", "timer_respon_akhir"]
+    assert inst.ready == ["respon_akhir"]  # already escalated: no second escalation task
+    assert "end_tanpa_eskalasi_ulang" in inst.completed_elements()
+
+    inst.at(wib(2, 9, month=4)).complete("respon_akhir", RESPON_AKHIR)
+    inst.complete("laporan_kepala", LAPORAN)
+    inst.complete("arsip_pengaduan", ARSIP)
+    assert inst.status == "complete"
+    assert "eskalasi_respon_akhir" not in inst.completed_elements()
+    assert inst.data["batas_respon_akhir"] == "2026-03-31T16:00:00+07:00"
+    assert inst.data["respon_akhir_tepat_waktu"] is False
+
+
+def test_an_anonymous_confidential_complaint_without_contact_is_answered_by_tracking_code_only(run):
+    data = {k: v for k, v in PENGADUAN.items() if k not in ("nama_pelapor", "email", "telepon")}
+    data.update({"anonim": True, "rahasia": True, "kanal": "sms_whatsapp"})
+    inst = receive(run, data)
+    inst.complete("klasifikasi", KLASIFIKASI)
+    inst.complete("respon_awal", RESPON_AWAL)
+
+    assert inst.data["anonim"] is True and inst.data["rahasia"] is True
+    assert inst.sent() == [
+        {
+            "kode_lacak": "ADU-2026-000123",
+            "jenis": "respon_awal",
+            "isi": RESPON_AWAL["isi_respon_awal"],
+            "email": None,
+            "telepon": None,
+        }
+    ]
+
+
+def test_a_website_complaint_sent_on_a_holiday_evening_is_received_at_that_moment(run):
+    data = {k: v for k, v in PENGADUAN.items() if k not in ("diterima_pada",)}
+    inst = receive(run, data, at=wib(20, 19, 30))  # Friday 20 March, Idul Fitri cuti bersama
+
+    assert inst.data["diterima_pada"] == "2026-03-20T19:30:00+07:00"
+    assert inst.data["batas_respon_awal"] == "2026-03-25T16:00:00+07:00"
+
+
+def test_the_complaint_form_needs_a_name_unless_anonymous_and_belongs_to_karanganyar(run):
+    without_name = {k: v for k, v in PENGADUAN.items() if k != "nama_pelapor"}
+    with pytest.raises(FormInvalid) as refused:
+        receive(run, without_name)
+    assert [e.field for e in refused.value.errors] == ["nama_pelapor"]
+
+    with pytest.raises(FormInvalid) as refused:
+        receive(run, {**PENGADUAN, "wilayah": "63.10", "diterima_pada": "2026-03-17 09:00"})
+    errors = {e.field: e.message for e in refused.value.errors}
+    assert sorted(errors) == ["diterima_pada", "wilayah"]
+    assert "33.13" in errors["wilayah"]
+    assert "zona waktu" in errors["diterima_pada"]
