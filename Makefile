@@ -34,6 +34,7 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python -m bench.engine_floor
+	$(BIN)/python -m bench.api
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

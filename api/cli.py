@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup
 
 from engine.lint import lint_paths
@@ -35,5 +40,112 @@ def lint_command(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+def _upgrade() -> None:
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@cli.command("migrate-db")
+def migrate_db_command() -> None:
+    """Bring the database schema up to date (same as `flask db upgrade`)."""
+    _upgrade()
+    click.echo("skema basis data mutakhir")
+
+
+@cli.command("sync-processes")
+def sync_processes_command() -> None:
+    """Register new versions of the diagrams in processes/ (the app also does this on start)."""
+    from api.services.versions import runtime
+
+    added = runtime().sync()
+    for ref in added:
+        click.echo(f"{ref.version.process_id} v{ref.number} ({ref.version.short_hash})")
+    click.echo(f"{len(added)} versi baru")
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Demo regions and one user per lane (idempotent); prints the users and password."""
+    from api.seed import seed_demo
+
+    _print_users(seed_demo())
+
+
+def _print_users(users) -> None:
+    click.echo(f"{'pengguna':<28} {'kata sandi':<12} {'peran':<28} wilayah")
+    for u in users:
+        click.echo(f"{u.username:<28} {u.password:<12} {u.role:<28} {u.region or '(semua)'}")
+
+
+@cli.command("create-user")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "full_name", default="")
+@click.option("--role", "roles", multiple=True, help="ROLE or ROLE@REGION_PREFIX, repeatable")
+def create_user_command(username: str, password: str, full_name: str, roles: tuple[str, ...]) -> None:
+    """Create a user (or add roles to one): --role 'Ketua RT@33.13.05.2001/RW02/RT001' --role Admin."""
+    from api.db import db
+    from api.seed import ensure_user, grant
+
+    user = ensure_user(username, password, full_name)
+    for spec in roles:
+        role, _, region = spec.partition("@")
+        grant(user, role, region)
+    db.session.commit()
+    click.echo(f"pengguna {username}: {', '.join(roles) or 'tanpa peran'}")
+
+
+@cli.command("worker")
+def worker_command() -> None:
+    """Fire due timers and deliver the outbox until stopped."""
+    from api.worker import run_forever
+
+    run_forever(current_app._get_current_object())
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+@cli.command("run-demo")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--workers", default=2, type=int)
+def run_demo_command(host: str, port: int, workers: int) -> None:
+    """Migrate, seed, then run gunicorn and the timer worker together (Ctrl-C stops both)."""
+    from api.seed import seed_demo
+
+    _upgrade()
+    users = seed_demo()
+    click.echo(f"\nAlur berjalan di http://{host}:{port}/api/v1  (dokumentasi: http://{host}:{port}/api/docs)")
+    click.echo(f"basis data: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}\n")
+    _print_users(users)
+    # `kill` (SIGTERM) stops the demo like Ctrl-C: both children are terminated below.
+    signal.signal(signal.SIGTERM, _interrupt)
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ)
+    children = [
+        subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", str(workers), "--bind", f"{host}:{port}",
+                          "--access-logfile", "-", "api.app:create_app()"], env=env),
+        subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=env),
+    ]
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            child.wait(timeout=15)
+
+
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

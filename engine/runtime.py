@@ -361,11 +361,12 @@ def _due(task: Task) -> datetime | None:
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
         return None
+    # A non-interrupting timer that already fired still marks the deadline: the task is late.
     dues = [
         _timer_due(sibling)
         for sibling in parent.children
         if sibling is not task
-        and sibling.state == TaskState.WAITING
+        and sibling.state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED)
         and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
     ]
     return min((d for d in dues if d), default=None)

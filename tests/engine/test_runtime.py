@@ -136,6 +136,7 @@ def test_a_passed_deadline_escalates_without_stopping_the_work(engine, complaint
     assert sorted((t.name, t.lane) for t in result.tasks) == [("periksa", "Petugas"), ("tindak_lanjut_kepala", "Kepala")]
     assert [e.kind for e in result.events] == ["timer_fired", "task_ready"]
     assert result.next_timer is None
+    assert only(result.tasks, "periksa").due == datetime(2026, 3, 25, 16, 0, tzinfo=WIB)  # still due then: late
 
 
 def test_a_failing_script_puts_the_instance_in_error_and_retry_runs_it_again(engine, project, clock):

@@ -1,0 +1,51 @@
+"""The Flask application: configuration, database, routes, errors, the process registry."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, request
+from flask_smorest import Api
+
+from api import errors
+from api.config import ROOT, load_config
+from api.db import db, migrate
+from api.services.versions import init_runtime, runtime
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(load_config(overrides))
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    description = "Alur: alur kerja BPMN untuk layanan publik pemerintah daerah"
+    api = Api(app, spec_kwargs={"info": {"description": description}})
+    from api.routes import admin, auth, processes, public, tasks
+
+    for module in (auth, processes, tasks, admin, public):
+        api.register_blueprint(module.blp)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    errors.register(app)  # after Api(): our JSON errors replace flask-smorest's handler
+    init_runtime(app)
+
+    @app.before_request
+    def _before() -> None:
+        if request.path.startswith("/api/v1/"):
+            _check_csrf()
+            runtime().ensure_synced()
+
+    return app
+
+
+def _check_csrf() -> None:
+    """A cookie-authenticated change must come as JSON: a cross-site HTML form cannot send that without CORS."""
+    if request.method in _SAFE_METHODS or request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return
+    if request.cookies and not request.is_json and request.headers.get("X-Requested-With") != "XMLHttpRequest":
+        raise errors.ApiError(415, "unsupported_media_type", "kirim data sebagai JSON")

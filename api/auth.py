@@ -1,0 +1,129 @@
+"""Who is asking: passwords, bearer tokens and session cookies, and the roles a user holds where."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import current_app, g, request, session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from api.db import db
+from api.errors import ApiError
+from api.models import ApiToken, RoleGrant, User
+from api.regions import contains
+from engine import now
+
+# Checked against when the username is unknown, so a wrong name costs as much time as a wrong password.
+_DUMMY_HASH: str | None = None
+
+
+@dataclass
+class Principal:
+    """The signed-in user with their (role, region prefix) grants."""
+
+    user: User
+    token_id: int
+    grants: list[tuple[str, str]] = field(default_factory=list)
+
+    def prefixes(self, role: str) -> list[str]:
+        return [prefix for r, prefix in self.grants if r == role]
+
+    def holds(self, role: str | None, region: str) -> bool:
+        return any(contains(prefix, region) for prefix in self.prefixes(role or ""))
+
+    @property
+    def roles(self) -> set[str]:
+        return {r for r, _ in self.grants}
+
+    def is_admin_for(self, region: str) -> bool:
+        return self.holds(current_app.config["ALUR_ADMIN_ROLE"], region)
+
+    def can_view_instance(self, region: str) -> bool:
+        """Admins and report viewers read instances within their prefix."""
+        return self.is_admin_for(region) or self.holds(current_app.config["ALUR_VIEWER_ROLE"], region)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["ALUR_PASSWORD_METHOD"])
+
+
+def check_credentials(username: str, password: str) -> User | None:
+    global _DUMMY_HASH
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+    if user is None or not user.active:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password("x")
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, label: str = "") -> tuple[ApiToken, str]:
+    """A new login; the raw token is returned once and only its hash is stored."""
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, token_hash=_token_digest(raw), label=label[:100], created_at=now())
+    db.session.add(token)
+    db.session.flush()
+    return token, raw
+
+
+def revoke_token(token_id: int, user_id: int) -> bool:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        return False
+    if token.revoked_at is None:
+        token.revoked_at = now()
+    return True
+
+
+def _load_principal() -> Principal | None:
+    header = request.headers.get("Authorization", "")
+    query = db.select(ApiToken.id, User).join(User, User.id == ApiToken.user_id).where(
+        ApiToken.revoked_at.is_(None), User.active.is_(True)
+    )
+    if header.lower().startswith("bearer "):
+        query = query.where(ApiToken.token_hash == _token_digest(header[7:].strip()))
+    elif "token_id" in session:
+        query = query.where(ApiToken.id == session["token_id"])
+    else:
+        return None
+    found = db.session.execute(query).one_or_none()
+    if found is None:
+        return None
+    token_id, user = found
+    return Principal(user=user, token_id=token_id, grants=load_grants(user.id))
+
+
+def load_grants(user_id: int) -> list[tuple[str, str]]:
+    rows = db.session.execute(db.select(RoleGrant.role, RoleGrant.region_prefix).filter_by(user_id=user_id)).all()
+    return [(role, prefix) for role, prefix in rows]
+
+
+def current_principal() -> Principal | None:
+    if "principal" not in g:
+        g.principal = _load_principal()
+    return g.principal
+
+
+def require_login() -> Principal:
+    principal = current_principal()
+    if principal is None:
+        raise ApiError(401, "unauthorized", "silakan masuk terlebih dahulu")
+    return principal
+
+
+def login_required(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        require_login()
+        return fn(*args, **kwargs)
+
+    return wrapper

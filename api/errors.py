@@ -1,0 +1,153 @@
+"""Every error leaves as JSON: a machine code, an Indonesian message, and the fields at fault.
+
+Never an HTML page, never a stack trace. Engine refusals map to HTTP codes here, so
+routes just let them rise.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from engine import (
+    EngineError,
+    FormInvalid,
+    NothingWaiting,
+    NotHumanTask,
+    NotInError,
+    StateError,
+    TaskNotFound,
+    TaskNotReady,
+    WrongLane,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status, code and message."""
+
+    def __init__(self, status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or []
+
+
+def not_found(what: str = "data") -> ApiError:
+    return ApiError(404, "not_found", f"{what} tidak ditemukan")
+
+
+def conflict(code: str, message: str) -> ApiError:
+    return ApiError(409, code, message)
+
+
+def invalid(fields: list[dict[str, str]], message: str = "isian tidak valid") -> ApiError:
+    return ApiError(422, "invalid_input", message, fields)
+
+
+# Engine refusal -> (status, code). Wrong lane is 404: the caller must not learn the task exists.
+_ENGINE_STATUS: dict[type[EngineError], int] = {
+    TaskNotFound: 404,
+    WrongLane: 404,
+    TaskNotReady: 409,
+    NotHumanTask: 409,
+    NothingWaiting: 409,
+    NotInError: 409,
+}
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "permintaan tidak dapat dibaca"),
+    401: ("unauthorized", "silakan masuk terlebih dahulu"),
+    403: ("forbidden", "anda tidak berwenang"),
+    404: ("not_found", "alamat tidak ditemukan"),
+    405: ("method_not_allowed", "metode tidak diizinkan untuk alamat ini"),
+    409: ("conflict", "data telah berubah; muat ulang"),
+    413: ("too_large", "permintaan terlalu besar"),
+    415: ("unsupported_media_type", "kirim data sebagai JSON"),
+    422: ("invalid_input", "isian tidak valid"),
+    429: ("too_many_requests", "terlalu banyak permintaan; coba lagi nanti"),
+}
+
+# marshmallow/webargs messages in Indonesian (the common ones; anything else passes through).
+_FIELD_MESSAGES = {
+    "Missing data for required field.": "wajib diisi",
+    "Unknown field.": "isian tidak dikenal",
+    "Not a valid string.": "harus berupa teks",
+    "Not a valid integer.": "harus bilangan bulat",
+    "Not a valid boolean.": "harus ya/tidak",
+    "Not a valid datetime.": "bukan tanggal dan jam yang sah",
+    "Not a valid mapping type.": "harus berupa objek",
+    "Field may not be null.": "tidak boleh kosong",
+    "Invalid input type.": "jenis isian tidak sesuai",
+    "Invalid value.": "nilai tidak sah",
+}
+
+
+def error_response(status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
+    """webargs' nested {"json": {"field": ["msg"]}} -> [{"field", "message"}]."""
+    out: list[dict[str, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = str(key) if key not in ("json", "query", "form", "_schema") or prefix else ""
+            out.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix)))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            out.append({"field": prefix or "(permintaan)", "message": _FIELD_MESSAGES.get(message, message)})
+    elif isinstance(messages, list):
+        for item in messages:
+            out.extend(_flatten(item, prefix))
+    else:
+        out.append({"field": prefix or "(permintaan)", "message": str(messages)})
+    return out
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(FormInvalid)
+    def _form_invalid(exc: FormInvalid) -> Response:
+        return error_response(422, "form_invalid", "isian formulir tidak valid", [e.as_dict() for e in exc.errors])
+
+    @app.errorhandler(EngineError)
+    def _engine_error(exc: EngineError) -> Response:
+        status = next((s for cls, s in _ENGINE_STATUS.items() if isinstance(exc, cls)), 409)
+        if status == 404:
+            return error_response(404, "not_found", "tugas tidak ditemukan")
+        return error_response(status, exc.code, str(exc))
+
+    @app.errorhandler(StateError)
+    def _state_error(exc: StateError) -> Response:
+        log.exception("stored state cannot be loaded")
+        return error_response(500, "state_error", "keadaan instance tersimpan tidak dapat dibaca")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code, message = _HTTP_MESSAGES.get(status, ("http_error", "permintaan gagal"))
+        fields: list[dict[str, str]] = []
+        data = getattr(exc, "data", None)  # webargs puts validation messages here
+        if isinstance(data, dict) and "messages" in data:
+            fields = _flatten(data["messages"])
+        response = error_response(status, code, message, fields)
+        headers = data.get("headers") if isinstance(data, dict) else None
+        for header, value in (headers or {}).items():
+            response.headers[header] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return error_response(500, "internal_error", "terjadi kesalahan pada server; coba lagi atau hubungi admin")

@@ -1,0 +1,193 @@
+"""Tables: process versions, instances, pending tasks, audit events, users, outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import UTCDateTime, db
+
+# BigInteger primary keys that still autoincrement on SQLite (which only does so for INTEGER).
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+# Instance statuses beyond the engine's (running, waiting, complete, error).
+STATUS_SUSPENDED = "suspended"
+STATUS_CANCELLED = "cancelled"
+ACTIVE_STATUSES = ("running", "waiting", "error")  # an instance someone or something may still move
+TIMER_STATUSES = ("running", "waiting")  # the worker only fires timers of these
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sort key of a task without a due moment: last
+
+
+class ProcessVersionRow(db.Model):
+    """One version of one process, stored once: the files it was built from and its hash."""
+
+    __tablename__ = "process_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)  # v1, v2, ... per process
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(300), nullable=False)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)  # "bpmn/<f>", "forms/<f>" -> text
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("process_id", "hash", name="uq_process_versions_hash"),
+        UniqueConstraint("process_id", "number", name="uq_process_versions_number"),
+    )
+
+
+class Instance(db.Model):
+    __tablename__ = "instances"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    state: Mapped[str] = mapped_column(Text, nullable=False)  # engine state without the spec
+    tracking_code: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    region: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    title: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    start_lane: Mapped[str | None] = mapped_column(String(100))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_by_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    # Copied from the data at every save so privacy checks need no state load.
+    anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # earliest due moment of its pending tasks
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Every UPDATE says WHERE lock_version = <the one read>: the optimistic guard against lost updates.
+    __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (
+        Index("ix_instances_next_timer", "next_timer_at"),
+        Index("ix_instances_process_status", "process_id", "status"),
+        Index("ix_instances_region", "region"),
+        Index("ix_instances_created", "created_at"),
+    )
+
+
+class PendingTask(db.Model):
+    """A human task waiting for someone; rewritten with the state on every save. The inbox reads only this."""
+
+    __tablename__ = "pending_tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id (a UUID)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    process_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)  # BPMN element id
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    instance_title: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    lane: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    region: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    form: Mapped[str | None] = mapped_column(String(300))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # due_at, or the far future when there is none: the inbox's order, walkable from an index on both databases.
+    sort_key: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    __table_args__ = (
+        # Covers the inbox: the (lane, region range) filter and the order, without touching the table.
+        Index("ix_pending_tasks_inbox", "lane", "region", "sort_key", "id"),
+        Index("ix_pending_tasks_instance", "instance_id"),
+    )
+
+
+class AuditEvent(db.Model):
+    """Append-only history: who did what to which instance, when."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    actor: Mapped[str] = mapped_column(String(100), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_name: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    __table_args__ = (
+        Index("ix_audit_events_instance", "instance_id", "id"),
+        Index("ix_audit_events_task", "task_id"),
+    )
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class RoleGrant(db.Model):
+    """A user holds a role (a lane name, or Admin / Pemantau) within a region prefix ('' = everywhere)."""
+
+    __tablename__ = "role_grants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    role: Mapped[str] = mapped_column(String(100), nullable=False)
+    region_prefix: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "region_prefix", name="uq_role_grants"),
+        Index("ix_role_grants_role", "role"),
+    )
+
+
+class ApiToken(db.Model):
+    """A login: the bearer token's hash (the token itself is shown once); revocable."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(db.Model):
+    """A message to someone outside (the reporter), written with the state that produced it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)  # email, sms, none
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # pending, sent, failed, no_recipient
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_instance", "instance_id"),
+    )
+
+
+class Region(db.Model):
+    """A named region path (kode wilayah, extended with /RWnn/RTnnn) for pickers and display."""
+
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    level: Mapped[str] = mapped_column(String(20), nullable=False)
+    parent: Mapped[str | None] = mapped_column(String(100))
+    __table_args__ = (Index("ix_regions_parent", "parent"),)
+
+
+class RateHit(db.Model):
+    """One public submission by a client address, counted for the rate limit (shared by all workers)."""
+
+    __tablename__ = "rate_hits"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    __table_args__ = (Index("ix_rate_hits_key_at", "key", "at"),)

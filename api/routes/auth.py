@@ -1,0 +1,81 @@
+"""Log in (session cookie for the web, bearer token for scripts), log out, tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+from flask_smorest import Blueprint
+
+from api.auth import Principal, check_credentials, issue_token, load_grants, require_login, revoke_token
+from api.db import db
+from api.errors import ApiError, not_found
+from api.models import ApiToken
+from api.presenters import iso
+from api.schemas import LoginSchema
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Masuk, keluar dan token")
+
+
+def user_json(principal: Principal) -> dict[str, Any]:
+    user = principal.user
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "roles": [{"role": r, "region_prefix": p} for r, p in principal.grants],
+    }
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(LoginSchema)
+def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Username and password -> a bearer token (shown once) and a session cookie."""
+    user = check_credentials(body["username"], body["password"])
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "nama pengguna atau kata sandi salah")
+    token, raw = issue_token(user, body["label"] or "login")
+    db.session.commit()
+    session.clear()
+    session["token_id"] = token.id
+    principal = Principal(user=user, token_id=token.id, grants=load_grants(user.id))
+    return {"token": raw, "token_id": token.id, "user": user_json(principal)}, 200
+
+
+@blp.route("/logout", methods=["POST"])
+def logout() -> dict[str, Any]:
+    """Revokes the token (or session) used for this request."""
+    principal = require_login()
+    revoke_token(principal.token_id, principal.user.id)
+    db.session.commit()
+    session.clear()
+    return {"ok": True}
+
+
+@blp.route("/me", methods=["GET"])
+def me() -> dict[str, Any]:
+    return user_json(require_login())
+
+
+@blp.route("/tokens", methods=["GET"])
+def tokens() -> dict[str, Any]:
+    principal = require_login()
+    rows = db.session.execute(
+        db.select(ApiToken).filter_by(user_id=principal.user.id).order_by(ApiToken.id)
+    ).scalars()
+    return {
+        "items": [
+            {"id": t.id, "label": t.label, "created_at": iso(t.created_at), "revoked_at": iso(t.revoked_at),
+             "current": t.id == principal.token_id}
+            for t in rows
+        ]
+    }
+
+
+@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+def revoke(token_id: int) -> dict[str, Any]:
+    principal = require_login()
+    if not revoke_token(token_id, principal.user.id):
+        raise not_found("token")
+    db.session.commit()
+    return {"ok": True}

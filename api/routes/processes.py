@@ -1,0 +1,94 @@
+"""Processes: what can be started, by whom, with which form; diagrams of any version; starting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from api.auth import require_login
+from api.db import db
+from api.errors import ApiError, not_found
+from api.models import ProcessVersionRow
+from api.presenters import form_json, instance_summary
+from api.schemas import DataSchema
+from api.services import instances
+from api.services.versions import VersionRef, runtime
+from engine import now
+
+blp = Blueprint("processes", __name__, url_prefix="/api/v1/processes", description="Proses dan memulai instance")
+
+
+def process_json(ref: VersionRef) -> dict[str, Any]:
+    version = ref.version
+    return {
+        "id": version.process_id,
+        "name": version.name,
+        "version": ref.number,
+        "version_hash": version.hash,
+        "lanes": version.lanes,
+        "start": {
+            "lane": version.start.lane,
+            "form": form_json(version.start.form),
+            "public": version.start.properties.get("publicStart") == "true",
+            "region_field": version.start.properties.get("regionField"),
+            "title_field": version.start.properties.get("titleField"),
+        },
+    }
+
+
+def current_or_404(process_id: str) -> VersionRef:
+    ref = runtime().current(process_id)
+    if ref is None:
+        raise not_found("proses")
+    return ref
+
+
+@blp.route("", methods=["GET"])
+def list_processes() -> dict[str, Any]:
+    """Every process with its current version, lanes and start form."""
+    require_login()
+    return {"items": [process_json(runtime().current(pid)) for pid in runtime().process_ids()]}
+
+
+@blp.route("/<process_id>", methods=["GET"])
+def get_process(process_id: str) -> dict[str, Any]:
+    require_login()
+    body = process_json(current_or_404(process_id))
+    rows = db.session.execute(
+        db.select(ProcessVersionRow.number, ProcessVersionRow.hash, ProcessVersionRow.created_at)
+        .filter_by(process_id=process_id).order_by(ProcessVersionRow.number)
+    ).all()
+    body["versions"] = [{"number": n, "hash": h, "created_at": c.isoformat()} for n, h, c in rows]
+    return body
+
+
+@blp.route("/<process_id>/versions/<int:number>/diagram", methods=["GET"])
+def diagram(process_id: str, number: int) -> Response:
+    """The BPMN XML of one version, for drawing it (with the instance's progress on top)."""
+    require_login()
+    row = db.session.execute(
+        db.select(ProcessVersionRow).filter_by(process_id=process_id, number=number)
+    ).scalar_one_or_none()
+    if row is None:
+        raise not_found("versi proses")
+    xml = runtime().by_row(row.id).version.bpmn_source()
+    return Response(xml, mimetype="application/xml")
+
+
+@blp.route("/<process_id>/instances", methods=["POST"])
+@blp.arguments(DataSchema)
+def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int]:
+    """Start an instance; the start data is checked against the start form (422 lists every field)."""
+    principal = require_login()
+    ref = current_or_404(process_id)
+    lane = ref.version.start.lane
+
+    def may_start(region: str) -> None:
+        if lane and not principal.holds(lane, region):
+            raise ApiError(403, "forbidden", f"hanya peran '{lane}' di wilayah ini yang dapat memulai proses ini")
+
+    actor = instances.Actor(principal.user.username, principal.user.id)
+    instance = instances.start(ref, body["data"], actor, check=may_start)
+    return instance_summary(instance, ref, now()), 201

@@ -1,0 +1,116 @@
+"""The inbox and one task: detail, claim, unclaim, complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import and_, false, or_
+
+from api.auth import Principal, require_login
+from api.db import db
+from api.errors import invalid
+from api.models import Instance, PendingTask
+from api.presenters import form_json, history, instance_summary, iso, page, task_item, usernames
+from api.regions import contains, is_valid_path, sql_contains
+from api.schemas import DataSchema, InboxQuerySchema
+from api.services import instances, privacy
+from api.services.versions import runtime
+from engine import now
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Kotak tugas dan penyelesaian tugas")
+
+
+def inbox_query(principal: Principal, args: dict[str, Any]):
+    """One indexed query on pending_tasks: (lane = role AND region within prefix) for each grant."""
+    grants = principal.grants
+    if args.get("role"):
+        grants = [(r, p) for r, p in grants if r == args["role"]]
+    region = args.get("region")
+    if region is not None and not is_valid_path(region):
+        raise invalid([{"field": "region", "message": "kode wilayah tidak sah"}])
+    conditions = []
+    for role, prefix in grants:
+        # A region filter narrows a grant only where it lies inside it.
+        scope = prefix
+        if region:
+            if contains(prefix, region):
+                scope = region
+            elif not contains(region, prefix):
+                continue
+        conditions.append(and_(PendingTask.lane == role, sql_contains(PendingTask.region, scope)))
+    query = db.select(PendingTask).where(or_(*conditions) if conditions else false())
+    if args.get("process"):
+        query = query.where(PendingTask.process_id == args["process"])
+    if args.get("claimed") is True:
+        query = query.where(PendingTask.claimed_by_id.is_not(None))
+    elif args.get("claimed") is False:
+        query = query.where(PendingTask.claimed_by_id.is_(None))
+    if args.get("mine"):
+        query = query.where(PendingTask.claimed_by_id == principal.user.id)
+    if args.get("due_before"):
+        query = query.where(PendingTask.due_at < args["due_before"])
+    # Tasks without a due moment come last; ties by age, then id for a stable order across pages.
+    return query.order_by(PendingTask.sort_key, PendingTask.id)
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(InboxQuerySchema, location="query")
+def inbox(args: dict[str, Any]) -> dict[str, Any]:
+    """My tasks: those whose lane I hold within a region prefix containing the task's region."""
+    principal = require_login()
+    rows, paging = page(inbox_query(principal, args), args["page"], args["per_page"], key=PendingTask.id)
+    moment = now()
+    names = usernames({r.claimed_by_id for r in rows})
+    return {"items": [task_item(r, moment, names) for r in rows], **paging}
+
+
+@blp.route("/<task_id>", methods=["GET"])
+def task_detail(task_id: str) -> dict[str, Any]:
+    """The task with its form, the instance data the form needs, and the instance's history."""
+    principal = require_login()
+    row = instances.visible_task(principal, task_id)
+    instance = db.session.get(Instance, row.instance_id)
+    ref = runtime().by_row(instance.version_id)
+    view = runtime().engine.inspect(ref.version, instance.state)
+    info = ref.version.tasks.get(row.name)
+    moment = now()
+    item = task_item(row, moment, usernames({row.claimed_by_id}))
+    item.update({
+        "form": form_json(info.form if info else None),
+        "instructions": info.instructions if info else None,
+        "data": privacy.redact(view.data, instance, ref.version, principal),
+        "instance": instance_summary(instance, ref, moment),
+        "history": history(instance, ref, principal),
+        "completed": [{"name": s.name, "title": s.title, "lane": s.lane, "finished_at": iso(s.finished)}
+                      for s in view.completed if s.human],
+    })
+    return item
+
+
+@blp.route("/<task_id>/claim", methods=["POST"])
+def claim(task_id: str) -> dict[str, Any]:
+    principal = require_login()
+    row = instances.claim(principal, task_id)
+    return task_item(row, now(), usernames({row.claimed_by_id}))
+
+
+@blp.route("/<task_id>/unclaim", methods=["POST"])
+def unclaim(task_id: str) -> dict[str, Any]:
+    principal = require_login()
+    row = instances.unclaim(principal, task_id)
+    return task_item(row, now(), usernames({row.claimed_by_id}))
+
+
+@blp.route("/<task_id>/complete", methods=["POST"])
+@blp.arguments(DataSchema)
+def complete(body: dict[str, Any], task_id: str) -> dict[str, Any]:
+    """Complete with form data: 422 field errors, 409 if no longer ready or taken, 404 if not yours to see."""
+    principal = require_login()
+    instance, rows = instances.complete(principal, task_id, body["data"])
+    ref = runtime().by_row(instance.version_id)
+    moment = now()
+    # The tasks this user can act on next in the same instance (e.g. the next step in their lane).
+    mine = [r for r in rows if principal.holds(r.lane, r.region)]
+    return {"instance": instance_summary(instance, ref, moment),
+            "next_tasks": [task_item(r, moment, usernames({r.claimed_by_id})) for r in mine]}

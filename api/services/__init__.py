@@ -1,0 +1,1 @@
+"""The load -> engine -> save units every route and the worker go through."""

@@ -1,0 +1,310 @@
+"""One unit of work on an instance: load its state, let the engine act, save everything together.
+
+`save` writes the state, the pending-task rows, the audit events and the outbox in
+the caller's transaction. The instance row carries a version counter (SQLAlchemy's
+`version_id_col`): the UPDATE says `WHERE lock_version = <read>`, so of two requests
+that acted on the same state only the first commits and the other gets 409. On
+PostgreSQL the row is also locked (`SELECT ... FOR UPDATE`) before the engine runs,
+so the loser waits and then sees the new state instead of doing the work twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from api import outbox
+from api.auth import Principal
+from api.db import db, is_postgres
+from api.errors import ApiError, conflict, invalid, not_found
+from api.models import (
+    ACTIVE_STATUSES,
+    NO_DUE,
+    STATUS_CANCELLED,
+    STATUS_SUSPENDED,
+    AuditEvent,
+    Instance,
+    PendingTask,
+)
+from api.regions import is_valid_path
+from api.services import privacy
+from api.services.tracking import new_code
+from api.services.versions import VersionRef, runtime
+from engine import EngineEvent, HumanTask, StepResult, now
+
+TITLE_LIMIT = 300
+# Engine event kinds worth an audit row (task_completed is written by us, with actor and data).
+_AUDITED = {"timer_fired", "escalation", "message_received", "message_sent", "signal_received", "error",
+            "instance_completed", "task_ready"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused a change: a user, the public website, or the worker."""
+
+    name: str
+    user_id: int | None = None
+
+
+def system_actor() -> Actor:
+    return Actor("sistem")
+
+
+def record(instance: Instance, kind: str, actor: Actor, detail: dict[str, Any] | None = None,
+           task_id: str | None = None, task_name: str | None = None) -> None:
+    db.session.add(
+        AuditEvent(instance_id=instance.id, kind=kind, actor=actor.name, at=now(), task_id=task_id,
+                   task_name=task_name, detail=detail or {})
+    )
+
+
+def _record_engine_events(instance: Instance, events: list[EngineEvent], actor: Actor) -> None:
+    for event in events:
+        if event.kind in _AUDITED:
+            record(instance, event.kind, actor, dict(event.detail), event.task_id, event.task_name)
+
+
+def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
+    """Make the pending-task rows match the engine's ready human tasks (claims on tasks still ready stay)."""
+    existing = {t.id: t for t in db.session.execute(
+        db.select(PendingTask).filter_by(instance_id=instance.id)
+    ).scalars()}
+    ready = {t.id: t for t in tasks} if instance.status in ACTIVE_STATUSES else {}
+    for task_id, row in existing.items():
+        if task_id not in ready:
+            db.session.delete(row)
+    dues, rows = [], []
+    for task in ready.values():
+        row = existing.get(task.id)
+        if row is None:
+            row = PendingTask(id=task.id, instance_id=instance.id, created_at=now())
+            db.session.add(row)
+        row.process_id = instance.process_id
+        row.name, row.title, row.lane = task.name, task.title[:TITLE_LIMIT], task.lane or ""
+        row.instance_title, row.region = instance.title, instance.region
+        row.form = task.form.schema_file if task.form else None
+        row.due_at = task.due
+        row.sort_key = row.due_at or NO_DUE
+        dues.append(row.due_at)
+        rows.append(row)
+    instance.due_at = min((d for d in dues if d), default=None)
+    return rows
+
+
+def save(instance: Instance, result: StepResult, actor: Actor) -> list[PendingTask]:
+    """Store the engine's result on the instance (in the current transaction); returns its pending-task rows."""
+    moment = now()
+    instance.state = result.state
+    if instance.status not in (STATUS_SUSPENDED, STATUS_CANCELLED):
+        instance.status = result.status
+    instance.anonymous, instance.confidential = privacy.flags(result.data)
+    instance.next_timer_at = result.next_timer
+    instance.updated_at = moment
+    if result.status == "complete" and instance.finished_at is None:
+        instance.finished_at = moment
+    db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
+    rows = sync_tasks(instance, result.tasks)
+    _record_engine_events(instance, result.events, actor)
+    for message in result.messages:
+        outbox.enqueue(instance, message)
+    return rows
+
+
+def commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise conflict("instance_changed", "instance telah diubah oleh orang lain; muat ulang") from None
+
+
+def lock_instance(instance_id: int) -> Instance | None:
+    """Read an instance for change; on PostgreSQL hold its row until commit."""
+    query = db.select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
+    if is_postgres():
+        query = query.with_for_update()
+    return db.session.execute(query).scalar_one_or_none()
+
+
+# -- starting -----------------------------------------------------------------------
+
+
+def region_of(ref: VersionRef, data: dict[str, Any]) -> str:
+    field = ref.version.start.properties.get("regionField")
+    if not field:
+        return ""
+    value = data.get(field, "")
+    if not isinstance(value, str) or not is_valid_path(value):
+        raise invalid([{"field": field, "message": "kode wilayah tidak sah"}])
+    return value
+
+
+def title_of(ref: VersionRef, data: dict[str, Any]) -> str:
+    field = ref.version.start.properties.get("titleField")
+    value = data.get(field) if field else None
+    return str(value)[:TITLE_LIMIT] if value is not None else ref.version.name[:TITLE_LIMIT]
+
+
+def start(
+    ref: VersionRef, data: dict[str, Any], actor: Actor, *, check: Callable[[str], None] | None = None
+) -> Instance:
+    """Validate the start data, start the engine, store the new instance. `check(region)` may refuse."""
+    version = ref.version
+    if not isinstance(data, dict):
+        raise invalid([{"field": "data", "message": "harus berupa objek"}])
+    if version.start.form is not None:
+        version.start.form.validate(data)  # FormInvalid -> 422 with every field
+    region = region_of(ref, data)
+    if check is not None:
+        check(region)
+    code = new_code()
+    result = runtime().engine.start(version, {**data, "kode_lacak": code}, validate=False)
+    moment = now()
+    instance = Instance(
+        process_id=version.process_id,
+        version_id=ref.row_id,
+        status=result.status,
+        state=result.state,
+        tracking_code=code,
+        region=region,
+        title=title_of(ref, data),
+        start_lane=version.start.lane,
+        started_by_id=actor.user_id,
+        started_by_name=actor.name,
+        created_at=moment,
+        updated_at=moment,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    record(instance, "instance_started", actor, {"data": data, "version": ref.number})
+    save(instance, result, actor)
+    db.session.commit()
+    return instance
+
+
+# -- tasks --------------------------------------------------------------------------
+
+
+def visible_task(principal: Principal, task_id: str) -> PendingTask:
+    """The pending task if the user holds its lane within its region; 404 otherwise, never 403."""
+    row = db.session.get(PendingTask, task_id)
+    if row is None:
+        raise _gone_or_missing(principal, task_id)
+    if not principal.holds(row.lane, row.region):
+        raise not_found("tugas")
+    return row
+
+
+def _gone_or_missing(principal: Principal, task_id: str) -> ApiError:
+    """A task that was pending and is done is 409 for someone who could have done it, 404 for anyone else."""
+    event = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.task_id == task_id, AuditEvent.kind == "task_ready").limit(1)
+    ).scalar_one_or_none()
+    if event is not None:
+        instance = db.session.get(Instance, event.instance_id)
+        if instance is not None and principal.holds(event.detail.get("lane"), instance.region):
+            return conflict("task_not_ready", "tugas ini sudah tidak menunggu dikerjakan (sudah diselesaikan)")
+    return not_found("tugas")
+
+
+def claim(principal: Principal, task_id: str) -> PendingTask:
+    row = visible_task(principal, task_id)
+    if row.claimed_by_id == principal.user.id:
+        return row
+    updated = db.session.execute(
+        db.update(PendingTask)
+        .where(PendingTask.id == task_id, PendingTask.claimed_by_id.is_(None))
+        .values(claimed_by_id=principal.user.id)
+    ).rowcount
+    if not updated:
+        db.session.rollback()
+        raise conflict("task_claimed", "tugas sudah diambil petugas lain")
+    record(db.session.get(Instance, row.instance_id), "task_claimed", Actor(principal.user.username, principal.user.id),
+           task_id=row.id, task_name=row.name)
+    db.session.commit()
+    return db.session.get(PendingTask, task_id)
+
+
+def unclaim(principal: Principal, task_id: str) -> PendingTask:
+    row = visible_task(principal, task_id)
+    if row.claimed_by_id is None:
+        return row
+    if row.claimed_by_id != principal.user.id:
+        raise conflict("task_claimed", "tugas diambil petugas lain; hanya dia yang dapat melepasnya")
+    row.claimed_by_id = None
+    record(db.session.get(Instance, row.instance_id), "task_unclaimed",
+           Actor(principal.user.username, principal.user.id), task_id=row.id, task_name=row.name)
+    db.session.commit()
+    return row
+
+
+def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[Instance, list[PendingTask]]:
+    """Complete a pending task as `principal`; returns the instance and its pending tasks afterwards."""
+    row = visible_task(principal, task_id)
+    if row.claimed_by_id not in (None, principal.user.id):
+        raise conflict("task_claimed", "tugas diambil petugas lain")
+    if not isinstance(data, dict):
+        raise invalid([{"field": "data", "message": "harus berupa objek"}])
+    lane, name = row.lane, row.name
+    instance = lock_instance(row.instance_id)
+    if instance is None:
+        raise not_found("tugas")
+    if instance.status not in ("running", "waiting"):
+        raise conflict("instance_not_active", f"instance berstatus {instance.status}; tugas tidak dapat diselesaikan")
+    ref = runtime().by_row(instance.version_id)
+    result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)
+    actor = Actor(principal.user.username, principal.user.id)
+    record(instance, "task_completed", actor, {"data": data, "lane": lane}, task_id, name)
+    try:
+        rows = save(instance, result, actor)
+    except StaleDataError:
+        db.session.rollback()
+        raise conflict("task_not_ready", "tugas sudah diselesaikan orang lain") from None
+    commit_or_conflict()
+    return instance, rows
+
+
+# -- timers -------------------------------------------------------------------------
+
+
+def fire_timers(instance_id: int, due_before: datetime) -> bool:
+    """Fire the due timers of one instance in its own transaction; False if another worker has it."""
+    query = db.select(Instance).where(
+        Instance.id == instance_id, Instance.next_timer_at <= due_before, Instance.status.in_(("running", "waiting"))
+    ).execution_options(populate_existing=True)
+    if is_postgres():
+        query = query.with_for_update(skip_locked=True)
+    instance = db.session.execute(query).scalar_one_or_none()
+    if instance is None:
+        db.session.rollback()
+        return False
+    ref = runtime().by_row(instance.version_id)
+    result = runtime().engine.fire_timers(ref.version, instance.state)
+    try:
+        save(instance, result, system_actor())
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def due_instance_ids(due_before: datetime, limit: int = 100) -> list[int]:
+    ids = db.session.execute(
+        db.select(Instance.id)
+        .where(Instance.next_timer_at <= due_before, Instance.status.in_(("running", "waiting")))
+        .order_by(Instance.next_timer_at)
+        .limit(limit)
+    ).scalars().all()
+    db.session.rollback()
+    return list(ids)
+
+
+def next_timer() -> datetime | None:
+    return db.session.execute(
+        db.select(db.func.min(Instance.next_timer_at)).where(Instance.status.in_(("running", "waiting")))
+    ).scalar()

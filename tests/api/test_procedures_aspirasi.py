@@ -1,0 +1,56 @@
+"""Aspirasi over HTTP: the DPRD secretariat registers a demonstration and each office does its step."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.procedures import REAL_PROJECT, do, names
+from tests.procedures.test_aspirasi import SETUJUI, STEPS, UNJUK_RASA, wita
+
+WHO = {
+    "Sekretaris DPRD": "sekwan",
+    "Kabag Pengawasan": "kabag",
+    "Kasubbag Aspirasi": "kasubbag",
+    "Pimpinan DPRD": "pimpinan",
+    "Alat Kelengkapan DPRD": "komisi",
+    "Arsiparis DPRD": "arsiparis",
+}
+
+
+@pytest.fixture
+def project():
+    return REAL_PROJECT
+
+
+@pytest.fixture
+def dprd(users):
+    users.add("subbag_umum", ("Subbag Umum", "63.10"))
+    for lane, username in WHO.items():
+        users.add(username, (lane, "63.10"))
+    users.add("sekwan_lain", ("Sekretaris DPRD", "33.13"))  # another regency's secretariat
+    return users
+
+
+def test_an_approved_demonstration_is_handled_step_by_step(client, dprd, clock):
+    clock.set(wita(3, 30, 10))
+    started = client.post("/api/v1/processes/aspirasi/instances", json={"data": UNJUK_RASA},
+                          headers=dprd.headers("subbag_umum"))
+    assert started.status_code == 201, started.get_json()
+    assert names(client, dprd, "sekwan") == ["persetujuan_sekretaris"]
+    assert names(client, dprd, "sekwan_lain") == []
+
+    do(client, dprd, "sekwan", "persetujuan_sekretaris", SETUJUI, clock, wita(4, 1, 10))
+    for name, lane, form, day, hour in STEPS:
+        result = do(client, dprd, WHO[lane], name, form, clock, wita(4, day, hour))
+
+    assert result["instance"]["status"] == "complete"
+    tracked = client.get(f"/api/v1/public/track/{started.get_json()['tracking_code']}").get_json()
+    assert tracked["status"] == "complete"
+
+
+def test_registration_is_checked_against_the_form(client, dprd):
+    answer = client.post("/api/v1/processes/aspirasi/instances",
+                         json={"data": {k: v for k, v in UNJUK_RASA.items() if k != "nomor_sttp"}},
+                         headers=dprd.headers("subbag_umum"))
+
+    assert answer.status_code == 422 and answer.get_json()["fields"]
