@@ -13,7 +13,12 @@ $(BIN)/alur: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/alur
 
-setup: $(BIN)/alur
+# bpmn-js for the diagram pages, from the npm registry (node_modules is never committed).
+node_modules/bpmn-js/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(BIN)/alur node_modules/bpmn-js/package.json
 
 run: setup
 	$(BIN)/alur lint processes

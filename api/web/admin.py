@@ -1,0 +1,123 @@
+"""Admin: instances with filters; one instance with its diagram, data, events; act on it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import or_
+
+from api.db import db
+from api.errors import ApiError
+from api.models import Instance
+from api.presenters import page
+from api.regions import is_valid_path, sql_contains
+from api.routes.admin import _instance, instance_detail
+from api.services import admin as admin_service
+from api.services.instances import Actor
+from api.services.tracking import normalize
+from api.services.versions import runtime
+from api.web import bp
+from api.web.common import STATUS_NAMES, PageError, admin_prefixes, page_login, period, principal
+from api.web.queries import form_fields, region_names, version_rows
+from api.web.tasks import context_rows
+from engine import now
+
+PER_PAGE = 25
+
+
+def _prefixes(act: bool) -> list[str]:
+    prefixes = admin_prefixes(principal(), act=act)
+    if not prefixes:
+        raise PageError(403, "halaman ini untuk admin" + ("" if act else " dan pemantau"))
+    return prefixes
+
+
+@bp.route("/admin/instance")
+@page_login
+def admin_instances():
+    prefixes = _prefixes(act=False)
+    args = request.args
+    query = db.select(Instance).where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
+    if args.get("proses"):
+        query = query.where(Instance.process_id == args["proses"])
+    if args.get("versi", "").isdigit():
+        query = query.where(Instance.version_id == int(args["versi"]))
+    if args.get("status") in STATUS_NAMES:
+        query = query.where(Instance.status == args["status"])
+    region = args.get("wilayah", "").strip()
+    if region and is_valid_path(region):
+        query = query.where(sql_contains(Instance.region, region))
+    moment = now()
+    if args.get("terlambat"):
+        query = query.where(Instance.due_at < moment)
+    if args.get("dari") or args.get("sampai"):
+        lo, hi, _, _ = period(args, default_days=3650)
+        query = query.where(Instance.created_at >= lo, Instance.created_at < hi)
+    if args.get("kode"):
+        query = query.where(Instance.tracking_code == normalize(args["kode"]))
+    try:
+        number = max(1, int(args.get("hal", 1)))
+    except ValueError:
+        number = 1
+    rows, paging = page(query.order_by(Instance.created_at.desc(), Instance.id.desc()), number, PER_PAGE)
+    processes = {pid: runtime().current(pid).version.name for pid in runtime().process_ids()}
+    versions = {r.id: r.number for r in version_rows()}
+    return render_template(
+        "admin_list.html", rows=rows, paging=paging, pages=max(1, -(-paging["total"] // PER_PAGE)), args=args,
+        processes=processes, versions=versions, regions=region_names({r.region for r in rows}), moment=moment,
+        statuses=STATUS_NAMES,
+    )
+
+
+@bp.route("/admin/instance/<int:instance_id>")
+@page_login
+def admin_instance(instance_id: int):
+    _prefixes(act=False)
+    detail = instance_detail(instance_id)  # the API's view: same access rule, redaction and fields
+    ref = runtime().by_row(_version_id(instance_id))
+    ready = {t["name"] for t in detail["tasks"]}
+    done = sorted({c["name"] for c in detail["completed"]} - ready)
+    waiting = sorted(set(detail["active_elements"]) - ready)
+    markers = {"aktif": sorted(ready), "selesai": done, "menunggu": waiting,
+               "galat": sorted({e["name"] for e in detail["errors"]})}
+    return render_template(
+        "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers),
+        diagram_url=url_for("web.diagram_xml", process_id=ref.version.process_id, number=ref.number),
+        context=context_rows(detail["data"], form_fields(ref.version), set()),
+        can_act=bool(admin_prefixes(principal(), act=True)), region=detail["region"],
+        parse_moment=lambda s: datetime.fromisoformat(s) if s else None,
+    )
+
+
+def _version_id(instance_id: int) -> int:
+    return db.session.get(Instance, instance_id).version_id
+
+
+@bp.route("/admin/instance/<int:instance_id>/<action>", methods=["POST"])
+@page_login
+def admin_act(instance_id: int, action: str):
+    who = principal()
+    prefixes = _prefixes(act=True)
+    _instance(instance_id, prefixes)
+    actor = Actor(who.user.username, who.user.id)
+    reason = request.form.get("alasan", "").strip()[:1000]
+    try:
+        if action in ("tangguhkan", "batalkan") and len(reason) < 3:
+            raise ApiError(422, "invalid_input", "tuliskan alasan (minimal 3 karakter)")
+        if action == "tangguhkan":
+            admin_service.suspend(instance_id, reason, actor)
+        elif action == "lanjutkan":
+            admin_service.resume(instance_id, actor)
+        elif action == "batalkan":
+            admin_service.cancel(instance_id, reason, actor)
+        elif action == "ulangi":
+            admin_service.retry(instance_id, actor)
+        else:
+            raise PageError(404, "tindakan tidak dikenal")
+        flash({"tangguhkan": "Instance ditangguhkan.", "lanjutkan": "Instance dilanjutkan.",
+               "batalkan": "Instance dibatalkan.", "ulangi": "Langkah yang gagal dijalankan ulang."}[action], "sukses")
+    except ApiError as exc:
+        flash(exc.message, "galat")
+    return redirect(url_for("web.admin_instance", instance_id=instance_id))

@@ -1,0 +1,274 @@
+"""Forms from JSON Schema + UI schema: fields to render, typed data from a POST, errors by field path.
+
+Field names in the HTML are the data paths the engine reports errors on: `judul`,
+`lampiran.0`, `jawaban_opd.1.opd`, so an error lands next to its input. Typed
+strings become the schema's types (integer, number, boolean, array) before
+validation; a value that does not convert stays as typed, so the user sees it
+again with the engine's message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from engine import FieldError, FormRef
+
+ZONE_SUFFIX = "__zona"
+GENERAL = "(formulir)"
+_LOCAL_DT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_INDEX = re.compile(r"^(\d+)(?:\.(.+))?$")
+
+
+@dataclass
+class Field:
+    name: str  # the data path, also the input name
+    title: str
+    kind: str  # text textarea integer number date datetime email select radio checkbox checkboxes list objects
+    spec: dict[str, Any]
+    required: bool = False
+    description: str = ""
+    placeholder: str = ""
+    options: list[tuple[Any, str]] = field(default_factory=list)
+    item: Field | None = None  # list: the item's field (name holds __i__)
+    subfields: list[Field] = field(default_factory=list)  # objects: the fields of one item
+
+
+def _options(spec: dict[str, Any]) -> list[tuple[Any, str]]:
+    if "oneOf" in spec:
+        choices = [o for o in spec["oneOf"] if isinstance(o, dict) and "const" in o]
+        return [(o["const"], o.get("title", str(o["const"]))) for o in choices]
+    if "enum" in spec:
+        return [(v, str(v)) for v in spec["enum"]]
+    return []
+
+
+def is_hidden(spec: dict[str, Any], ui: dict[str, Any]) -> bool:
+    return ui.get("ui:widget") == "hidden" or bool(spec.get("readOnly"))
+
+
+def ordered(schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
+    props = list(schema.get("properties", {}))
+    order = [n for n in ui.get("ui:order", []) if n in props]
+    return order + [n for n in props if n not in order]
+
+
+def build_field(name: str, spec: dict[str, Any], ui: dict[str, Any], required: bool) -> Field:
+    kind_of = spec.get("type")
+    widget = ui.get("ui:widget")
+    options = _options(spec)
+    made = Field(name=name, title=spec.get("title", name.rsplit(".", 1)[-1]), kind="text", spec=spec,
+                 required=required, description=spec.get("description", ""),
+                 placeholder=ui.get("ui:placeholder", ""), options=options)
+    if kind_of == "array" and isinstance(spec.get("items"), dict):
+        items, item_ui = spec["items"], ui.get("items", {}) if isinstance(ui.get("items"), dict) else {}
+        if _options(items):
+            made.kind, made.options = "checkboxes", _options(items)
+        elif items.get("type") == "object":
+            made.kind = "objects"
+            inner = set(items.get("required", []))
+            made.subfields = [build_field(f"{name}.__i__.{n}", items["properties"][n], item_ui.get(n, {}), n in inner)
+                              for n in ordered(items, item_ui)]
+        else:
+            made.kind = "list"
+            made.item = build_field(f"{name}.__i__", items, item_ui, False)
+            made.item.title = made.title
+    elif options:
+        made.kind = "radio" if widget == "radio" else "select"
+    elif kind_of == "boolean":
+        made.kind = "checkbox"
+    elif kind_of in ("integer", "number"):
+        made.kind = kind_of
+    elif spec.get("format") == "date":
+        made.kind = "date"
+    elif spec.get("format") == "date-time":
+        made.kind = "datetime"
+    elif spec.get("format") == "email":
+        made.kind = "email"
+    elif widget == "textarea":
+        made.kind = "textarea"
+    return made
+
+
+def fields_of(form: FormRef, skip: set[str] = frozenset()) -> list[Field]:
+    """The visible fields of a form, in the UI schema's order."""
+    schema, ui = form.schema, form.ui_schema or {}
+    required = set(schema.get("required", []))
+    out = []
+    for name in ordered(schema, ui):
+        spec, field_ui = schema["properties"][name], ui.get(name, {}) if isinstance(ui.get(name), dict) else {}
+        if name in skip or is_hidden(spec, field_ui):
+            continue
+        out.append(build_field(name, spec, field_ui, name in required))
+    return out
+
+
+def fixed_values(form: FormRef) -> dict[str, Any]:
+    """Hidden or read-only fields with a default or const: set by the server, never taken from the browser."""
+    ui = form.ui_schema or {}
+    out = {}
+    for name, spec in form.schema.get("properties", {}).items():
+        if is_hidden(spec, ui.get(name, {}) if isinstance(ui.get(name), dict) else {}):
+            if "const" in spec:
+                out[name] = spec["const"]
+            elif "default" in spec:
+                out[name] = spec["default"]
+    return out
+
+
+def initial_values(form: FormRef, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults of the form, overlaid with instance data for fields of the same name (a correction step)."""
+    values = {n: s["default"] for n, s in form.schema.get("properties", {}).items() if "default" in s}
+    for name in form.schema.get("properties", {}):
+        if data and name in data and data[name] is not None:
+            values[name] = data[name]
+    return values
+
+
+# -- parsing a POST ----------------------------------------------------------------
+
+
+def convert(spec: dict[str, Any], raw: str) -> Any:
+    """One typed string to the schema's type; unconvertible text stays text (validation then says why)."""
+    kind = spec.get("type")
+    text = raw.strip()
+    if kind == "integer":
+        try:
+            return int(text.replace(".", "").replace(" ", "")) if re.fullmatch(r"-?[\d. ]+", text) else int(text)
+        except ValueError:
+            return text
+    if kind == "number":
+        cleaned = text.replace(" ", "")
+        if "," in cleaned:  # Indonesian: 1.500.000,50
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        try:
+            number = float(cleaned)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() and "." not in cleaned else number
+    if kind == "boolean":
+        return text.lower() in ("1", "true", "on", "ya", "yes")
+    if spec.get("format") == "date-time" and _LOCAL_DT.match(text):
+        return text
+    return text
+
+
+def _with_zone(text: str, zone: str) -> str:
+    if not _LOCAL_DT.match(text):
+        return text
+    return (text if text.count(":") == 2 else text + ":00") + (zone or "+07:00")
+
+
+def _scalar(spec: dict[str, Any], form: MultiDict, name: str) -> tuple[bool, Any]:
+    """(present, value) of one input; an empty input is absent."""
+    if spec.get("type") == "boolean":
+        return True, name in form and form.get(name) not in ("", "0", "false")
+    raw = form.get(name, "")
+    if raw.strip() == "":
+        return False, None
+    if spec.get("format") == "date-time":
+        return True, _with_zone(raw.strip(), form.get(name + ZONE_SUFFIX, ""))
+    return True, convert(spec, raw)
+
+
+def _indexed(form: MultiDict, name: str) -> dict[int, dict[str, str]]:
+    """`name.3` and `name.3.sub` inputs grouped by index."""
+    groups: dict[int, dict[str, str]] = {}
+    prefix = name + "."
+    for key in form:
+        if key.startswith(prefix):
+            found = _INDEX.match(key[len(prefix):])
+            if found:
+                groups.setdefault(int(found.group(1)), {})[found.group(2) or ""] = key
+    return dict(sorted(groups.items()))
+
+
+def parse(form_ref: FormRef, form: MultiDict, skip: set[str] = frozenset()) -> dict[str, Any]:
+    """The typed data of a submitted form (hidden fields from the schema, not from the browser)."""
+    data: dict[str, Any] = {}
+    for fld in fields_of(form_ref, skip):
+        spec = fld.spec
+        if fld.kind == "checkboxes":
+            chosen = [convert(spec["items"], v) for v in form.getlist(fld.name) if v.strip()]
+            if chosen:
+                data[fld.name] = chosen
+        elif fld.kind == "list":
+            values = []
+            for _, keys in _indexed(form, fld.name).items():
+                present, value = _scalar(spec["items"], form, keys.get("", ""))
+                if present:
+                    values.append(value)
+            if values:
+                data[fld.name] = values
+        elif fld.kind == "objects":
+            props = spec["items"].get("properties", {})
+            items = []
+            for _, keys in _indexed(form, fld.name).items():
+                item = {}
+                for sub, key in keys.items():
+                    if sub in props and props[sub].get("type") != "boolean":
+                        present, value = _scalar(props[sub], form, key)
+                        if present:
+                            item[sub] = value
+                if item:
+                    items.append(item)
+            if items:
+                data[fld.name] = items
+        else:
+            present, value = _scalar(spec, form, fld.name)
+            if present:
+                data[fld.name] = value
+    data.update(fixed_values(form_ref))
+    return data
+
+
+# -- errors --------------------------------------------------------------------------
+
+
+def errors_by_path(errors: list[FieldError] | list[dict[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for error in errors:
+        if isinstance(error, FieldError):
+            path, message = error.field, error.message
+        else:
+            path, message = error["field"], error["message"]
+        out.setdefault(path or GENERAL, []).append(message)
+    return out
+
+
+def rendered_paths(fields: list[Field], values: dict[str, Any]) -> set[str]:
+    """Every error path that has a place next to an input on the page."""
+    paths: set[str] = set()
+    for fld in fields:
+        paths.add(fld.name)
+        count = max(len(values.get(fld.name) or []) if isinstance(values.get(fld.name), list) else 0, 1)
+        for i in range(count):
+            if fld.kind == "list":
+                paths.add(f"{fld.name}.{i}")
+            elif fld.kind == "objects":
+                paths.update(sub.name.replace("__i__", str(i)) for sub in fld.subfields)
+    return paths
+
+
+def datetime_parts(value: Any) -> tuple[str, str]:
+    """An ISO moment -> (value for datetime-local, zone offset)."""
+    if not isinstance(value, str):
+        return "", "+07:00"
+    found = re.match(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$", value)
+    if not found:
+        return value, "+07:00"
+    zone = found.group(2) or "+07:00"
+    return found.group(1), "+00:00" if zone == "Z" else zone
+
+
+def form_view(form: FormRef, values: dict[str, Any], errors: list[FieldError] | list[dict[str, str]] | None = None,
+              skip: set[str] = frozenset()) -> dict[str, Any]:
+    """What the `form_body` macro needs: fields, values, errors by path and the errors with no input of their own."""
+    fields = fields_of(form, skip)
+    by_path = errors_by_path(errors or [])
+    placed = rendered_paths(fields, values)
+    general = {p: m for p, m in by_path.items() if p not in placed}
+    return {"fields": fields, "values": values, "errors": by_path, "general": general}

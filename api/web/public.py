@@ -1,0 +1,87 @@
+"""No login: the public submits through the website channel and tracks by code, seeing nothing personal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from api.db import db
+from api.errors import ApiError
+from api.routes.public import _public_ref, _rate_limit, track
+from api.services import instances
+from api.services.tracking import normalize
+from api.services.versions import VersionRef, runtime
+from api.web import bp
+from api.web.formkit import fields_of, form_view, initial_values, parse
+from engine import FormInvalid, FormRef
+
+# This page is the website channel: a choice field offering this value is set to it, not asked.
+WEBSITE_CHANNEL = "website"
+
+
+def public_refs() -> list[VersionRef]:
+    refs = [runtime().current(pid) for pid in runtime().process_ids()]
+    return [r for r in refs if r.version.start.properties.get("publicStart") == "true" and r.version.start.form]
+
+
+def channel_fields(form: FormRef) -> dict[str, Any]:
+    """Fields answered by the channel itself (a choice that offers 'website')."""
+    return {f.name: WEBSITE_CHANNEL for f in fields_of(form) if any(v == WEBSITE_CHANNEL for v, _ in f.options)
+            and f.kind in ("select", "radio")}
+
+
+def _skip(form: FormRef) -> set[str]:
+    """What the public does not fill: the channel, and the moment received (the system records it)."""
+    skip = set(channel_fields(form))
+    for name, spec in form.schema.get("properties", {}).items():
+        if spec.get("format") == "date-time" and name not in form.schema.get("required", []):
+            skip.add(name)
+    return skip
+
+
+@bp.route("/publik")
+def public_list():
+    return render_template("public_list.html", refs=public_refs())
+
+
+@bp.route("/publik/<process_id>", methods=["GET", "POST"])
+def public_form(process_id: str):
+    ref = _public_ref(process_id)
+    form = ref.version.start.form
+    skip = _skip(form)
+    if request.method == "GET":
+        return render_template("public_form.html", ref=ref, form_ctx=form_view(form, initial_values(form), skip=skip))
+    data = {**parse(form, request.form, skip), **channel_fields(form)}
+    try:
+        ref.version.start.form.validate(data)  # errors first, so a mistyped form does not spend the rate limit
+        _rate_limit()
+        instance = instances.start(ref, data, instances.Actor("publik"))
+    except FormInvalid as exc:
+        db.session.rollback()
+        return render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, exc.errors, skip)), 422
+    except ApiError as exc:
+        db.session.rollback()
+        if exc.status == 422:
+            return render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, exc.fields, skip)), 422
+        raise
+    return render_template("public_done.html", ref=ref, code=instance.tracking_code), 201
+
+
+@bp.route("/lacak")
+def track_page():
+    code = normalize(request.args.get("kode", ""))[:40]
+    if not code:
+        return render_template("track.html", code="", result=None)
+    try:
+        result = track(code)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        return render_template("track.html", code=code, result=None, missing=True), 404
+    return render_template("track.html", code=code, result=result)
+
+
+@bp.route("/lacak/<code>")
+def track_code(code: str):
+    return redirect(url_for("web.track_page", kode=code))

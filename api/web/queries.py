@@ -1,0 +1,109 @@
+"""Reads the pages need that the API has no function for: region names, version rows, recap and report rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import or_
+
+from api.db import db
+from api.models import AuditEvent, Instance, PendingTask, ProcessVersionRow, Region
+from api.regions import sql_contains
+
+ROW_LIMIT = 2000  # recaps and reports read at most this many instances
+
+
+def region_names(codes: Iterable[str]) -> dict[str, str]:
+    """Code -> readable name; an RW/RT path is named with its desa: `Desa Gantiwarno RW 02 RT 001`."""
+    wanted = {c for c in codes if c}
+    parts = {c: [c.rsplit("/", n)[0] for n in range(c.count("/"), -1, -1)] for c in wanted}
+    lookup = {p for ps in parts.values() for p in ps}
+    if not lookup:
+        return {}
+    rows = dict(db.session.execute(db.select(Region.code, Region.name).where(Region.code.in_(lookup))).all())
+    out = {}
+    for code, prefixes in parts.items():
+        if code in rows:
+            out[code] = " ".join(rows[p] for p in prefixes if p in rows)
+    return out
+
+
+def region_label(code: str) -> str:
+    if not code:
+        return "-"
+    name = region_names([code]).get(code)
+    return f"{name} ({code})" if name else code
+
+
+def version_rows(process_id: str | None = None) -> list[ProcessVersionRow]:
+    query = db.select(ProcessVersionRow).order_by(ProcessVersionRow.process_id, ProcessVersionRow.number)
+    if process_id:
+        query = query.filter_by(process_id=process_id)
+    return list(db.session.execute(query).scalars())
+
+
+def instance_counts(prefixes: list[str]) -> dict[int, dict[str, int]]:
+    """version row id -> status -> number of instances, within the region prefixes."""
+    query = (
+        db.select(Instance.version_id, Instance.status, db.func.count())
+        .where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
+        .group_by(Instance.version_id, Instance.status)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for version_id, status, count in db.session.execute(query).all():
+        out.setdefault(version_id, {})[status] = count
+    return out
+
+
+def in_regions(query, prefixes: list[str]):
+    return query.where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
+
+
+def at_or_past_step(process_id: str, step: str, prefixes: list[str]) -> list[Instance]:
+    """Instances of a process waiting at a step or having completed it, within the prefixes, oldest first."""
+    waiting = db.select(PendingTask.instance_id).where(PendingTask.process_id == process_id, PendingTask.name == step)
+    done = db.select(AuditEvent.instance_id).where(AuditEvent.kind == "task_completed", AuditEvent.task_name == step)
+    query = db.select(Instance).where(
+        Instance.process_id == process_id, or_(Instance.id.in_(waiting), Instance.id.in_(done))
+    )
+    query = in_regions(query, prefixes).order_by(Instance.created_at, Instance.id).limit(ROW_LIMIT)
+    return list(db.session.execute(query).scalars())
+
+
+def waiting_steps(instance_ids: list[int]) -> dict[int, list[str]]:
+    """instance id -> titles of its pending tasks."""
+    if not instance_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(PendingTask.instance_id, PendingTask.title).where(PendingTask.instance_id.in_(instance_ids))
+    ).all()
+    out: dict[int, list[str]] = {}
+    for instance_id, title in rows:
+        out.setdefault(instance_id, []).append(title)
+    return out
+
+
+def started_in(process_id: str, prefixes: list[str], start, end) -> list[Instance]:
+    query = db.select(Instance).where(
+        Instance.process_id == process_id, Instance.created_at >= start, Instance.created_at < end
+    )
+    return list(db.session.execute(in_regions(query, prefixes).order_by(Instance.id).limit(ROW_LIMIT)).scalars())
+
+
+def late_pending(process_id: str, prefixes: list[str], moment) -> int:
+    query = db.select(db.func.count()).select_from(PendingTask).join(Instance, Instance.id == PendingTask.instance_id)
+    query = query.where(PendingTask.process_id == process_id, PendingTask.due_at < moment)
+    return db.session.execute(in_regions(query, prefixes)).scalar() or 0
+
+
+def form_fields(version: Any) -> dict[str, dict[str, Any]]:
+    """Every top-level field of every form of a version: name -> schema (first form wins), for labels and columns."""
+    out: dict[str, dict[str, Any]] = {}
+    forms = [version.start.form] if version.start.form else []
+    forms += [t.form for t in version.tasks.values() if t.form]
+    forms += list(version.forms.values())
+    for form in forms:
+        for name, spec in form.schema.get("properties", {}).items():
+            out.setdefault(name, spec)
+    return out

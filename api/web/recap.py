@@ -1,0 +1,160 @@
+"""Rekap: for a procedure and a step, the instances waiting there or past it in the user's regions,
+with data fields chosen by the user as columns; sortable; CSV and XLSX export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from flask import Response, render_template, request
+
+from api.services import privacy
+from api.services.versions import VersionRef, runtime
+from api.web import bp
+from api.web.common import display_value, fmt_moment, page_login, principal
+from api.web.queries import ROW_LIMIT, at_or_past_step, form_fields, region_names, waiting_steps
+
+FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"), ("posisi", "Posisi"),
+         ("dimulai", "Dimulai")]
+
+
+def _prefixes() -> list[str]:
+    return sorted({p for _, p in principal().grants})
+
+
+def _sort_key(value: Any) -> tuple:
+    if value is None or value == "":
+        return (2, "")
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, int | float):
+        return (0, value)
+    return (1, str(value).lower())
+
+
+def build(args: Any) -> dict[str, Any]:
+    """The recap for the query string: choices, columns, sorted rows."""
+    refs = {pid: runtime().current(pid) for pid in runtime().process_ids()}
+    process_id = args.get("proses") if args.get("proses") in refs else next(iter(refs), None)
+    out: dict[str, Any] = {"refs": refs, "process_id": process_id, "steps": [], "fields": {}, "rows": [],
+                           "columns": [], "step": None, "chosen": [], "sort": "", "desc": False}
+    if process_id is None:
+        return out
+    ref: VersionRef = refs[process_id]
+    steps = [t for t in ref.version.tasks.values() if t.form]
+    out["steps"] = steps
+    step = next((t for t in steps if t.element_id == args.get("langkah")), steps[0] if steps else None)
+    if step is None:
+        return out
+    specs = form_fields(ref.version)
+    out["fields"] = specs
+    chosen = [c for c in args.getlist("kolom") if c in specs]
+    if not chosen and not args.get("pilih"):
+        props = step.form.schema.get("properties", {})
+        ui = step.form.ui_schema or {}
+        chosen = [n for n in props if ui.get(n, {}).get("ui:widget") not in ("textarea", "hidden")][:6]
+    columns = FIXED + [(c, specs[c].get("title", c)) for c in chosen]
+    who = principal()
+    instances = at_or_past_step(process_id, step.element_id, _prefixes())
+    waiting = waiting_steps([i.id for i in instances])
+    names = region_names({i.region for i in instances})
+    rows = []
+    for instance in instances:
+        version = runtime().by_row(instance.version_id)
+        data = privacy.redact(runtime().engine.inspect(version.version, instance.state).data, instance,
+                              version.version, who)
+        here = step.title in waiting.get(instance.id, [])
+        raw = {"kode_lacak": instance.tracking_code, "judul": instance.title, "wilayah": instance.region,
+               "posisi": "menunggu di langkah ini" if here else "sudah melewati",
+               "dimulai": instance.created_at, "_id": instance.id, "_region_name": names.get(instance.region, "")}
+        raw.update({c: data.get(c) for c in chosen})
+        rows.append(raw)
+    sort = args.get("urut") if args.get("urut") in dict(columns) else ""
+    desc = args.get("arah") == "turun"
+    if sort:
+        rows.sort(key=lambda r: _sort_key(r.get(sort)), reverse=desc)
+        if desc:  # empty values stay last either way
+            rows.sort(key=lambda r: r.get(sort) in (None, ""))
+    out.update({"step": step, "chosen": chosen, "columns": columns, "rows": rows, "sort": sort, "desc": desc,
+                "limit": ROW_LIMIT, "ref": ref})
+    return out
+
+
+def cell(row: dict[str, Any], key: str, specs: dict[str, dict]) -> Any:
+    value = row.get(key)
+    if key == "dimulai":
+        return fmt_moment(value, row.get("wilayah"))
+    if key in ("kode_lacak", "judul", "wilayah", "posisi"):
+        return value or ""
+    return display_value(value, specs.get(key))
+
+
+def export_value(row: dict[str, Any], key: str, specs: dict[str, dict]) -> Any:
+    """Numbers stay numbers in exports; everything else as shown on the page."""
+    value = row.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, datetime):
+        return fmt_moment(value, row.get("wilayah"))
+    text = cell(row, key, specs)
+    return "" if text == "-" else text
+
+
+@bp.route("/rekap")
+@page_login
+def recap():
+    result = build(request.args)
+    return render_template("recap.html", r=result, cell=cell, args=request.args)
+
+
+def _filename(result: dict[str, Any], ext: str) -> str:
+    return f"rekap_{result['process_id']}_{result['step'].element_id if result['step'] else 'kosong'}.{ext}"
+
+
+@bp.route("/rekap.csv")
+@page_login
+def recap_csv() -> Response:
+    result = build(request.args)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([title for _, title in result["columns"]])
+    for row in result["rows"]:
+        writer.writerow([_safe_cell(export_value(row, key, result["fields"])) for key, _ in result["columns"]])
+    # A byte-order mark so spreadsheet programs read the UTF-8 text correctly.
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(result, "csv")}"'})
+
+
+@bp.route("/rekap.xlsx")
+@page_login
+def recap_xlsx() -> Response:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    result = build(request.args)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Rekap"
+    sheet.append([title for _, title in result["columns"]])
+    for c in sheet[1]:
+        c.font = Font(bold=True)
+    for row in result["rows"]:
+        values = [export_value(row, key, result["fields"]) for key, _ in result["columns"]]
+        sheet.append([_safe_cell(v) for v in values])
+    sheet.freeze_panes = "A2"
+    for column in sheet.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+    data = io.BytesIO()
+    book.save(data)
+    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(result, "xlsx")}"'})
+
+
+def _safe_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -1,0 +1,80 @@
+"""Laporan: per procedure, how many instances met or missed each deadline in a period, with an SVG chart.
+
+A deadline's verdict is a boolean data field ending in `_tepat_waktu` that the diagram's
+script computes (`respon_awal_tepat_waktu = on_time(batas_respon_awal, respon_awal_pada)`);
+the report counts true (met), false (missed) and absent (no verdict yet).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+
+from api.services.versions import runtime
+from api.web import bp
+from api.web.common import page_login, period, principal
+from api.web.queries import late_pending, started_in
+from engine import now
+
+VERDICT_SUFFIX = "_tepat_waktu"
+
+
+def deadline_label(field: str) -> str:
+    stem = field[: -len(VERDICT_SUFFIX)].replace("_", " ")
+    return stem[:1].upper() + stem[1:]
+
+
+def report_for(process_id: str, prefixes: list[str], start, end) -> dict[str, Any]:
+    ref = runtime().current(process_id)
+    instances = started_in(process_id, prefixes, start, end)
+    verdicts: dict[str, dict[str, int]] = {}
+    statuses: dict[str, int] = {}
+    datas = []
+    for instance in instances:
+        statuses[instance.status] = statuses.get(instance.status, 0) + 1
+        version = runtime().by_row(instance.version_id).version
+        data = runtime().engine.inspect(version, instance.state).data
+        datas.append(data)
+        for key, value in data.items():
+            if key.endswith(VERDICT_SUFFIX) and isinstance(value, bool):
+                verdicts.setdefault(key, {"tepat": 0, "terlambat": 0})
+                verdicts[key]["tepat" if value else "terlambat"] += 1
+    rows = []
+    for key in sorted(verdicts):
+        counts = verdicts[key]
+        counts["belum"] = sum(1 for d in datas if not isinstance(d.get(key), bool))
+        rows.append({"field": key, "label": deadline_label(key), **counts})
+    return {"id": process_id, "name": ref.version.name, "total": len(instances), "statuses": statuses,
+            "deadlines": rows, "late_now": late_pending(process_id, prefixes, now()), "chart": chart(rows)}
+
+
+def chart(rows: list[dict[str, Any]], width: int = 640) -> dict[str, Any]:
+    """Geometry of a horizontal stacked bar per deadline (met, missed, no verdict yet), drawn by the template."""
+    label_w, bar_h, gap = 190, 22, 14
+    bars = []
+    total_max = max((r["tepat"] + r["terlambat"] + r["belum"] for r in rows), default=0) or 1
+    scale = (width - label_w - 50) / total_max
+    for i, row in enumerate(rows):
+        y = 10 + i * (bar_h + gap)
+        x = label_w
+        parts = []
+        for key in ("tepat", "terlambat", "belum"):
+            w = row[key] * scale
+            parts.append({"key": key, "x": round(x, 1), "w": round(w, 1), "n": row[key]})
+            x += w
+        bars.append({"label": row["label"], "y": y, "parts": parts, "end": round(x + 6, 1), "total":
+                     row["tepat"] + row["terlambat"] + row["belum"]})
+    return {"width": width, "height": 20 + len(rows) * (bar_h + gap), "bar_h": bar_h, "label_w": label_w, "bars": bars}
+
+
+@bp.route("/laporan")
+@page_login
+def reports():
+    prefixes = sorted({p for _, p in principal().grants})
+    start, end, start_text, end_text = period(request.args)
+    wanted = request.args.get("proses")
+    ids = [pid for pid in runtime().process_ids() if not wanted or pid == wanted]
+    reports_ = [report_for(pid, prefixes, start, end) for pid in ids] if prefixes else []
+    return render_template("reports.html", reports=reports_, start=start_text, end=end_text, wanted=wanted,
+                           processes={pid: runtime().current(pid).version.name for pid in runtime().process_ids()})

@@ -1,0 +1,101 @@
+"""One task: its form (from JSON Schema + UI schema), the instance context and history; submitting it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from api.db import db
+from api.errors import ApiError
+from api.models import Instance
+from api.presenters import history, usernames
+from api.services import instances, privacy
+from api.services.versions import runtime
+from api.web import bp
+from api.web.common import page_login, principal
+from api.web.formkit import form_view, initial_values, parse
+from api.web.queries import form_fields, region_label
+from engine import FormInvalid
+
+# Data the application itself adds; not worth a line in the context table.
+_INTERNAL = {"kode_lacak"}
+
+
+def context_rows(data: dict[str, Any], specs: dict[str, dict[str, Any]], skip: set[str]) -> list[tuple[str, Any, dict]]:
+    """(label, value, schema) of the instance data, form fields first in form order, then computed values."""
+    rows = []
+    for name, value in data.items():
+        if name in skip or name in _INTERNAL or value in (None, "", [], {}):
+            continue
+        spec = specs.get(name, {})
+        rows.append((spec.get("title") or name.replace("_", " ").capitalize(), value, spec))
+    return rows
+
+
+def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | None = None, status: int = 200):
+    who = principal()
+    row = instances.visible_task(who, task_id)
+    instance = db.session.get(Instance, row.instance_id)
+    ref = runtime().by_row(instance.version_id)
+    view = runtime().engine.inspect(ref.version, instance.state)
+    info = ref.version.tasks.get(row.name)
+    form = info.form if info else None
+    data = privacy.redact(view.data, instance, ref.version, who)
+    own = set(form.schema.get("properties", {})) if form else set()
+    specs = form_fields(ref.version)
+    claimed_by = usernames({row.claimed_by_id}).get(row.claimed_by_id) if row.claimed_by_id else None
+    return render_template(
+        "task.html",
+        task=row, instance=instance, version=ref, info=info, form=form,
+        form_ctx=form_view(form, values if values is not None else initial_values(form, view.data), errors)
+        if form else None,
+        context=context_rows(data, specs, own), events=history(instance, ref, who), region=region_label(row.region),
+        claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id,
+    ), status
+
+
+@bp.route("/tugas/<task_id>", methods=["GET"])
+@page_login
+def task_page(task_id: str):
+    try:
+        return _page(task_id)
+    except ApiError as exc:
+        if exc.status == 409:
+            return render_template("task_gone.html", message=exc.message), 409
+        raise
+
+
+@bp.route("/tugas/<task_id>", methods=["POST"])
+@page_login
+def task_submit(task_id: str):
+    who = principal()
+    try:
+        row = instances.visible_task(who, task_id)
+    except ApiError as exc:
+        if exc.status == 409:
+            return render_template("task_gone.html", message=exc.message), 409
+        raise
+    instance = db.session.get(Instance, row.instance_id)
+    info = runtime().by_row(instance.version_id).version.tasks.get(row.name)
+    form = info.form if info else None
+    data = parse(form, request.form) if form else {}
+    title = row.title
+    try:
+        instance, rows = instances.complete(who, task_id, data)
+    except FormInvalid as exc:
+        db.session.rollback()
+        return _page(task_id, data, exc.errors, 422)
+    except ApiError as exc:
+        db.session.rollback()
+        if exc.status == 422:
+            return _page(task_id, data, exc.fields, 422)
+        if exc.status == 409:
+            return render_template("task_gone.html", message=exc.message, title=title), 409
+        raise
+    flash(f"Tugas \u201c{title}\u201d selesai.", "sukses")
+    mine = [r for r in rows if who.holds(r.lane, r.region)]
+    if len(mine) == 1:
+        flash(f"Langkah berikutnya untuk Anda: \u201c{mine[0].title}\u201d.", "info")
+        return redirect(url_for("web.task_page", task_id=mine[0].id))
+    return redirect(url_for("web.inbox"))

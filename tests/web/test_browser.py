@@ -1,0 +1,124 @@
+"""The Done-when scenarios in a real browser: Debian's Chromium, headless, driven by Playwright."""
+
+from __future__ import annotations
+
+import re
+
+from tests.procedures.test_musrenbang import USULAN
+from tests.web.conftest import PASSWORD
+
+PROPOSAL_TITLE = "Perbaikan talud jalan Dusun Ngemplak (uji peramban)"
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/masuk")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=nama-pengguna]")
+
+
+def fill_proposal(page, title: str, nik: str = USULAN["nik_pengusul"]) -> None:
+    page.goto("/mulai/musrenbang")
+    page.fill("[name=tahun_rkpd]", str(USULAN["tahun_rkpd"]))
+    page.fill("[name=nik_pengusul]", nik)
+    page.fill("[name=nama_pengusul]", USULAN["nama_pengusul"])
+    page.fill("[name=alamat_pengusul]", USULAN["alamat_pengusul"])
+    page.fill("[name=judul]", title)
+    page.fill("[name=permasalahan]", USULAN["permasalahan"])
+    page.select_option("[name=bidang_urusan]", USULAN["bidang_urusan"])
+    page.fill("[name=opd_tujuan]", USULAN["opd_tujuan"])
+    page.fill("[name=volume]", "300")
+    page.fill("[name=satuan]", "meter")
+    page.fill("[name=perkiraan_biaya]", "150000000")
+    page.fill("[name=penerima_manfaat]", "240")
+    page.check("input[name=urgensi][value=tinggi]")
+    page.fill("[name='lampiran.0']", "foto-talud-1.jpg")
+    page.click("fieldset[data-array=lampiran] .tambah-butir")  # the progressive "add item" button
+    page.fill("[name='lampiran.1']", "denah-talud.pdf")
+
+
+def test_rt_proposes_and_rw_accepts_in_the_inbox(new_page):
+    rt = new_page()
+    sign_in(rt, "ketua_rt")
+    assert "Ketua RT" in rt.inner_text("header")
+    fill_proposal(rt, PROPOSAL_TITLE)
+    assert rt.input_value("[name=wilayah]") == USULAN["wilayah"]  # the RT's own region, filled in
+    rt.click("button.utama")
+    rt.wait_for_selector(".kotak.sukses")
+    assert "kode lacak ALR-" in rt.inner_text(".kotak.sukses")
+
+    rw = new_page()
+    sign_in(rw, "ketua_rw")
+    rw.goto("/tugas")
+    task = rw.locator("li.tugas", has_text=PROPOSAL_TITLE)
+    task.locator("button", has_text="Ambil").click()
+    rw.wait_for_selector(".kotak.sukses")
+    task = rw.locator("li.tugas", has_text=PROPOSAL_TITLE)
+    assert "diambil Anda" in task.inner_text()
+    task.locator("a.tombol", has_text="Kerjakan").click()
+    rw.wait_for_selector("text=Data instance")
+    assert USULAN["permasalahan"] in rw.inner_text(".kolom-info")
+    rw.check("input[name=keputusan_rw][value=terima]")
+    rw.fill("[name=nomor_berita_acara_rw]", "BA/RW02/I/2026")
+    rw.click("button.utama")
+    rw.wait_for_selector(".kotak.sukses")
+    assert "selesai" in rw.inner_text(".kotak.sukses")
+    rw.goto("/tugas")
+    assert rw.locator("li.tugas", has_text=PROPOSAL_TITLE).count() == 0
+
+
+def test_public_complaint_is_tracked_by_code(new_page):
+    citizen = new_page(390, 844)  # phone width
+    citizen.goto("/publik")
+    citizen.click(".kartu a")
+    citizen.fill("[name=perihal]", "Jadwal musrenbang desa tidak diumumkan")
+    citizen.fill("[name=isi]", "Jadwal musyawarah desa tidak diumumkan di papan pengumuman kantor desa.")
+    citizen.fill("[name=nama_pelapor]", "Warga Uji Peramban")
+    citizen.fill("[name=email]", "warga.uji@example.org")
+    citizen.click("button.utama")
+    code = citizen.inner_text("#kode-lacak").strip()
+    assert re.fullmatch(r"ALR-[0-9A-Z]{5}-[0-9A-Z]{5}", code)
+
+    tracker = new_page(390, 844)
+    tracker.goto("/lacak")
+    tracker.fill("[name=kode]", code.lower())
+    tracker.click("form.saring button")
+    tracker.wait_for_selector("#hasil-lacak")
+    text = tracker.inner_text("#hasil-lacak")
+    assert "sedang diproses" in text and "batas" in text
+    assert "Warga Uji Peramban" not in text and "warga.uji@example.org" not in text
+
+
+def test_admin_instance_page_draws_the_diagram_with_the_current_task_marked(new_page):
+    rt = new_page()
+    sign_in(rt, "ketua_rt")
+    fill_proposal(rt, "Usulan untuk diagram (uji peramban)")
+    rt.click("button.utama")
+    rt.wait_for_selector(".kotak.sukses")
+
+    admin = new_page()
+    sign_in(admin, "admin")
+    admin.goto("/admin/instance?proses=musrenbang")
+    admin.click("text=Usulan untuk diagram (uji peramban)")
+    admin.wait_for_selector("#diagram[data-rendered=ok]")
+    active = admin.locator("#diagram svg g.djs-element.alur-aktif[data-element-id=verifikasi_rw]")
+    assert active.count() == 1
+    assert admin.locator("#diagram svg g.djs-element.alur-selesai").count() >= 1
+
+
+def test_an_invalid_form_shows_the_field_errors_and_keeps_the_input(new_page):
+    rt = new_page()
+    sign_in(rt, "ketua_rt")
+    fill_proposal(rt, "Usulan salah isi", nik="123")
+    rt.fill("[name=volume]", "")
+    rt.fill("[name=perkiraan_biaya]", "mahal")
+    rt.click("button.utama")
+    rt.wait_for_selector("#ringkasan-galat")
+    assert "NIK 16 angka diawali 3313" in rt.inner_text("#galat-nik_pengusul")
+    assert rt.locator("#galat-volume").count() == 1
+    assert rt.locator("#galat-perkiraan_biaya").count() == 1
+    assert rt.input_value("[name=nik_pengusul]") == "123"
+    assert rt.input_value("[name=perkiraan_biaya]") == "mahal"
+    assert rt.input_value("[name=judul]") == "Usulan salah isi"
+    assert rt.input_value("[name='lampiran.1']") == "denah-talud.pdf"

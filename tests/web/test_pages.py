@@ -1,0 +1,323 @@
+"""The web pages through Flask's test client: every page renders, access rules, CSRF, forms, exports, reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from werkzeug.datastructures import MultiDict
+
+from api.db import db
+from api.models import Instance, PendingTask
+from tests.procedures.test_musrenbang import TERIMA_RW, USULAN
+from tests.procedures.test_pengaduan import KLASIFIKASI, PENGADUAN, RESPON_AWAL
+from tests.web.conftest import PASSWORD, csrf, login, post
+
+
+def as_form(data: dict) -> list[tuple[str, str]]:
+    """Typed data -> the inputs a browser sends (lists as name.N, booleans as checkboxes)."""
+    out = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            out += [(f"{key}.{i}", str(v)) for i, v in enumerate(value)]
+        elif isinstance(value, bool):
+            if value:
+                out.append((key, "1"))
+        else:
+            out.append((key, str(value)))
+    return out
+
+
+def start_proposal(client, data: dict | None = None):
+    return post(client, "/mulai/musrenbang", as_form(data or USULAN), token_page="/mulai/musrenbang")
+
+
+def task_id(app, name: str) -> str:
+    with app.app_context():
+        return db.session.execute(db.select(PendingTask.id).filter_by(name=name)).scalars().one()
+
+
+PUBLIC = {k: v for k, v in PENGADUAN.items() if k not in ("kode_lacak", "kanal", "diterima_pada", "wilayah")}
+
+
+def submit_complaint(client, data: dict | None = None) -> str:
+    answer = post(client, "/publik/pengaduan", as_form(data or PUBLIC), token_page="/publik/pengaduan")
+    assert answer.status_code == 201, answer.get_data(as_text=True)[:2000]
+    return re.search(r'id="kode-lacak">([A-Z0-9-]+)<', answer.get_data(as_text=True)).group(1)
+
+
+# -- pages and access ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/masuk", "/publik", "/publik/pengaduan", "/lacak"])
+def test_public_pages_render_without_login(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert 'lang="id"' in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/tugas", "/mulai", "/rekap", "/laporan", "/admin/instance", "/analis"])
+def test_staff_pages_send_strangers_to_login(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 302 and answer.location.startswith("/masuk?next=")
+
+
+def test_login_shows_user_roles_and_regions_and_logout_ends_the_session(client):
+    wrong = post(client, "/masuk", {"username": "ketua_rt", "password": "salah"}, token_page="/masuk")
+    assert wrong.status_code == 401 and "salah" in wrong.get_data(as_text=True)
+    login(client, "ketua_rt")
+    page = client.get("/tugas").get_data(as_text=True)
+    assert "Ketua RT" in page and "RT 001" in page and "Kotak tugas" in page
+    assert post(client, "/keluar", {}).status_code == 302
+    assert client.get("/tugas").status_code == 302
+
+
+def test_login_follows_next_but_never_to_another_site(client):
+    token = csrf(client)
+    answer = client.post("/masuk", data={"username": "admin", "password": PASSWORD, "csrf_token": token,
+                                         "next": "//evil.example/x"})
+    assert answer.location == "/admin/instance"  # an admin-only user lands on the instances
+
+
+@pytest.mark.parametrize("user", ["ketua_rt", "admin", "pemantau", "tim_pengaduan"])
+def test_every_signed_in_page_renders(client, user):
+    login(client, user)
+    for path in ["/tugas", "/mulai", "/rekap", "/laporan", "/tugas?klaim=saya&terlambat=1&urut=turun"]:
+        assert client.get(path).status_code == 200, path
+    expected = 200 if user in ("admin", "pemantau") else 403
+    for path in ["/admin/instance", "/analis", "/analis/musrenbang/v1"]:
+        assert client.get(path).status_code == expected, path
+
+
+def test_security_headers_and_cookie_flags(client):
+    answer = client.get("/masuk")
+    assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] == "same-origin"
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, app):
+    answer = client.post("/masuk", data={"username": "ketua_rt", "password": PASSWORD})
+    assert answer.status_code == 400 and "kedaluwarsa" in answer.get_data(as_text=True)
+    login(client, "ketua_rt")
+    answer = client.post("/mulai/musrenbang", data=MultiDict([*as_form(USULAN), ("csrf_token", "palsu")]))
+    assert answer.status_code == 400
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(Instance)).scalar() == 0
+
+
+def test_vendor_files_are_served_only_from_the_package(client):
+    assert client.get("/web/vendor/bpmn-js/../../package.json").status_code == 404
+    assert client.get("/web/vendor/lain/x.js").status_code == 404
+
+
+# -- start, inbox, task ------------------------------------------------------------------------
+
+
+def test_rt_starts_a_proposal_and_the_rw_claims_and_accepts_it(client, app):
+    login(client, "ketua_rt")
+    start_page = client.get("/mulai/musrenbang").get_data(as_text=True)
+    assert 'value="33.13.05.2001/RW02/RT001"' in start_page  # the RT's own region is offered
+    answer = start_proposal(client)
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:3000]
+    assert "kode lacak ALR-" in client.get("/tugas").get_data(as_text=True)
+    with app.app_context():
+        instance = db.session.execute(db.select(Instance)).scalar_one()
+        assert instance.title == USULAN["judul"] and instance.region == USULAN["wilayah"]
+
+    client = app.test_client()
+    login(client, "ketua_rw")
+    inbox = client.get("/tugas").get_data(as_text=True)
+    assert "Bahas usulan di musyawarah RW" in inbox and USULAN["judul"] in inbox and "Desa Gantiwarno RW 02 RT 001" in inbox
+    tid = task_id(app, "verifikasi_rw")
+    assert post(client, f"/tugas/{tid}/ambil", {"next": "/tugas"}).status_code == 302
+    assert "diambil Anda" in client.get("/tugas?klaim=saya").get_data(as_text=True)
+    assert tid not in client.get("/tugas?klaim=bebas").get_data(as_text=True)
+    page = client.get(f"/tugas/{tid}").get_data(as_text=True)
+    assert USULAN["permasalahan"] in page and "Riwayat" in page  # the context the RW decides on
+    done = post(client, f"/tugas/{tid}", as_form(TERIMA_RW))
+    assert done.status_code == 302, done.get_data(as_text=True)[:3000]
+    with app.app_context():
+        names = set(db.session.execute(db.select(PendingTask.name)).scalars())
+    assert "verifikasi_desa" in names
+
+
+def test_another_rt_cannot_start_in_a_foreign_region_and_sees_the_error_at_the_field(client):
+    login(client, "ketua_rt_2")
+    answer = start_proposal(client)  # the proposal's region is RT001, this user holds RT002
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'id="galat-wilayah"' in page and USULAN["judul"] in page
+
+
+def test_an_invalid_form_shows_every_error_next_to_its_field_and_keeps_the_input(client):
+    login(client, "ketua_rt")
+    bad = {**USULAN, "nik_pengusul": "1234", "volume": "banyak", "penerima_manfaat": "-5", "judul": "Jalan baru"}
+    del bad["opd_tujuan"]
+    answer = start_proposal(client, bad)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    for field in ("nik_pengusul", "volume", "penerima_manfaat", "opd_tujuan"):
+        assert f'id="galat-{field}"' in page, field
+    assert "NIK 16 angka diawali 3313" in page
+    assert 'value="banyak"' in page and 'value="1234"' in page and "Jalan baru" in page
+    assert 'value="BA-RT001-RW02-2026.pdf"' in page  # list items kept too
+
+
+def test_a_task_completed_meanwhile_says_so_instead_of_the_form(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    rw = app.test_client()
+    login(rw, "ketua_rw")
+    tid = task_id(app, "verifikasi_rw")
+    token = csrf(rw, f"/tugas/{tid}")
+    assert post(rw, f"/tugas/{tid}", as_form(TERIMA_RW)).status_code == 302
+    again = rw.post(f"/tugas/{tid}", data=MultiDict([*as_form(TERIMA_RW), ("csrf_token", token)]))
+    assert again.status_code == 409 and 'id="tugas-selesai"' in again.get_data(as_text=True)
+    assert rw.get(f"/tugas/{tid}").status_code == 409
+
+
+def test_a_task_outside_the_users_lane_is_not_found(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    other = app.test_client()
+    login(other, "ketua_rt_2")
+    assert other.get(f"/tugas/{task_id(app, 'verifikasi_rw')}").status_code == 404
+
+
+# -- public ------------------------------------------------------------------------------------
+
+
+def test_a_public_complaint_gets_a_code_and_tracking_shows_nothing_personal(client, app):
+    code = submit_complaint(client)
+    with app.app_context():
+        instance = db.session.execute(db.select(Instance)).scalar_one()
+        assert instance.started_by_name == "publik"
+    page = client.get(f"/lacak?kode={code.lower()}").get_data(as_text=True)
+    assert "sedang diproses" in page and "Catat dan klasifikasikan pengaduan" in page and "batas" in page
+    for personal in (PENGADUAN["nama_pelapor"], PENGADUAN["email"], PENGADUAN["telepon"]):
+        assert personal not in page
+    assert client.get("/lacak?kode=ALR-00000-00000").status_code == 404
+
+
+def test_the_public_form_is_the_website_channel_and_shows_its_errors(client, app):
+    page = client.get("/publik/pengaduan").get_data(as_text=True)
+    assert 'name="kanal"' not in page and 'name="wilayah"' not in page and 'name="kode_lacak"' not in page
+    answer = post(client, "/publik/pengaduan", [("perihal", "ab"), ("isi", "pendek")], token_page="/publik/pengaduan")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'id="galat-perihal"' in text and 'id="galat-isi"' in text and 'id="galat-nama_pelapor"' in text
+    submit_complaint(client)
+    with app.app_context():
+        from api.services.versions import runtime
+
+        instance = db.session.execute(db.select(Instance)).scalar_one()
+        data = runtime().engine.inspect(runtime().by_row(instance.version_id).version, instance.state).data
+    assert data["kanal"] == "website" and data["wilayah"] == "33.13"
+
+
+# -- admin and analyst -------------------------------------------------------------------------
+
+
+def test_admin_lists_filters_and_opens_an_instance_with_its_diagram_markers(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    admin = app.test_client()
+    login(admin, "admin")
+    listing = admin.get("/admin/instance?proses=musrenbang&status=running").get_data(as_text=True)
+    assert USULAN["judul"] in listing
+    assert USULAN["judul"] not in admin.get("/admin/instance?status=complete").get_data(as_text=True)
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id)).scalar_one()
+    page = admin.get(f"/admin/instance/{instance_id}").get_data(as_text=True)
+    assert 'data-markers="{&#34;aktif&#34;: [&#34;verifikasi_rw&#34;]' in page
+    assert "usulan_rt" in page  # the completed start event is marked
+    assert admin.get("/analis/musrenbang/v1/diagram.xml").data.startswith(b"<?xml")
+    assert admin.get("/web/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js").status_code == 200
+
+
+def test_admin_suspends_resumes_and_cancels_and_the_viewer_may_not(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id)).scalar_one()
+    viewer = app.test_client()
+    login(viewer, "pemantau")
+    assert post(viewer, f"/admin/instance/{instance_id}/tangguhkan", {"alasan": "uji"},
+                token_page="/admin/instance").status_code == 403
+    admin = app.test_client()
+    login(admin, "admin")
+    page = f"/admin/instance/{instance_id}"
+    short = post(admin, f"{page}/tangguhkan", {"alasan": ""}, token_page=page, follow_redirects=True)
+    assert "alasan" in short.get_data(as_text=True)
+    post(admin, f"{page}/tangguhkan", {"alasan": "menunggu data"}, token_page=page)
+    assert "ditangguhkan" in admin.get(page).get_data(as_text=True)
+    post(admin, f"{page}/lanjutkan", {}, token_page=page)
+    post(admin, f"{page}/batalkan", {"alasan": "usulan ganda"}, token_page=page)
+    with app.app_context():
+        assert db.session.get(Instance, instance_id).status == "cancelled"
+
+
+def test_analyst_page_lists_versions_lint_and_instances_per_version(client):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    login(client, "pemantau")
+    page = client.get("/analis").get_data(as_text=True)
+    assert "musrenbang.bpmn" in page and "Lint: tidak ada masalah" in page
+    assert "Lihat diagram" in page and "berjalan 1" in page
+
+
+# -- recap and reports -------------------------------------------------------------------------
+
+
+def _recap_rows(client, query: str) -> list[list[str]]:
+    answer = client.get(f"/rekap.csv?{query}")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_recap_with_chosen_columns_sorted_and_exported_as_csv_and_xlsx(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    start_proposal(client, {**USULAN, "judul": "Perbaikan jalan lingkungan RT 001", "perkiraan_biaya": 90_000_000})
+    desa = app.test_client()
+    login(desa, "kepala_desa")
+    query = "proses=musrenbang&langkah=verifikasi_rw&pilih=1&kolom=perkiraan_biaya&kolom=opd_tujuan&urut=perkiraan_biaya"
+    page = desa.get(f"/rekap?{query}").get_data(as_text=True)
+    assert "Perkiraan biaya (Rp)" in page and "150.000.000" in page
+    rows = _recap_rows(desa, query)
+    assert rows[0][-2:] == ["Perkiraan biaya (Rp)", "OPD tujuan"]
+    assert [r[-2] for r in rows[1:]] == ["90000000", "150000000"]
+    assert [r[-2] for r in _recap_rows(desa, query + "&arah=turun")[1:]] == ["150000000", "90000000"]
+    xlsx = desa.get(f"/rekap.xlsx?{query}")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert [c.value for c in sheet[1]][-2:] == ["Perkiraan biaya (Rp)", "OPD tujuan"]
+    assert [sheet.cell(row=r, column=sheet.max_column - 1).value for r in (2, 3)] == [90_000_000, 150_000_000]
+    other = app.test_client()
+    login(other, "operator_kec_jaten")  # another kecamatan sees none of them
+    assert len(_recap_rows(other, query)) == 1
+
+
+def test_report_counts_deadlines_met_and_missed(client, app):
+    code = submit_complaint(client)
+    submit_complaint(client, {**PUBLIC, "perihal": "Pengaduan kedua"})
+    team = app.test_client()
+    login(team, "tim_pengaduan")
+    with app.app_context():
+        first = db.session.execute(db.select(Instance.id).filter_by(tracking_code=code)).scalar_one()
+        tid = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=first)).scalar_one()
+    assert post(team, f"/tugas/{tid}", as_form(KLASIFIKASI)).status_code == 302
+    with app.app_context():
+        tid = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=first, name="respon_awal")).scalar_one()
+    assert post(team, f"/tugas/{tid}", as_form(RESPON_AWAL)).status_code == 302
+    page = team.get("/laporan?proses=pengaduan").get_data(as_text=True)
+    row = re.search(r'data-deadline="respon_awal_tepat_waktu">(.*?)</tr>', page, re.S).group(1)
+    counts = dict(re.findall(r'data-col="(\w+)">(\d+)<', row))
+    assert counts == {"tepat": "1", "terlambat": "0", "belum": "1"}
+    assert "<svg" in page and 'class="g-tepat"' in page
