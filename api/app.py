@@ -12,6 +12,7 @@ from api import errors
 from api.config import ROOT, load_config
 from api.db import db, migrate
 from api.services.versions import init_runtime, runtime
+from api.web import bp as web_pages
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -26,13 +27,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     description = "Alur: alur kerja BPMN untuk layanan publik pemerintah daerah"
     api = Api(app, spec_kwargs={"info": {"description": description}})
-    from api.routes import admin, auth, processes, public, tasks
+    from api.routes import admin, auth, processes, public, tasks, versions
 
-    for module in (auth, processes, tasks, admin, public):
+    for module in (auth, processes, tasks, admin, public, versions):
         api.register_blueprint(module.blp)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     errors.register(app)  # after Api(): our JSON errors replace flask-smorest's handler
     init_runtime(app)
+    app.register_blueprint(web_pages)  # the HTML pages (api/web), with their own CSRF check and headers
 
     @app.before_request
     def _before() -> None:

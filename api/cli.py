@@ -64,6 +64,101 @@ def sync_processes_command() -> None:
     click.echo(f"{len(added)} versi baru")
 
 
+def _deployer(by: str | None) -> str:
+    return by or f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'tanpa-nama'}"
+
+
+@cli.command("deploy")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--note", default=None, help="Why this version (shown on the versions page).")
+@click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of form files (default: the app's forms folder).")
+@click.option("--by", default=None, help="Who deploys (default: cli:$USER).")
+@click.option("--dry-run", is_flag=True, help="Only lint and say what would change.")
+def deploy_command(paths: tuple[Path, ...], note: str | None, forms_dir: Path | None, by: str | None,
+                   dry_run: bool) -> None:
+    """Lint and deploy .bpmn files (or folders) with the forms they name; exit 1 when refused."""
+    from api.models import ORIGIN_CLI
+    from api.services.deploy import deploy_paths
+
+    config = current_app.config
+    result = deploy_paths(list(paths) or [config["ALUR_PROCESSES_DIR"]], forms_dir or config["ALUR_FORMS_DIR"],
+                          _deployer(by), ORIGIN_CLI, note, dry_run=dry_run)
+    for problem in result.problems:
+        click.echo(problem.format())
+    for version in result.versions:
+        number = f"v{version.number}" if version.number is not None else "(baru)"
+        click.echo(f"{version.process_id:<30} {number:<7} {version.hash[:12]}  {version.outcome}")
+    click.echo(result.message())
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command("versions")
+@click.argument("process_id")
+def versions_command(process_id: str) -> None:
+    """List the versions of a process: number, hash, who deployed it, when, instances."""
+    from api.services.deploy import list_versions
+
+    items = list_versions(process_id)
+    if not items:
+        raise click.ClickException(f"proses tidak dikenal: {process_id}")
+    for v in items:
+        mark = "*" if v["current"] else " "
+        counts = ", ".join(f"{k} {n}" for k, n in sorted(v["instances"].items())) or "tanpa instance"
+        click.echo(f"{mark} v{v['number']:<4} {v['short_hash']}  {v['created_at'][:19]}  {v['deployed_by']:<20} "
+                   f"{v['origin']:<7} {counts}" + (f"  -- {v['note']}" if v["note"] else ""))
+
+
+@cli.command("diff")
+@click.argument("process_id")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+def diff_command(process_id: str, old: int, new: int) -> None:
+    """Show what changed between two versions of a process (as JSON)."""
+    import json
+
+    from api.errors import ApiError
+    from api.services.migration import diff_json
+
+    try:
+        click.echo(json.dumps(diff_json(process_id, old, new), indent=2, ensure_ascii=False))
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+@cli.command("migrate")
+@click.argument("process_id")
+@click.option("--instance", "instance_id", type=int, default=None, help="Only this instance.")
+@click.option("--from", "from_version", type=int, default=None, help="Only instances on this version number.")
+@click.option("--to", "to_version", type=int, default=None, help="Target version number (default: the newest).")
+@click.option("--status", "statuses", multiple=True, help="Only instances with this status (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Only report, per instance, whether it can move and why not.")
+@click.option("--by", default=None, help="Who migrates (default: cli:$USER), for the audit trail.")
+def migrate_command(process_id: str, instance_id: int | None, from_version: int | None, to_version: int | None,
+                    statuses: tuple[str, ...], dry_run: bool, by: str | None) -> None:
+    """Move running instances to another version; exit 1 when any instance was not moved."""
+    from api.errors import ApiError
+    from api.services import migration
+    from api.services.instances import Actor
+
+    try:
+        target = migration.target_version(process_id, to_version)
+        ids = [instance_id] if instance_id is not None else migration.select_instances(
+            process_id, target=target, from_version=from_version, statuses=statuses or None)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    if dry_run:
+        batch = migration.dry_run(process_id, ids, target)
+    else:
+        batch = migration.migrate_instances(process_id, ids, target, Actor(_deployer(by)))
+    for r in batch.results:
+        click.echo(f"{r.instance_id:>10}  v{r.from_version or '?'} -> v{target.number}  {r.outcome:<13} "
+                   f"{r.status or '':<10} {'; '.join(r.reasons)}")
+    summary = batch.summary()
+    click.echo(", ".join(f"{k} {n}" for k, n in summary.items()))
+    sys.exit(0 if dry_run or summary["not_ok"] == 0 else 1)
+
+
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Demo regions and one user per lane (idempotent); prints the users and password."""

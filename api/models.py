@@ -19,6 +19,10 @@ STATUS_CANCELLED = "cancelled"
 ACTIVE_STATUSES = ("running", "waiting", "error")  # an instance someone or something may still move
 TIMER_STATUSES = ("running", "waiting")  # the worker only fires timers of these
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sort key of a task without a due moment: last
+# Where a version came from: the files read at start-up, `alur deploy`, or an upload.
+ORIGIN_FILES = "berkas"
+ORIGIN_CLI = "cli"
+ORIGIN_UPLOAD = "unggah"
 
 
 class ProcessVersionRow(db.Model):
@@ -32,9 +36,20 @@ class ProcessVersionRow(db.Model):
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     sources: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)  # "bpmn/<f>", "forms/<f>" -> text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    deployed_by: Mapped[str] = mapped_column(String(100), nullable=False, default="sistem")
+    origin: Mapped[str] = mapped_column(String(20), nullable=False, default=ORIGIN_FILES)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Which version of a process new instances start on is decided here, in the database, so every
+    # worker process agrees: the row with the highest activation. A deploy takes max + 1 over all
+    # processes (one global counter), so "did anything change?" is a single indexed max() per request.
+    # Redeploying an older version's content (a rollback) gives that row a new activation.
+    activation: Mapped[int] = mapped_column(Integer, nullable=False)
+    activated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    activated_by: Mapped[str] = mapped_column(String(100), nullable=False, default="sistem")
     __table_args__ = (
         UniqueConstraint("process_id", "hash", name="uq_process_versions_hash"),
         UniqueConstraint("process_id", "number", name="uq_process_versions_number"),
+        UniqueConstraint("activation", name="uq_process_versions_activation"),
     )
 
 
@@ -65,6 +80,7 @@ class Instance(db.Model):
     __table_args__ = (
         Index("ix_instances_next_timer", "next_timer_at"),
         Index("ix_instances_process_status", "process_id", "status"),
+        Index("ix_instances_process_version", "process_id", "version_id", "status"),  # migration filters
         Index("ix_instances_region", "region"),
         Index("ix_instances_created", "created_at"),
     )
@@ -91,6 +107,9 @@ class PendingTask(db.Model):
     __table_args__ = (
         # Covers the inbox: the (lane, region range) filter and the order, without touching the table.
         Index("ix_pending_tasks_inbox", "lane", "region", "sort_key", "id"),
+        # A wide grant (a whole regency) matches most rows: walking the lane in due order and
+        # stopping after one page beats sorting every row of the region range.
+        Index("ix_pending_tasks_lane_order", "lane", "sort_key", "id", "region"),
         Index("ix_pending_tasks_instance", "instance_id"),
     )
 

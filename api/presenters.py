@@ -14,7 +14,7 @@ from api.services import privacy
 from api.services.versions import VersionRef
 from engine import FormRef
 
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000  # nobody pages through more; filters narrow a larger inbox
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -100,23 +100,34 @@ def history(instance: Instance, ref: VersionRef, principal: Principal | None) ->
 
 
 def page(
-    query: Select, page_number: int, per_page: int, key: Any = None, count_limit: int = COUNT_LIMIT
+    query: Select,
+    page_number: int,
+    per_page: int,
+    key: Any = None,
+    count_limit: int = COUNT_LIMIT,
+    wide_query: Select | None = None,
 ) -> tuple[list[Any], dict]:
     """One page of rows and the paging facts.
 
     With `key` (the primary key column) the page's keys are chosen first, from an index
     that covers filter and order, and only those rows are read: sorting thousands of
     whole rows to keep fifty is what made a regency-wide inbox slow. The total is counted
-    up to `count_limit` rows (then `total_capped` is true).
+    up to `count_limit` rows (then `total_capped` is true). When that many rows match,
+    `wide_query` (the same rows, planned differently) picks the page instead: walking an
+    index in page order and stopping after one page is cheaper than sorting them all.
     """
     limited = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
     counted = db.session.execute(
         db.select(func.count()).select_from(limited.limit(count_limit + 1).subquery())
     ).scalar() or 0
-    window = query.limit(per_page).offset((page_number - 1) * per_page)
+    source = wide_query if wide_query is not None and counted > count_limit else query
+    window = source.limit(per_page).offset((page_number - 1) * per_page)
     if key is not None:
+        # Read only the page's rows by key, in the same order; repeating the filter here
+        # would let the planner scan the whole match again.
         keys = window.with_only_columns(key, maintain_column_froms=True).scalar_subquery()
-        window = query.where(key.in_(keys))
+        entity = query.column_descriptions[0]["entity"]
+        window = db.select(entity).where(key.in_(keys)).order_by(*query._order_by_clauses)
     rows = list(db.session.execute(window).scalars())
     return rows, {"page": page_number, "per_page": per_page, "total": min(counted, count_limit),
                   "total_capped": counted > count_limit}

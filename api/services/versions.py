@@ -1,26 +1,36 @@
-"""The process registry for this app: versions from disk registered in the database, old ones from their rows.
+"""The process registry for this app: versions live in the database; each worker caches them parsed.
 
 Parsing a diagram costs milliseconds, so each version is parsed once per process
 and cached; a request only looks it up. Instances keep running on the version
 they started on: a version no longer on disk is rebuilt from its stored sources.
+
+Which version *new* instances start on is decided by the database, not by the
+memory of one worker: gunicorn runs several processes and a deploy (upload or
+`alur deploy`) happens in only one of them. Every version row has an `activation`
+number from one counter; the current version of a process is its row with the
+highest activation. Each request compares `max(activation)` (an indexed lookup)
+with the value this worker last saw and reloads the small current-version map
+when it moved, so no worker starts an instance on a superseded version.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from api.db import db
-from api.models import ProcessVersionRow
+from api.models import ORIGIN_FILES, ProcessVersionRow
 from engine import Engine, ProcessRegistry, ProcessVersion, now
 
 log = logging.getLogger(__name__)
+_ATTEMPTS = 5  # a concurrent deploy can take the same number or activation; then we read again and retry
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,15 @@ class VersionRef:
     version: ProcessVersion
     row_id: int
     number: int
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What storing a version did: created a new row, re-activated an older one, or nothing."""
+
+    ref: VersionRef
+    outcome: str  # "created", "reactivated", "unchanged"
+    previous: int | None  # the number that was current before
 
 
 class Runtime:
@@ -44,8 +63,9 @@ class Runtime:
         self._by_key: dict[tuple[str, str], VersionRef] = {}
         self._by_row: dict[int, VersionRef] = {}
         self._current: dict[str, VersionRef] = {}
+        self._generation: int | None = None  # max(activation) the current map was loaded at
         self._personal: dict[str, frozenset[str]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._synced = False
 
     # -- start-up ----------------------------------------------------------------
@@ -58,46 +78,99 @@ class Runtime:
                     self._synced = True
 
     def sync(self) -> list[VersionRef]:
-        """Read processes/ and forms/, store every new version (v1, v2, ... per process); returns the new ones."""
+        """Compare processes/ and forms/ with the stored versions; store what changed. Returns the new ones.
+
+        A file whose content is new becomes the next version (v1, v2, ... per process). Files that
+        match an older version make it current again only when the current one also came from
+        the files (a developer reverting an edit); a version deployed by upload or CLI is not undone
+        by a restart with older files on disk.
+        """
+        added = []
         if self.processes_dir.exists():
             self.registry.load_directory(self.processes_dir, self.forms_dir)
-        added = []
-        for process_id in self.registry.process_ids():
-            version = self.registry.latest(process_id)
-            ref, created = self._register(version)
-            self._current[process_id] = ref
-            if created:
-                added.append(ref)
+            for process_id in self.registry.process_ids():
+                version = self.registry.latest(process_id)
+                done = self.register(version, deployed_by="sistem", origin=ORIGIN_FILES,
+                                     note="berkas di processes/ atau forms/ berubah", only_if_from=ORIGIN_FILES)
+                if done.outcome != "unchanged":
+                    log.info("%s %s v%s (%s) from the files on disk", done.outcome, process_id, done.ref.number,
+                             version.short_hash)
+                if done.outcome == "created":
+                    added.append(done.ref)
         db.session.commit()
+        self.refresh(force=True)
         return added
 
-    def _register(self, version: ProcessVersion) -> tuple[VersionRef, bool]:
-        row = self._row_for(version.process_id, version.hash)
-        created = False
-        if row is None:
+    def register(
+        self,
+        version: ProcessVersion,
+        *,
+        deployed_by: str,
+        origin: str,
+        note: str | None = None,
+        only_if_from: str | None = None,
+    ) -> Registered:
+        """Make `version` the current one of its process in the session (the caller commits).
+
+        New content gets the next number; content equal to an older version re-activates that row
+        (unless `only_if_from` names an origin the current version does not have).
+        """
+        for attempt in range(_ATTEMPTS):
             try:
                 with db.session.begin_nested():
-                    number = (
-                        db.session.execute(
-                            db.select(func.max(ProcessVersionRow.number)).filter_by(process_id=version.process_id)
-                        ).scalar()
-                        or 0
-                    ) + 1
-                    row = ProcessVersionRow(
-                        process_id=version.process_id,
-                        number=number,
-                        hash=version.hash,
-                        name=version.name,
-                        sources=dict(version.sources),
-                        created_at=now(),
-                    )
-                    db.session.add(row)
-                created = True
-                log.info("registered %s v%s (%s)", version.process_id, number, version.short_hash)
-            except IntegrityError:  # another worker registered it at the same moment
-                row = self._row_for(version.process_id, version.hash)
-                assert row is not None
-        return self._remember(version, row), created
+                    return self._register_once(version, deployed_by, origin, note, only_if_from)
+            except IntegrityError:  # another worker or deploy took the number or activation first
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _register_once(
+        self, version: ProcessVersion, deployed_by: str, origin: str, note: str | None, only_if_from: str | None
+    ) -> Registered:
+        current = self._current_row(version.process_id)
+        previous = current.number if current is not None else None
+        row = self._row_for(version.process_id, version.hash)
+        if row is not None and current is not None and row.id == current.id:
+            return Registered(self._remember(version, row), "unchanged", previous)
+        if row is not None and only_if_from is not None and current is not None and current.origin != only_if_from:
+            return Registered(self._remember(version, row), "unchanged", previous)
+        moment = now()
+        activation = (db.session.execute(db.select(func.max(ProcessVersionRow.activation))).scalar() or 0) + 1
+        if row is not None:
+            row.activation, row.activated_at, row.activated_by = activation, moment, deployed_by
+            db.session.flush()
+            return Registered(self._remember(version, row), "reactivated", previous)
+        number = (
+            db.session.execute(
+                db.select(func.max(ProcessVersionRow.number)).filter_by(process_id=version.process_id)
+            ).scalar()
+            or 0
+        ) + 1
+        row = ProcessVersionRow(
+            process_id=version.process_id,
+            number=number,
+            hash=version.hash,
+            name=version.name,
+            sources=dict(version.sources),
+            created_at=moment,
+            deployed_by=deployed_by[:100],
+            origin=origin,
+            note=note,
+            activation=activation,
+            activated_at=moment,
+            activated_by=deployed_by[:100],
+        )
+        db.session.add(row)
+        db.session.flush()
+        return Registered(self._remember(version, row), "created", previous)
+
+    def _current_row(self, process_id: str) -> ProcessVersionRow | None:
+        return db.session.execute(
+            db.select(ProcessVersionRow)
+            .filter_by(process_id=process_id)
+            .order_by(ProcessVersionRow.activation.desc())
+            .limit(1)
+        ).scalar_one_or_none()
 
     def _row_for(self, process_id: str, version_hash: str) -> ProcessVersionRow | None:
         return db.session.execute(
@@ -110,14 +183,46 @@ class Runtime:
         self._by_row[row.id] = ref
         return ref
 
+    def build(self, process_id: str, sources: Mapping[str, str]) -> ProcessVersion:
+        """Parse (or find cached) a version from its sources without making it current anywhere."""
+        with self._lock:
+            return self.registry.add(process_id, sources, make_latest=False)
+
+    # -- which version is current --------------------------------------------------
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Reload the current version of every process if any deploy happened since the last look.
+
+        Inside a request this runs once (the first lookup); elsewhere (CLI, worker) at every lookup.
+        """
+        if not force and has_request_context():
+            if g.get("_alur_versions_checked"):
+                return
+            g._alur_versions_checked = True
+        generation = db.session.execute(db.select(func.max(ProcessVersionRow.activation))).scalar() or 0
+        if generation == self._generation and not force:
+            return
+        with self._lock:
+            rows = db.session.execute(
+                db.select(ProcessVersionRow.id, ProcessVersionRow.process_id, ProcessVersionRow.activation)
+            ).all()
+            newest: dict[str, tuple[int, int]] = {}
+            for row_id, process_id, activation in rows:
+                if process_id not in newest or activation > newest[process_id][1]:
+                    newest[process_id] = (row_id, activation)
+            self._current = {pid: self.by_row(row_id) for pid, (row_id, _) in newest.items()}
+            self._generation = generation
+
     # -- lookups -----------------------------------------------------------------
 
     def current(self, process_id: str) -> VersionRef | None:
         self.ensure_synced()
+        self.refresh()
         return self._current.get(process_id)
 
     def process_ids(self) -> list[str]:
         self.ensure_synced()
+        self.refresh()
         return sorted(self._current)
 
     def by_row(self, row_id: int) -> VersionRef:
@@ -133,6 +238,12 @@ class Runtime:
                     version = self.registry.add(row.process_id, row.sources, make_latest=False)
                     ref = self._remember(version, row)
         return ref
+
+    def by_number(self, process_id: str, number: int) -> VersionRef | None:
+        row_id = db.session.execute(
+            db.select(ProcessVersionRow.id).filter_by(process_id=process_id, number=number)
+        ).scalar_one_or_none()
+        return self.by_row(row_id) if row_id is not None else None
 
     def personal_fields(self, version: ProcessVersion) -> frozenset[str]:
         """Fields marked `x-alur-personal` in any form of the version: the reporter's identity."""

@@ -31,7 +31,9 @@ RT001 = "33.13.05.2001/RW02/RT001"
 
 
 def database_url() -> str:
-    return os.environ.get("ALUR_TEST_DATABASE_URL") or f"sqlite:///{Path(tempfile.gettempdir()) / 'alur_api_test.db'}"
+    # One SQLite file per test run (process), so runs started side by side do not lock each other out.
+    default = Path(tempfile.gettempdir()) / f"alur_api_test_{os.getpid()}.db"
+    return os.environ.get("ALUR_TEST_DATABASE_URL") or f"sqlite:///{default}"
 
 
 def write_form(forms: Path, name: str, properties: dict, required: list[str] | None = None) -> None:
@@ -166,6 +168,9 @@ def database() -> Iterator[str]:
         upgrade(directory=app.extensions["migrate"].directory)
         db.engine.dispose()
     yield url
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
 
 def empty_tables() -> None:

@@ -1,0 +1,174 @@
+"""Changing procedures: deploy diagrams and forms, list and compare versions, migrate running instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import Principal, require_login
+from api.errors import ApiError, invalid, not_found
+from api.models import ORIGIN_UPLOAD
+from api.services import deploy as deploys
+from api.services import migration
+from api.services.instances import Actor
+from api.services.versions import runtime
+
+blp = Blueprint("versions", __name__, url_prefix="/api/v1", description="Versi proses, pemasangan dan migrasi")
+
+DEFAULT_UPLOAD_LIMIT = 8_000_000  # bytes per upload request; each file has its own, smaller limit in the engine
+MOVABLE_STATUSES = ["running", "waiting", "error", "suspended", "complete", "cancelled"]
+
+
+class MigrationSchema(Schema):
+    process_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    instance_id = fields.Integer(load_default=None, metadata={"description": "satu instance; tanpa ini: filter"})
+    from_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    status = fields.List(fields.String(validate=validate.OneOf(MOVABLE_STATUSES)), load_default=None)
+    to_version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                                metadata={"description": "nomor versi tujuan; bawaan: versi terbaru"})
+
+
+class DiffQuerySchema(Schema):
+    from_version = fields.Integer(data_key="from", load_default=None, validate=validate.Range(min=1))
+    to_version = fields.Integer(data_key="to", load_default=None, validate=validate.Range(min=1))
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(principal.user.username, principal.user.id)
+
+
+def _require_deployer() -> Principal:
+    principal = require_login()
+    if not deploys.may_deploy(principal):
+        raise ApiError(403, "forbidden", "hanya analis proses atau admin (seluruh wilayah) yang dapat memasang versi")
+    return principal
+
+
+def _require_manager() -> tuple[Principal, list[str]]:
+    principal = require_login()
+    prefixes = deploys.manager_prefixes(principal)
+    if not prefixes:
+        raise ApiError(403, "forbidden", "hanya analis proses atau admin yang dapat memindahkan instance")
+    return principal, prefixes
+
+
+def _require_viewer() -> Principal:
+    principal = require_login()
+    if not deploys.may_view_versions(principal):
+        raise ApiError(403, "forbidden", "hanya analis proses, admin dan pemantau yang dapat melihat versi")
+    return principal
+
+
+def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]:
+    """The files of a multipart (files[] named by their relative path) or JSON ({files: {name: text}}) upload."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "too_large", f"unggahan terlalu besar (batas {limit} bita)")
+    request.max_content_length = limit  # also bounds a body sent without Content-Length
+    if request.mimetype == "multipart/form-data":
+        uploads = request.files.getlist("files[]") + request.files.getlist("files")
+        files: dict[str, bytes | str] = {}
+        for upload in uploads:
+            if not upload.filename:
+                raise invalid([{"field": "files[]", "message": "berkas tanpa nama"}])
+            files[upload.filename] = upload.read()
+        note = request.form.get("note") or None
+        dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "ya")
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
+            raise invalid([{"field": "files", "message": "kirim multipart files[] atau JSON {files: {nama: isi}}"}])
+        bad = [n for n, text in body["files"].items() if not isinstance(text, str)]
+        if bad:
+            raise invalid([{"field": f"files.{n}", "message": "isi berkas harus berupa teks"} for n in bad])
+        files = dict(body["files"])
+        note = body.get("note") if isinstance(body.get("note"), str) else None
+        dry_run = body.get("dry_run") is True
+    if note is not None and len(note) > 2000:
+        raise invalid([{"field": "note", "message": "catatan paling banyak 2000 karakter"}])
+    return files, note, dry_run
+
+
+@blp.route("/deploy", methods=["POST"])
+def deploy_upload() -> tuple[dict[str, Any], int]:
+    """Upload new or changed `.bpmn` and `forms/...json` files: lint, then one new version per changed process.
+
+    Multipart (`files[]`, each named by its relative path; `note`; `dry_run`) or JSON
+    `{"files": {"keluhan.bpmn": "<xml>", "forms/uji/x.schema.json": "{...}"}, "note": "...", "dry_run": false}`.
+    Refused with 422 and every lint problem (file, line, element, message) in `fields`; nothing is stored.
+    """
+    principal = _require_deployer()
+    limit = int(current_app.config.get("ALUR_DEPLOY_MAX_BYTES", DEFAULT_UPLOAD_LIMIT))
+    files, note, dry_run = _upload_files(limit)
+    result = deploys.deploy(files, principal.user.username, ORIGIN_UPLOAD, note, dry_run=dry_run)
+    if not result.ok:
+        raise ApiError(422, "deploy_refused", result.message(), [deploys.problem_json(p) for p in result.problems])
+    body = {"message": result.message(), "changed": result.changed, "dry_run": dry_run,
+            "versions": [v.as_dict() for v in result.versions]}
+    return body, 201 if result.changed and not dry_run else 200
+
+
+@blp.route("/processes/<process_id>/versions", methods=["GET"])
+def list_versions(process_id: str) -> dict[str, Any]:
+    """Every version, newest first: number, hash, who deployed it and when, note, current, instances per status."""
+    _require_viewer()
+    items = deploys.list_versions(process_id)
+    if not items:
+        raise not_found("proses")
+    return {"process_id": process_id, "items": items}
+
+
+@blp.route("/processes/<process_id>/versions/<int:number>/files", methods=["GET"])
+def version_files(process_id: str, number: int) -> dict[str, Any]:
+    """The exact diagram and form files of one version."""
+    _require_viewer()
+    files = deploys.version_files(process_id, number)
+    if files is None:
+        raise not_found("versi proses")
+    return {"process_id": process_id, "number": number, "files": files}
+
+
+@blp.route("/processes/<process_id>/diff", methods=["GET"])
+@blp.arguments(DiffQuerySchema, location="query")
+def diff(args: dict[str, Any], process_id: str) -> dict[str, Any]:
+    """What changed between two versions (`?from=1&to=2`; defaults: the current one and the one before it)."""
+    _require_viewer()
+    current = runtime().current(process_id)
+    if current is None:
+        raise not_found("proses")
+    to_version = args["to_version"] or current.number
+    from_version = args["from_version"] or max(to_version - 1, 1)
+    return migration.diff_json(process_id, from_version, to_version)
+
+
+def _batch(body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+    principal, prefixes = _require_manager()
+    process_id = body["process_id"]
+    target = migration.target_version(process_id, body["to_version"])
+    if body["instance_id"] is not None:
+        ids = [body["instance_id"]]
+    else:
+        ids = migration.select_instances(process_id, target=target, from_version=body["from_version"],
+                                         statuses=body["status"], prefixes=prefixes)
+    if dry_run:
+        result = migration.dry_run(process_id, ids, target, prefixes)
+    else:
+        result = migration.migrate_instances(process_id, ids, target, _actor(principal), prefixes)
+    return result.as_dict()
+
+
+@blp.route("/migrations/dry-run", methods=["POST"])
+@blp.arguments(MigrationSchema)
+def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
+    """Per instance: could it move to the target version, and if not, why. Changes nothing."""
+    return _batch(body, dry_run=True)
+
+
+@blp.route("/migrations", methods=["POST"])
+@blp.arguments(MigrationSchema)
+def migrate_batch(body: dict[str, Any]) -> dict[str, Any]:
+    """Move one instance, or every instance matching the filter, each in its own transaction; result per instance."""
+    return _batch(body, dry_run=False)
+

@@ -1,0 +1,259 @@
+"""Moving running instances to another version of their process, one at a time or as a batch.
+
+The engine decides whether an instance may move (`engine.versions.check_migration`):
+nothing it already did may have changed or disappeared. Here each instance is one
+unit of work in its own transaction: lock, move, rewrite its pending-task rows and
+next timer from the new version (so new forms, lanes and deadlines apply), write a
+"migrated" audit event, commit. One refusal or conflict never undoes the others.
+Instances that cannot take part (suspended, errored, finished) are reported with
+the reason, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.db import db
+from api.errors import invalid, not_found
+from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, Instance, PendingTask, ProcessVersionRow
+from api.regions import contains, sql_contains
+from api.services.instances import Actor, lock_instance, record, save
+from api.services.versions import VersionRef, runtime
+from engine import StateError
+from engine.versions import ElementChange, FlowChange, MigrationRefused, check_migration, diff_versions, migrate
+
+CHUNK = 500  # instances read per query in a dry run
+_NOT_MOVABLE = {
+    "complete": "instance sudah selesai; tetap tercatat pada versinya",
+    STATUS_CANCELLED: "instance sudah dibatalkan",
+    STATUS_SUSPENDED: "instance sedang ditangguhkan; lanjutkan dulu, lalu pindahkan",
+    "error": "instance dalam keadaan galat; perbaiki dan jalankan ulang dulu, lalu pindahkan",
+}
+
+
+@dataclass
+class InstanceResult:
+    instance_id: int
+    ok: bool
+    outcome: str  # migrated, can_migrate, refused, already_there, conflict, not_found
+    status: str | None  # the instance's status (after the move when it moved)
+    from_version: int | None
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"instance_id": self.instance_id, "ok": self.ok, "outcome": self.outcome, "status": self.status,
+                "from_version": self.from_version, "reasons": self.reasons}
+
+
+@dataclass
+class BatchResult:
+    process_id: str
+    target: VersionRef
+    dry_run: bool
+    results: list[InstanceResult] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        """Totals (`total`, `ok`, `not_ok`) and the number of each outcome."""
+        counts: dict[str, int] = {"total": len(self.results), "ok": sum(r.ok for r in self.results)}
+        counts["not_ok"] = counts["total"] - counts["ok"]
+        for r in self.results:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "process_id": self.process_id,
+            "target": {"number": self.target.number, "hash": self.target.version.hash},
+            "dry_run": self.dry_run,
+            "summary": self.summary(),
+            "results": [r.as_dict() for r in self.results],
+        }
+
+
+def target_version(process_id: str, number: int | None) -> VersionRef:
+    """The version to move to: the given number, or the current one."""
+    ref = runtime().current(process_id) if number is None else runtime().by_number(process_id, number)
+    if ref is None:
+        raise not_found("versi tujuan" if number is not None else "proses")
+    return ref
+
+
+def select_instances(
+    process_id: str,
+    *,
+    target: VersionRef,
+    from_version: int | None = None,
+    statuses: Iterable[str] | None = None,
+    prefixes: list[str] | None = None,
+) -> list[int]:
+    """Ids of the process's instances not on `target`, filtered by version number, status and region prefixes."""
+    query = db.select(Instance.id).where(Instance.process_id == process_id, Instance.version_id != target.row_id)
+    if from_version is not None:
+        row_id = db.session.execute(
+            db.select(ProcessVersionRow.id).filter_by(process_id=process_id, number=from_version)
+        ).scalar_one_or_none()
+        if row_id is None:
+            raise invalid([{"field": "from_version", "message": f"versi {from_version} tidak ada"}])
+        query = query.where(Instance.version_id == row_id)
+    if statuses:
+        query = query.where(Instance.status.in_(list(statuses)))
+    if prefixes is not None:
+        query = query.where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
+    return list(db.session.execute(query.order_by(Instance.id)).scalars())
+
+
+def _precheck(instance: Instance | None, instance_id: int, process_id: str, target: VersionRef,
+              prefixes: list[str] | None) -> InstanceResult | None:
+    """A result for an instance the engine need not be asked about; None when it must be."""
+    if instance is None or (prefixes is not None and not any(contains(p, instance.region) for p in prefixes)):
+        return InstanceResult(instance_id, False, "not_found", None, None, ["instance tidak ditemukan"])
+    source_number = runtime().by_row(instance.version_id).number
+    if instance.process_id != process_id:
+        return InstanceResult(instance_id, False, "refused", instance.status, source_number,
+                              [f"instance milik proses {instance.process_id}, bukan {process_id}"])
+    if instance.version_id == target.row_id:
+        return InstanceResult(instance_id, True, "already_there", instance.status, source_number,
+                              [f"sudah pada v{target.number}"])
+    if instance.status in _NOT_MOVABLE:
+        return InstanceResult(instance_id, False, "refused", instance.status, source_number,
+                              [_NOT_MOVABLE[instance.status]])
+    return None
+
+
+def dry_run(process_id: str, instance_ids: list[int], target: VersionRef,
+            prefixes: list[str] | None = None) -> BatchResult:
+    """Whether each instance could move to `target`, and why not; changes nothing."""
+    batch = BatchResult(process_id, target, dry_run=True)
+    engine = runtime().engine
+    for start in range(0, len(instance_ids), CHUNK):
+        chunk = instance_ids[start:start + CHUNK]
+        found = {i.id: i for i in db.session.execute(db.select(Instance).where(Instance.id.in_(chunk))).scalars()}
+        for instance_id in chunk:
+            instance = found.get(instance_id)
+            early = _precheck(instance, instance_id, process_id, target, prefixes)
+            if early is not None:
+                batch.results.append(early)
+                continue
+            source = runtime().by_row(instance.version_id)
+            try:
+                check = check_migration(engine, source.version, target.version, instance.state)
+                reasons, ok = check.reasons, check.ok
+            except StateError:
+                reasons, ok = ["keadaan instance tersimpan tidak dapat dibaca"], False
+            batch.results.append(InstanceResult(instance_id, ok, "can_migrate" if ok else "refused",
+                                                instance.status, source.number, reasons))
+        db.session.rollback()  # read only; also lets the identity map go
+    return batch
+
+
+def migrate_instances(process_id: str, instance_ids: list[int], target: VersionRef, actor: Actor,
+                      prefixes: list[str] | None = None) -> BatchResult:
+    """Move each instance to `target` in its own transaction; the result says what happened to each."""
+    batch = BatchResult(process_id, target, dry_run=False)
+    for instance_id in instance_ids:
+        batch.results.append(migrate_one(process_id, instance_id, target, actor, prefixes))
+    return batch
+
+
+def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Actor,
+                prefixes: list[str] | None = None) -> InstanceResult:
+    """Lock, move, save (pending rows, next timer), audit, commit; or roll back and say why not."""
+    instance = lock_instance(instance_id)
+    early = _precheck(instance, instance_id, process_id, target, prefixes)
+    if early is not None:
+        db.session.rollback()
+        return early
+    source = runtime().by_row(instance.version_id)
+    try:
+        result = migrate(runtime().engine, source.version, target.version, instance.state)
+    except MigrationRefused as exc:
+        db.session.rollback()
+        return InstanceResult(instance_id, False, "refused", instance.status, source.number, exc.reasons)
+    except StateError:
+        db.session.rollback()
+        return InstanceResult(instance_id, False, "refused", instance.status, source.number,
+                              ["keadaan instance tersimpan tidak dapat dibaca"])
+    lanes_before = dict(db.session.execute(
+        db.select(PendingTask.id, PendingTask.lane).filter_by(instance_id=instance.id)
+    ).all())
+    instance.version_id = target.row_id
+    try:
+        rows = save(instance, result, actor)
+        for row in rows:
+            # A claim belongs to someone holding the old lane; when the lane changed it must go back to the pool.
+            if row.id in lanes_before and lanes_before[row.id] != row.lane:
+                row.claimed_by_id = None
+        record(instance, "migrated", actor, {"from": source.number, "to": target.number,
+                                             "from_hash": source.version.hash, "to_hash": target.version.hash})
+        status = instance.status
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return InstanceResult(instance_id, False, "conflict", None, source.number,
+                              ["instance diubah bersamaan oleh orang lain; coba lagi"])
+    return InstanceResult(instance_id, True, "migrated", status, source.number, [])
+
+
+# -- the diff, as the API and the analysts' page show it ------------------------------
+
+
+def diff_json(process_id: str, old_number: int, new_number: int) -> dict[str, Any]:
+    """What changed from one version to another: steps added/removed/changed, flows added/removed/changed."""
+    old, new = runtime().by_number(process_id, old_number), runtime().by_number(process_id, new_number)
+    missing = [{"field": f, "message": f"versi {n} tidak ada"}
+               for f, n, ref in (("from", old_number, old), ("to", new_number, new)) if ref is None]
+    if missing:
+        raise not_found("versi proses") if len(missing) == 2 else invalid(missing)
+    diff = diff_versions(old.version, new.version)
+    return {
+        "process_id": process_id,
+        "from": old_number,
+        "to": new_number,
+        "empty": diff.empty,
+        "tasks_added": [_element(e) for e in diff.added],
+        "tasks_removed": [_element(e) for e in diff.removed],
+        "tasks_changed": [_element(e) for e in diff.changed],
+        "flows_added": [_flow(f) for f in diff.flows_added],
+        "flows_removed": [_flow(f) for f in diff.flows_removed],
+        "flows_changed": [{"id": a.flow_id, "old": _flow(a), "new": _flow(b)} for a, b in diff.flows_changed],
+    }
+
+
+def _element(change: ElementChange) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": change.element_id, "title": change.title, "kind": change.kind}
+    if change.changes:
+        body["changes"] = {
+            key: _form_change(old, new) if key == "form_content" else {"old": old, "new": new}
+            for key, (old, new) in change.changes.items()
+        }
+    return body
+
+
+def _flow(flow: FlowChange) -> dict[str, Any]:
+    return {"id": flow.flow_id, "source": flow.source, "target": flow.target, "condition": flow.condition}
+
+
+def _form_change(old: str | None, new: str | None) -> dict[str, Any]:
+    """A form file's change as fields added, removed and changed (the whole texts are in the version files)."""
+    a, b = _schema(old), _schema(new)
+    props_a, props_b = a.get("properties", {}), b.get("properties", {})
+    return {
+        "fields_added": sorted(props_b.keys() - props_a.keys()),
+        "fields_removed": sorted(props_a.keys() - props_b.keys()),
+        "fields_changed": sorted(k for k in props_a.keys() & props_b.keys() if props_a[k] != props_b[k]),
+        "required": {"old": a.get("required", []), "new": b.get("required", [])},
+    }
+
+
+def _schema(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
