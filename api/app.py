@@ -11,10 +11,18 @@ from flask_smorest import Api
 from api import errors
 from api.config import ROOT, load_config
 from api.db import db, migrate
+from api.schemas import ErrorSchema
 from api.services.versions import init_runtime, runtime
 from api.web import bp as web_pages
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class _Api(Api):
+    """Errors are documented per operation (`api.schemas.answers`) with our error body, never as a catch-all."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -22,11 +30,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(overrides))
     app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SpiffWorkflow logs every task state change at INFO: noise in our log and a write per step.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     description = "Alur: alur kerja BPMN untuk layanan publik pemerintah daerah"
-    api = Api(app, spec_kwargs={"info": {"description": description}})
+    api = _Api(app, spec_kwargs={"info": {"description": description}})
     from api.routes import admin, auth, processes, public, tasks, versions
 
     for module in (auth, processes, tasks, admin, public, versions):

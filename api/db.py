@@ -11,7 +11,9 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.types import TypeDecorator
 
-db = SQLAlchemy()
+# A request commits once at its end; keeping loaded values after commit spares a reload
+# of every object the response still reads.
+db = SQLAlchemy(session_options={"expire_on_commit": False})
 migrate = Migrate()
 
 

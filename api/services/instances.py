@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm.exc import StaleDataError
 
 from api import outbox
@@ -70,9 +71,7 @@ def _record_engine_events(instance: Instance, events: list[EngineEvent], actor: 
 
 def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
     """Make the pending-task rows match the engine's ready human tasks (claims on tasks still ready stay)."""
-    existing = {t.id: t for t in db.session.execute(
-        db.select(PendingTask).filter_by(instance_id=instance.id)
-    ).scalars()}
+    existing = {t.id: t for t in db.session.execute(_PENDING_OF_INSTANCE, {"instance_id": instance.id}).scalars()}
     ready = {t.id: t for t in tasks} if instance.status in ACTIVE_STATUSES else {}
     for task_id, row in existing.items():
         if task_id not in ready:
@@ -122,12 +121,16 @@ def commit_or_conflict() -> None:
         raise conflict("instance_changed", "instance telah diubah oleh orang lain; muat ulang") from None
 
 
+# Statements on the completion path are built once; building them costs more than running them.
+_READ_INSTANCE = db.select(Instance).where(Instance.id == bindparam("id")).execution_options(populate_existing=True)
+_LOCK_INSTANCE = _READ_INSTANCE.with_for_update()
+_PENDING_OF_INSTANCE = db.select(PendingTask).where(PendingTask.instance_id == bindparam("instance_id"))
+
+
 def lock_instance(instance_id: int) -> Instance | None:
     """Read an instance for change; on PostgreSQL hold its row until commit."""
-    query = db.select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
-    if is_postgres():
-        query = query.with_for_update()
-    return db.session.execute(query).scalar_one_or_none()
+    query = _LOCK_INSTANCE if is_postgres() else _READ_INSTANCE
+    return db.session.execute(query, {"id": instance_id}).scalar_one_or_none()
 
 
 # -- starting -----------------------------------------------------------------------
