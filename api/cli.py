@@ -213,7 +213,13 @@ def run_demo_command(host: str, port: int, workers: int) -> None:
 
     _upgrade()
     users = seed_demo()
-    click.echo(f"\nAlur berjalan di http://{host}:{port}/api/v1  (dokumentasi: http://{host}:{port}/api/docs)")
+    base = f"http://{host}:{port}"
+    click.echo(f"\nAlur berjalan di {base}")
+    click.echo(f"  petugas:  {base}/masuk  (kotak tugas {base}/tugas, mulai layanan {base}/mulai)")
+    click.echo(f"  publik:   {base}/publik  (lacak {base}/lacak)")
+    click.echo(f"  admin:    {base}/admin/instance   analis: {base}/analis")
+    click.echo(f"  rekap:    {base}/rekap   laporan: {base}/laporan")
+    click.echo(f"  API:      {base}/api/v1  (dokumentasi {base}/api/docs)")
     click.echo(f"basis data: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}\n")
     _print_users(users)
     # `kill` (SIGTERM) stops the demo like Ctrl-C: both children are terminated below.
