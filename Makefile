@@ -34,7 +34,7 @@ test: setup lint
 	$(BIN)/python -m pytest
 	@if [ -n "$$ALUR_TEST_DATABASE_URL_PG" ]; then \
 		echo "== database tests again on PostgreSQL"; \
-		ALUR_TEST_DATABASE_URL="$$ALUR_TEST_DATABASE_URL_PG" $(BIN)/python -m pytest tests/api; \
+		ALUR_TEST_DATABASE_URL="$$ALUR_TEST_DATABASE_URL_PG" $(BIN)/python -m pytest tests/api tests/security; \
 	fi
 
 bench: setup

@@ -5,17 +5,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.routing import IntegerConverter
 
 from api import errors
 from api.config import ROOT, load_config
 from api.db import db, migrate
-from api.schemas import ErrorSchema
+from api.schemas import MAX_ID, ErrorSchema
 from api.services.versions import init_runtime, runtime
 from api.web import bp as web_pages
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class _IdConverter(IntegerConverter):
+    """`<int:...>` in a URL: a number beyond any id is no page (404), never a database overflow (500)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class _Api(Api):
@@ -27,6 +37,7 @@ class _Api(Api):
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = _IdConverter
     app.config.update(load_config(overrides))
     app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -41,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for module in (auth, processes, tasks, admin, public, versions):
         api.register_blueprint(module.blp)
+    api.register_converter(_IdConverter, integerconverter2paramschema)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     errors.register(app)  # after Api(): our JSON errors replace flask-smorest's handler
     init_runtime(app)
@@ -48,6 +60,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _before() -> None:
+        if "\x00" in request.path:  # no resource has a NUL in its name (and PostgreSQL cannot even compare it)
+            abort(404)
         if request.path.startswith("/api/v1/"):
             _check_csrf()
             runtime().ensure_synced()

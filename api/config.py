@@ -34,6 +34,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Role names with powers outside the diagrams' lanes.
         "ALUR_ADMIN_ROLE": env.get("ALUR_ADMIN_ROLE", "Admin"),
         "ALUR_VIEWER_ROLE": env.get("ALUR_VIEWER_ROLE", "Pemantau"),
+        "ALUR_ANALYST_ROLE": env.get("ALUR_ANALYST_ROLE", "Analis Proses"),
+        # Request bodies: every request at most MAX_CONTENT_LENGTH bytes (413 beyond it), except a
+        # deploy upload (diagrams and forms), which may carry up to ALUR_DEPLOY_MAX_BYTES.
+        "MAX_CONTENT_LENGTH": int(env.get("ALUR_MAX_REQUEST_BYTES", str(1024 * 1024))),
+        "ALUR_DEPLOY_MAX_BYTES": int(env.get("ALUR_DEPLOY_MAX_BYTES", "8000000")),
         # werkzeug method string; tests lower the scrypt cost to stay fast.
         "ALUR_PASSWORD_METHOD": env.get("ALUR_PASSWORD_METHOD", "scrypt"),
         # Public submissions per client address per window.

@@ -1,4 +1,4 @@
-"""Request schemas: flask-smorest validates with these and documents them in /api/openapi.json.
+"""Request and answer schemas: flask-smorest validates requests with these; all are documented in /api/openapi.json.
 
 Form data itself is a free object here: it is checked against the diagram's JSON
 Schema by the engine, which knows the form; marshmallow only checks the envelope.
@@ -6,28 +6,55 @@ Schema by the engine, which knows the form; marshmallow only checks the envelope
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
+from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+MAX_ID = 2**31 - 1  # ids and version numbers are 32-bit database integers (PostgreSQL `integer`)
+
+
+def no_nul(value: Any) -> None:
+    """U+0000 in any text: PostgreSQL cannot store it and no form needs it. Refused (422), never a 500."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError("tidak boleh memuat karakter NUL")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            no_nul(key)
+            no_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            no_nul(item)
+
+
+class Text(fields.String):
+    """A request string without NUL characters."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        no_nul(text)
+        return text
 
 
 class LoginSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    label = fields.String(load_default="", validate=validate.Length(max=100), metadata={"description": "token name"})
+    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    password = Text(required=True, validate=validate.Length(min=1, max=200))
+    label = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "token name"})
 
 
 class DataSchema(Schema):
-    data = fields.Dict(keys=fields.String(), required=True, metadata={"description": "isian formulir"})
+    data = fields.Dict(keys=Text(), required=True, validate=no_nul, metadata={"description": "isian formulir"})
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    reason = Text(required=True, validate=validate.Length(min=3, max=1000))
 
 
 class RetrySchema(Schema):
-    task_id = fields.String(load_default=None, validate=validate.Length(max=36))
-    data = fields.Dict(keys=fields.String(), load_default=None, metadata={"description": "perbaikan data tugas"})
+    task_id = Text(load_default=None, validate=validate.Length(max=36))
+    data = fields.Dict(keys=Text(), load_default=None, validate=no_nul,
+                       metadata={"description": "perbaikan data tugas"})
 
 
 class PageSchema(Schema):
@@ -36,27 +63,398 @@ class PageSchema(Schema):
 
 
 class InboxQuerySchema(PageSchema):
-    process = fields.String(load_default=None)
-    role = fields.String(load_default=None)
-    region = fields.String(load_default=None)
+    process = Text(load_default=None)
+    role = Text(load_default=None)
+    region = Text(load_default=None)
     claimed = fields.Boolean(load_default=None, metadata={"description": "true: sudah diambil; false: belum"})
     mine = fields.Boolean(load_default=None, metadata={"description": "true: hanya yang saya ambil"})
     due_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
 
 
 class InstanceQuerySchema(PageSchema):
-    process = fields.String(load_default=None)
-    status = fields.String(load_default=None)
-    region = fields.String(load_default=None)
+    process = Text(load_default=None)
+    status = Text(load_default=None)
+    region = Text(load_default=None)
     late = fields.Boolean(load_default=None)
     started_from = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     started_to = fields.AwareDateTime(load_default=None, default_timezone=UTC)
-    q = fields.String(load_default=None, metadata={"description": "kode lacak"})
+    q = Text(load_default=None, metadata={"description": "kode lacak"})
 
 
 class OutboxQuerySchema(PageSchema):
-    status = fields.String(load_default=None, validate=validate.OneOf(["pending", "sent", "failed", "no_recipient"]))
+    status = Text(load_default=None, validate=validate.OneOf(["pending", "sent", "failed", "no_recipient"]))
 
 
 class RegionQuerySchema(Schema):
-    parent = fields.String(load_default=None)
+    parent = Text(load_default=None, validate=validate.Length(max=100))  # a region code column
+
+
+# -- Answers: documented in /api/openapi.json (the routes return plain dicts; these describe them) --------
+#
+# Fields that may be empty are `allow_none`; free objects (form data, payloads) are `Dict`. A schema
+# lists every key its answer has: an unlisted key would make the document lie (tests/security fuzzes it).
+
+
+class ErrorFieldSchema(Schema):
+    class Meta:
+        unknown = INCLUDE  # a deploy lint problem also names file, line and element
+
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+    file = fields.String()
+    line = fields.Integer(allow_none=True)
+    element = fields.String(allow_none=True)
+
+
+class ErrorSchema(Schema):
+    """Every refusal: a machine code, an Indonesian message, and the fields at fault."""
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    problems = fields.List(fields.Nested(ErrorFieldSchema), data_key="fields")
+
+
+class OkSchema(Schema):
+    ok = fields.Boolean(required=True)
+
+
+class GrantSchema(Schema):
+    role = fields.String(required=True)
+    region_prefix = fields.String(required=True)
+
+
+class UserSchema(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    full_name = fields.String(allow_none=True)
+    roles = fields.List(fields.Nested(GrantSchema), required=True)
+
+
+class LoginAnswerSchema(Schema):
+    token = fields.String(required=True)
+    token_id = fields.Integer(required=True)
+    user = fields.Nested(UserSchema, required=True)
+
+
+class TokenSchema(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True)
+    created_at = fields.String(required=True)
+    revoked_at = fields.String(allow_none=True, required=True)
+    current = fields.Boolean(required=True)
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenSchema), required=True)
+
+
+class FormSchema(Schema):
+    file = fields.String(required=True)
+    schema = fields.Dict(required=True)
+    ui_schema = fields.Dict(allow_none=True, required=True)
+
+
+class StartSchema(Schema):
+    lane = fields.String(allow_none=True, required=True)
+    form = fields.Nested(FormSchema, allow_none=True, required=True)
+    public = fields.Boolean(required=True)
+    region_field = fields.String(allow_none=True, required=True)
+    title_field = fields.String(allow_none=True, required=True)
+
+
+class ProcessSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(allow_none=True, required=True)
+    version = fields.Integer(required=True)
+    version_hash = fields.String(required=True)
+    lanes = fields.List(fields.String(), required=True)
+    start = fields.Nested(StartSchema, required=True)
+
+
+class VersionNumberSchema(Schema):
+    number = fields.Integer(required=True)
+    hash = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class ProcessDetailSchema(ProcessSchema):
+    versions = fields.List(fields.Nested(VersionNumberSchema), required=True)
+
+
+class ProcessListSchema(Schema):
+    items = fields.List(fields.Nested(ProcessSchema), required=True)
+
+
+class InstanceSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    process_id = fields.String(required=True)
+    version = fields.Integer(allow_none=True, required=True)
+    version_hash = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True)
+    tracking_code = fields.String(allow_none=True, required=True)
+    region = fields.String(allow_none=True, required=True)
+    title = fields.String(allow_none=True, required=True)
+    started_by = fields.String(allow_none=True, required=True)
+    created_at = fields.String(allow_none=True, required=True)
+    updated_at = fields.String(allow_none=True, required=True)
+    finished_at = fields.String(allow_none=True, required=True)
+    next_timer_at = fields.String(allow_none=True, required=True)
+    due_at = fields.String(allow_none=True, required=True)
+    late = fields.Boolean(required=True)
+    anonymous = fields.Boolean(allow_none=True, required=True)
+    confidential = fields.Boolean(allow_none=True, required=True)
+
+
+class TaskItemSchema(Schema):
+    id = fields.String(required=True)
+    instance_id = fields.Integer(required=True)
+    process_id = fields.String(required=True)
+    name = fields.String(required=True)
+    title = fields.String(allow_none=True, required=True)
+    instance_title = fields.String(allow_none=True, required=True)
+    lane = fields.String(allow_none=True, required=True)
+    region = fields.String(allow_none=True, required=True)
+    due_at = fields.String(allow_none=True, required=True)
+    late = fields.Boolean(required=True)
+    claimed_by = fields.String(allow_none=True, required=True)
+    created_at = fields.String(allow_none=True, required=True)
+
+
+class PagedSchema(Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    total_capped = fields.Boolean(required=True)
+
+
+class TaskPageSchema(PagedSchema):
+    items = fields.List(fields.Nested(TaskItemSchema), required=True)
+
+
+class EventSchema(Schema):
+    kind = fields.String(required=True)
+    actor = fields.String(allow_none=True, required=True)
+    at = fields.String(allow_none=True, required=True)
+    task_id = fields.String(allow_none=True, required=True)
+    task_name = fields.String(allow_none=True, required=True)
+    detail = fields.Dict(required=True)
+
+
+class CompletedStepSchema(Schema):
+    name = fields.String(required=True)
+    title = fields.String(allow_none=True, required=True)
+    lane = fields.String(allow_none=True, required=True)
+    finished_at = fields.String(allow_none=True, required=True)
+
+
+class TaskDetailSchema(TaskItemSchema):
+    form = fields.Nested(FormSchema, allow_none=True, required=True)
+    instructions = fields.String(allow_none=True, required=True)
+    data = fields.Dict(required=True)
+    instance = fields.Nested(InstanceSummarySchema, required=True)
+    history = fields.List(fields.Nested(EventSchema), required=True)
+    completed = fields.List(fields.Nested(CompletedStepSchema), required=True)
+
+
+class CompleteAnswerSchema(Schema):
+    instance = fields.Nested(InstanceSummarySchema, required=True)
+    next_tasks = fields.List(fields.Nested(TaskItemSchema), required=True)
+
+
+class InstancePageSchema(PagedSchema):
+    items = fields.List(fields.Nested(InstanceSummarySchema), required=True)
+
+
+class OutboxMessageSchema(Schema):
+    id = fields.Integer(required=True)
+    instance_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    channel = fields.String(allow_none=True, required=True)
+    recipient = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    next_attempt_at = fields.String(allow_none=True, required=True)
+    last_error = fields.String(allow_none=True, required=True)
+    created_at = fields.String(allow_none=True, required=True)
+    sent_at = fields.String(allow_none=True, required=True)
+    payload = fields.Dict(required=True)
+
+
+class OutboxPageSchema(PagedSchema):
+    items = fields.List(fields.Nested(OutboxMessageSchema), required=True)
+
+
+class DoneStepSchema(CompletedStepSchema):
+    task_id = fields.String(required=True)
+    human = fields.Boolean(required=True)
+
+
+class TimerSchema(Schema):
+    task_id = fields.String(required=True)
+    name = fields.String(allow_none=True, required=True)
+    due_at = fields.String(allow_none=True, required=True)
+
+
+class FailedStepSchema(Schema):
+    task_id = fields.String(required=True)
+    name = fields.String(allow_none=True, required=True)
+    title = fields.String(allow_none=True, required=True)
+
+
+class InstanceDetailSchema(InstanceSummarySchema):
+    engine_status = fields.String(required=True)
+    data = fields.Dict(required=True)
+    tasks = fields.List(fields.Nested(TaskItemSchema), required=True)
+    completed = fields.List(fields.Nested(DoneStepSchema), required=True)
+    timers = fields.List(fields.Nested(TimerSchema), required=True)
+    errors = fields.List(fields.Nested(FailedStepSchema), required=True)
+    active_elements = fields.List(fields.String(), required=True)
+    events = fields.List(fields.Nested(EventSchema), required=True)
+    outbox = fields.List(fields.Nested(OutboxMessageSchema), required=True)
+
+
+class PublicProcessSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(allow_none=True, required=True)
+    form = fields.Nested(FormSchema, allow_none=True, required=True)
+
+
+class PublicProcessListSchema(Schema):
+    items = fields.List(fields.Nested(PublicProcessSchema), required=True)
+
+
+class SubmittedSchema(Schema):
+    tracking_code = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class PublicStepSchema(Schema):
+    title = fields.String(allow_none=True, required=True)
+    due_at = fields.String(allow_none=True, required=True)
+    late = fields.Boolean(required=True)
+
+
+class PublicMessageSchema(Schema):
+    name = fields.String(required=True)
+    jenis = fields.String(allow_none=True, required=True)
+    isi = fields.String(allow_none=True, required=True)
+    created_at = fields.String(required=True)
+    delivered = fields.Boolean(required=True)
+
+
+class TrackSchema(Schema):
+    """A confidential report shows only its code and status; the rest is absent."""
+
+    tracking_code = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    process = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    submitted_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    steps = fields.List(fields.Nested(PublicStepSchema))
+    messages = fields.List(fields.Nested(PublicMessageSchema))
+
+
+class RegionSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(allow_none=True, required=True)
+
+
+class RegionListSchema(Schema):
+    items = fields.List(fields.Nested(RegionSchema), required=True)
+
+
+class DeployedVersionSchema(Schema):
+    process_id = fields.String(required=True)
+    number = fields.Integer(allow_none=True, required=True)
+    hash = fields.String(required=True)
+    outcome = fields.String(required=True)
+    previous = fields.Integer(allow_none=True, required=True)
+
+
+class DeployAnswerSchema(Schema):
+    message = fields.String(required=True)
+    changed = fields.Boolean(required=True)
+    dry_run = fields.Boolean(required=True)
+    versions = fields.List(fields.Nested(DeployedVersionSchema), required=True)
+
+
+class VersionListSchema(Schema):
+    process_id = fields.String(required=True)
+    items = fields.List(fields.Dict(), required=True)
+
+
+class VersionFilesSchema(Schema):
+    process_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    files = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class DiffSchema(Schema):
+    process_id = fields.String(required=True)
+    from_version = fields.Integer(data_key="from", required=True)
+    to_version = fields.Integer(data_key="to", required=True)
+    empty = fields.Boolean(required=True)
+    tasks_added = fields.List(fields.Dict(), required=True)
+    tasks_removed = fields.List(fields.Dict(), required=True)
+    tasks_changed = fields.List(fields.Dict(), required=True)
+    flows_added = fields.List(fields.Dict(), required=True)
+    flows_removed = fields.List(fields.Dict(), required=True)
+    flows_changed = fields.List(fields.Dict(), required=True)
+
+
+class MigrationTargetSchema(Schema):
+    number = fields.Integer(required=True)
+    hash = fields.String(required=True)
+
+
+class MigrationItemSchema(Schema):
+    instance_id = fields.Integer(required=True)
+    ok = fields.Boolean(required=True)
+    outcome = fields.String(required=True)
+    status = fields.String(allow_none=True, required=True)
+    from_version = fields.Integer(allow_none=True, required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class MigrationAnswerSchema(Schema):
+    process_id = fields.String(required=True)
+    target = fields.Nested(MigrationTargetSchema, required=True)
+    dry_run = fields.Boolean(required=True)
+    summary = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    results = fields.List(fields.Nested(MigrationItemSchema), required=True)
+
+
+class DeployRequestSchema(Schema):
+    """Documents the JSON form of a deploy upload (the route reads it itself, as JSON or multipart)."""
+
+    files = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                        metadata={"description": "nama berkas relatif -> isi"})
+    note = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    dry_run = fields.Boolean()
+
+
+_ERROR_TEXT = {
+    400: "permintaan tidak dapat dibaca (JSON rusak)",
+    401: "belum masuk, atau token dicabut/kedaluwarsa",
+    403: "peran tidak berwenang",
+    404: "tidak ditemukan, atau di luar wilayah/peran Anda",
+    409: "keadaan telah berubah (diambil orang lain, status tidak sesuai)",
+    413: "permintaan melebihi batas ukuran",
+    415: "perubahan dengan cookie harus dikirim sebagai JSON",
+    422: "isian tidak valid; `fields` menyebut setiap kesalahan",
+    429: "terlalu banyak kiriman dari alamat ini",
+}
+
+
+def answers(blp: Any, status: int, schema: Any, *errors: int, content_type: str | None = None) -> Callable:
+    """Document an operation's success answer and every error code it really gives (all as ErrorSchema)."""
+
+    def decorate(fn: Callable) -> Callable:
+        for code in errors:
+            fn = blp.alt_response(code, schema=ErrorSchema, description=_ERROR_TEXT[code])(fn)
+        return blp.alt_response(status, schema=schema, content_type=content_type, success=True)(fn)
+
+    return decorate

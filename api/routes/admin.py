@@ -15,7 +15,18 @@ from api.errors import ApiError, invalid, not_found
 from api.models import Instance, OutboxMessage, PendingTask
 from api.presenters import history, instance_summary, iso, page, task_item, usernames
 from api.regions import contains, is_valid_path, sql_contains
-from api.schemas import InstanceQuerySchema, OutboxQuerySchema, ReasonSchema, RetrySchema
+from api.schemas import (
+    InstanceDetailSchema,
+    InstancePageSchema,
+    InstanceQuerySchema,
+    InstanceSummarySchema,
+    OutboxMessageSchema,
+    OutboxPageSchema,
+    OutboxQuerySchema,
+    ReasonSchema,
+    RetrySchema,
+    answers,
+)
 from api.services import admin, privacy
 from api.services.instances import Actor, record
 from api.services.tracking import normalize
@@ -51,6 +62,7 @@ def _instance(instance_id: int, prefixes: list[str]) -> Instance:
 
 @blp.route("/instances", methods=["GET"])
 @blp.arguments(InstanceQuerySchema, location="query")
+@answers(blp, 200, InstancePageSchema, 401, 403, 422)
 def list_instances(args: dict[str, Any]) -> dict[str, Any]:
     principal, prefixes = _require(act=False)
     query = db.select(Instance).where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
@@ -78,6 +90,7 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/instances/<int:instance_id>", methods=["GET"])
+@answers(blp, 200, InstanceDetailSchema, 401, 403, 404)
 def instance_detail(instance_id: int) -> dict[str, Any]:
     """Status, version, data, ready/completed tasks, timers, errors and the audit trail."""
     principal, prefixes = _require(act=False)
@@ -114,6 +127,7 @@ def _acted(instance: Instance) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>/suspend", methods=["POST"])
 @blp.arguments(ReasonSchema)
+@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 def suspend(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     principal, prefixes = _require(act=True)
     _instance(instance_id, prefixes)
@@ -121,6 +135,7 @@ def suspend(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 
 
 @blp.route("/instances/<int:instance_id>/resume", methods=["POST"])
+@answers(blp, 200, InstanceSummarySchema, 401, 403, 404, 409, 415)
 def resume(instance_id: int) -> dict[str, Any]:
     principal, prefixes = _require(act=True)
     _instance(instance_id, prefixes)
@@ -129,6 +144,7 @@ def resume(instance_id: int) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>/cancel", methods=["POST"])
 @blp.arguments(ReasonSchema)
+@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     principal, prefixes = _require(act=True)
     _instance(instance_id, prefixes)
@@ -137,6 +153,7 @@ def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>/retry", methods=["POST"])
 @blp.arguments(RetrySchema)
+@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     """Run the failed task again, optionally after correcting its data."""
     principal, prefixes = _require(act=True)
@@ -155,6 +172,7 @@ def _outbox_json(row: OutboxMessage) -> dict[str, Any]:
 
 @blp.route("/outbox", methods=["GET"])
 @blp.arguments(OutboxQuerySchema, location="query")
+@answers(blp, 200, OutboxPageSchema, 401, 403, 422)
 def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
     """Messages to reporters and their delivery: failed ones stay here until sent."""
     _principal, prefixes = _require(act=True)
@@ -168,6 +186,7 @@ def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@answers(blp, 200, OutboxMessageSchema, 401, 403, 404, 409, 415)
 def retry_outbox(message_id: int) -> dict[str, Any]:
     principal, prefixes = _require(act=True)
     row = db.session.get(OutboxMessage, message_id)

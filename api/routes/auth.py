@@ -12,7 +12,7 @@ from api.db import db
 from api.errors import ApiError, not_found
 from api.models import ApiToken
 from api.presenters import iso
-from api.schemas import LoginSchema
+from api.schemas import LoginAnswerSchema, LoginSchema, OkSchema, TokenListSchema, UserSchema, answers
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Masuk, keluar dan token")
 
@@ -29,6 +29,7 @@ def user_json(principal: Principal) -> dict[str, Any]:
 
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginSchema)
+@answers(blp, 200, LoginAnswerSchema, 400, 401, 413, 415, 422)
 def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Username and password -> a bearer token (shown once) and a session cookie."""
     user = check_credentials(body["username"], body["password"])
@@ -43,6 +44,7 @@ def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/logout", methods=["POST"])
+@answers(blp, 200, OkSchema, 401, 415)
 def logout() -> dict[str, Any]:
     """Revokes the token (or session) used for this request."""
     principal = require_login()
@@ -53,11 +55,13 @@ def logout() -> dict[str, Any]:
 
 
 @blp.route("/me", methods=["GET"])
+@answers(blp, 200, UserSchema, 401)
 def me() -> dict[str, Any]:
     return user_json(require_login())
 
 
 @blp.route("/tokens", methods=["GET"])
+@answers(blp, 200, TokenListSchema, 401)
 def tokens() -> dict[str, Any]:
     principal = require_login()
     rows = db.session.execute(
@@ -73,6 +77,7 @@ def tokens() -> dict[str, Any]:
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@answers(blp, 200, OkSchema, 401, 404, 415)
 def revoke(token_id: int) -> dict[str, Any]:
     principal = require_login()
     if not revoke_token(token_id, principal.user.id):

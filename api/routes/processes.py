@@ -12,7 +12,7 @@ from api.db import db
 from api.errors import ApiError, not_found
 from api.models import ProcessVersionRow
 from api.presenters import form_json, instance_summary
-from api.schemas import DataSchema
+from api.schemas import DataSchema, InstanceSummarySchema, ProcessDetailSchema, ProcessListSchema, answers
 from api.services import instances
 from api.services.versions import VersionRef, runtime
 from engine import now
@@ -46,6 +46,7 @@ def current_or_404(process_id: str) -> VersionRef:
 
 
 @blp.route("", methods=["GET"])
+@answers(blp, 200, ProcessListSchema, 401)
 def list_processes() -> dict[str, Any]:
     """Every process with its current version, lanes and start form."""
     require_login()
@@ -53,6 +54,7 @@ def list_processes() -> dict[str, Any]:
 
 
 @blp.route("/<process_id>", methods=["GET"])
+@answers(blp, 200, ProcessDetailSchema, 401, 404)
 def get_process(process_id: str) -> dict[str, Any]:
     require_login()
     body = process_json(current_or_404(process_id))
@@ -65,6 +67,7 @@ def get_process(process_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<process_id>/versions/<int:number>/diagram", methods=["GET"])
+@answers(blp, 200, {"type": "string"}, 401, 404, content_type="application/xml")
 def diagram(process_id: str, number: int) -> Response:
     """The BPMN XML of one version, for drawing it (with the instance's progress on top)."""
     require_login()
@@ -79,6 +82,7 @@ def diagram(process_id: str, number: int) -> Response:
 
 @blp.route("/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
+@answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 413, 415, 422)
 def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int]:
     """Start an instance; the start data is checked against the start form (422 lists every field)."""
     principal = require_login()

@@ -13,7 +13,15 @@ from api.db import db
 from api.errors import ApiError, not_found
 from api.models import Instance, OutboxMessage, PendingTask, RateHit, Region
 from api.presenters import form_json, is_late, iso
-from api.schemas import DataSchema, RegionQuerySchema
+from api.schemas import (
+    DataSchema,
+    PublicProcessListSchema,
+    RegionListSchema,
+    RegionQuerySchema,
+    SubmittedSchema,
+    TrackSchema,
+    answers,
+)
 from api.services import instances
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
@@ -40,6 +48,7 @@ def _public_ref(process_id: str) -> VersionRef:
 
 
 @blp.route("/processes", methods=["GET"])
+@answers(blp, 200, PublicProcessListSchema)
 def public_processes() -> dict[str, Any]:
     """Processes the public may start, with their start forms."""
     items = []
@@ -68,6 +77,7 @@ def _rate_limit() -> None:
 
 @blp.route("/processes/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
+@answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429)
 def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int]:
     """Submit through the website; answers the tracking code to keep."""
     ref = _public_ref(process_id)
@@ -77,6 +87,7 @@ def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/track/<code>", methods=["GET"])
+@answers(blp, 200, TrackSchema, 404)
 def track(code: str) -> dict[str, Any]:
     """Status, current steps with due moments, and the replies; nothing personal, only status if confidential."""
     instance = db.session.execute(
@@ -111,6 +122,7 @@ def track(code: str) -> dict[str, Any]:
 
 @blp.route("/regions", methods=["GET"])
 @blp.arguments(RegionQuerySchema, location="query")
+@answers(blp, 200, RegionListSchema, 422)
 def regions(args: dict[str, Any]) -> dict[str, Any]:
     """Region picker: the children of `parent` (the top level without it)."""
     query = db.select(Region).order_by(Region.code)

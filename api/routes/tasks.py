@@ -13,7 +13,15 @@ from api.errors import invalid
 from api.models import Instance, PendingTask
 from api.presenters import form_json, history, instance_summary, iso, page, task_item, usernames
 from api.regions import contains, is_valid_path, sql_contains
-from api.schemas import DataSchema, InboxQuerySchema
+from api.schemas import (
+    CompleteAnswerSchema,
+    DataSchema,
+    InboxQuerySchema,
+    TaskDetailSchema,
+    TaskItemSchema,
+    TaskPageSchema,
+    answers,
+)
 from api.services import instances, privacy
 from api.services.versions import runtime
 from engine import now
@@ -62,6 +70,7 @@ def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
 
 @blp.route("", methods=["GET"])
 @blp.arguments(InboxQuerySchema, location="query")
+@answers(blp, 200, TaskPageSchema, 401, 422)
 def inbox(args: dict[str, Any]) -> dict[str, Any]:
     """My tasks: those whose lane I hold within a region prefix containing the task's region."""
     principal = require_login()
@@ -73,6 +82,7 @@ def inbox(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<task_id>", methods=["GET"])
+@answers(blp, 200, TaskDetailSchema, 401, 404)
 def task_detail(task_id: str) -> dict[str, Any]:
     """The task with its form, the instance data the form needs, and the instance's history."""
     principal = require_login()
@@ -96,6 +106,7 @@ def task_detail(task_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<task_id>/claim", methods=["POST"])
+@answers(blp, 200, TaskItemSchema, 401, 404, 409, 415)
 def claim(task_id: str) -> dict[str, Any]:
     principal = require_login()
     row = instances.claim(principal, task_id)
@@ -103,6 +114,7 @@ def claim(task_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])
+@answers(blp, 200, TaskItemSchema, 401, 404, 409, 415)
 def unclaim(task_id: str) -> dict[str, Any]:
     principal = require_login()
     row = instances.unclaim(principal, task_id)
@@ -111,6 +123,7 @@ def unclaim(task_id: str) -> dict[str, Any]:
 
 @blp.route("/<task_id>/complete", methods=["POST"])
 @blp.arguments(DataSchema)
+@answers(blp, 200, CompleteAnswerSchema, 400, 401, 404, 409, 413, 415, 422)
 def complete(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """Complete with form data: 422 field errors, 409 if no longer ready or taken, 404 if not yours to see."""
     principal = require_login()

@@ -11,6 +11,17 @@ from marshmallow import Schema, fields, validate
 from api.auth import Principal, require_login
 from api.errors import ApiError, invalid, not_found
 from api.models import ORIGIN_UPLOAD
+from api.schemas import (
+    MAX_ID,
+    DeployAnswerSchema,
+    DeployRequestSchema,
+    DiffSchema,
+    MigrationAnswerSchema,
+    Text,
+    VersionFilesSchema,
+    VersionListSchema,
+    answers,
+)
 from api.services import deploy as deploys
 from api.services import migration
 from api.services.instances import Actor
@@ -19,21 +30,35 @@ from api.services.versions import runtime
 blp = Blueprint("versions", __name__, url_prefix="/api/v1", description="Versi proses, pemasangan dan migrasi")
 
 DEFAULT_UPLOAD_LIMIT = 8_000_000  # bytes per upload request; each file has its own, smaller limit in the engine
+# The upload body as documented: JSON (DeployRequestSchema) or multipart files[] named by relative path.
+DEPLOY_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": DeployRequestSchema},
+        "multipart/form-data": {"schema": {
+            "type": "object",
+            "properties": {"files[]": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                           "note": {"type": "string", "maxLength": 2000}, "dry_run": {"type": "string"}},
+            "required": ["files[]"],
+        }},
+    },
+}
 MOVABLE_STATUSES = ["running", "waiting", "error", "suspended", "complete", "cancelled"]
 
 
 class MigrationSchema(Schema):
-    process_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    instance_id = fields.Integer(load_default=None, metadata={"description": "satu instance; tanpa ini: filter"})
-    from_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    status = fields.List(fields.String(validate=validate.OneOf(MOVABLE_STATUSES)), load_default=None)
-    to_version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    process_id = Text(required=True, validate=validate.Length(min=1, max=100))
+    instance_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                                 metadata={"description": "satu instance; tanpa ini: filter"})
+    from_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    status = fields.List(Text(validate=validate.OneOf(MOVABLE_STATUSES)), load_default=None)
+    to_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
                                 metadata={"description": "nomor versi tujuan; bawaan: versi terbaru"})
 
 
 class DiffQuerySchema(Schema):
-    from_version = fields.Integer(data_key="from", load_default=None, validate=validate.Range(min=1))
-    to_version = fields.Integer(data_key="to", load_default=None, validate=validate.Range(min=1))
+    from_version = fields.Integer(data_key="from", load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    to_version = fields.Integer(data_key="to", load_default=None, validate=validate.Range(min=1, max=MAX_ID))
 
 
 def _actor(principal: Principal) -> Actor:
@@ -88,10 +113,15 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
         dry_run = body.get("dry_run") is True
     if note is not None and len(note) > 2000:
         raise invalid([{"field": "note", "message": "catatan paling banyak 2000 karakter"}])
+    if note is not None and "\x00" in note:
+        raise invalid([{"field": "note", "message": "tidak boleh memuat karakter NUL"}])
     return files, note, dry_run
 
 
 @blp.route("/deploy", methods=["POST"])
+@answers(blp, 201, DeployAnswerSchema, 401, 403, 413, 415, 422)
+@blp.alt_response(200, schema=DeployAnswerSchema, description="nothing changed, or a dry run", success=True)
+@blp.doc(requestBody=DEPLOY_BODY)
 def deploy_upload() -> tuple[dict[str, Any], int]:
     """Upload new or changed `.bpmn` and `forms/...json` files: lint, then one new version per changed process.
 
@@ -111,6 +141,7 @@ def deploy_upload() -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/processes/<process_id>/versions", methods=["GET"])
+@answers(blp, 200, VersionListSchema, 401, 403, 404)
 def list_versions(process_id: str) -> dict[str, Any]:
     """Every version, newest first: number, hash, who deployed it and when, note, current, instances per status."""
     _require_viewer()
@@ -121,6 +152,7 @@ def list_versions(process_id: str) -> dict[str, Any]:
 
 
 @blp.route("/processes/<process_id>/versions/<int:number>/files", methods=["GET"])
+@answers(blp, 200, VersionFilesSchema, 401, 403, 404)
 def version_files(process_id: str, number: int) -> dict[str, Any]:
     """The exact diagram and form files of one version."""
     _require_viewer()
@@ -132,6 +164,7 @@ def version_files(process_id: str, number: int) -> dict[str, Any]:
 
 @blp.route("/processes/<process_id>/diff", methods=["GET"])
 @blp.arguments(DiffQuerySchema, location="query")
+@answers(blp, 200, DiffSchema, 401, 403, 404, 422)
 def diff(args: dict[str, Any], process_id: str) -> dict[str, Any]:
     """What changed between two versions (`?from=1&to=2`; defaults: the current one and the one before it)."""
     _require_viewer()
@@ -161,6 +194,7 @@ def _batch(body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 
 @blp.route("/migrations/dry-run", methods=["POST"])
 @blp.arguments(MigrationSchema)
+@answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
 def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
     """Per instance: could it move to the target version, and if not, why. Changes nothing."""
     return _batch(body, dry_run=True)
@@ -168,6 +202,7 @@ def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/migrations", methods=["POST"])
 @blp.arguments(MigrationSchema)
+@answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
 def migrate_batch(body: dict[str, Any]) -> dict[str, Any]:
     """Move one instance, or every instance matching the filter, each in its own transaction; result per instance."""
     return _batch(body, dry_run=False)

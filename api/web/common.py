@@ -133,12 +133,19 @@ def csrf_token() -> str:
 
 @bp.before_request
 def _check_csrf() -> None:
+    if _has_nul(request.args) or (request.method not in ("GET", "HEAD", "OPTIONS") and _has_nul(request.form)):
+        raise PageError(400, "isian memuat karakter yang tidak sah (NUL)")
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     sent = request.form.get(CSRF_FIELD, "")
     expected = session.get(CSRF_FIELD, "")
     if not expected or not hmac.compare_digest(sent, expected):
         raise PageError(400, "formulir kedaluwarsa atau tidak berasal dari halaman ini; muat ulang lalu kirim lagi")
+
+
+def _has_nul(values: Any) -> bool:
+    """U+0000 in a query or form value: PostgreSQL cannot store or compare it, and no form needs it."""
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
 
 
 @bp.after_request
@@ -180,7 +187,8 @@ def _engine_error(exc: EngineError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    messages = {404: "halaman tidak ditemukan", 405: "metode tidak diizinkan", 400: "permintaan tidak dapat dibaca"}
+    messages = {404: "halaman tidak ditemukan", 405: "metode tidak diizinkan", 400: "permintaan tidak dapat dibaca",
+                413: "kiriman terlalu besar; kurangi isian atau lampiran lalu kirim lagi"}
     return _error_page(exc.code or 500, messages.get(exc.code or 500, exc.description or "permintaan gagal"))
 
 

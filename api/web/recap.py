@@ -154,7 +154,7 @@ def recap_xlsx() -> Response:
 
 
 def _safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Text that a spreadsheet would run as a formula is written as text (OWASP: = + - @, tab, carriage return)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

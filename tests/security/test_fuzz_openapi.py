@@ -1,0 +1,233 @@
+"""Schemathesis against the app's own OpenAPI document, in-process (WSGI, no network).
+
+For every operation and for each kind of caller (anonymous, a task role with a kecamatan prefix, an admin,
+a process analyst): no answer is a 5xx, and every answer has a documented status code, a documented
+content type and a body matching the documented schema. Half of the examples aim at ids that exist
+(a task, an instance, a tracking code, a version), so the checks also see real 200s, 403s and 409s.
+
+Bounded and deterministic: a fixed number of examples per operation, derandomized, no shrinking.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import schemathesis
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from api.auth import issue_token
+from api.db import db
+from api.models import User
+from tests.api.conftest import Users
+from tests.security.conftest import new_proposal, new_report
+
+EXAMPLES_PER_OPERATION = 25
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+MIN_SUCCEEDED = {"anonim": 3, "operator_kecamatan": 8, "admin": 15, "analis_proses": 12}
+FUZZ_ROLES = {"anonim": None, "operator_kecamatan": "kec05", "admin": "admin", "analis_proses": "analis_proses"}
+
+
+def bearer(app: Flask, username: str | None) -> dict[str, str]:
+    """A fresh token per example: a fuzzed logout or token revocation must not end the run's login."""
+    if username is None:
+        return {}
+    with app.app_context():
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
+        _token, raw = issue_token(user, "fuzz")
+        db.session.commit()
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def known_ids(app: Flask, client: FlaskClient, people: Users) -> dict[str, Any]:
+    """Path parameters that exist: a proposal at its RW step, one at the kecamatan step, a public report."""
+    first = new_proposal(client, people)
+    second = new_proposal(client, people, "Usulan kedua")
+    answer = client.post(f"/api/v1/tasks/{second.task_id}/complete", json={"data": {"setuju": True}},
+                         headers=people.headers("rw02"))
+    assert answer.status_code == 200, answer.get_json()
+    [kec_task] = answer.get_json()["next_tasks"] or [
+        t for t in client.get("/api/v1/tasks", headers=people.headers("kec05")).get_json()["items"]
+        if t["instance_id"] == second.instance_id
+    ]
+    code = new_report(client)
+    token_id = client.post("/api/v1/auth/login", json={"username": "admin", "password": "rahasia-uji"}).get_json()
+    return {
+        "process_id": "uji_usulan", "number": 1, "instance_id": first.instance_id, "task_id": kec_task["id"],
+        "code": code, "token_id": token_id["token_id"], "message_id": 1,
+    }
+
+
+@pytest.mark.parametrize("role", list(FUZZ_ROLES))
+def test_every_operation_answers_as_its_openapi_document_says(
+    app: Flask, client: FlaskClient, people: Users, role: str
+) -> None:
+    known = known_ids(app, client, people)
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 30
+    failures: list[str] = []
+    seen: dict[str, set[int]] = {}
+    started = time.monotonic()
+    for operation in operations:
+        strategy = operation.as_strategy()
+        names = [p.name for p in operation.path_parameters]
+        if names:
+            existing = {n: known[n] for n in names}
+            if operation.path.startswith("/api/v1/public/") and "process_id" in existing:
+                existing["process_id"] = "uji_lapor"  # the process the public may start
+            strategy = st.one_of(strategy, operation.as_strategy(path_parameters=existing))
+
+        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(case=strategy)
+        def answers_as_documented(case: schemathesis.Case) -> None:
+            response = case.call_and_validate(headers=bearer(app, FUZZ_ROLES[role]), checks=CHECKS)
+            seen.setdefault(case.operation.label, set()).add(response.status_code)
+
+        try:
+            answers_as_documented()
+        except Exception as exc:  # collect every operation's failure, then report them together
+            failures.append(f"{operation.label}: {exc}"[:3000])
+    assert not failures, "\n\n".join(failures)
+    # The run reached the operations: every one answered, and with ids that exist some succeeded.
+    assert set(seen) == {operation.label for operation in operations}
+    succeeded = sorted(label for label, codes in seen.items() if any(200 <= c < 300 for c in codes))
+    print(role, {label: sorted(codes) for label, codes in seen.items()})
+    assert len(succeeded) >= MIN_SUCCEEDED[role], succeeded
+    assert time.monotonic() - started < 120, "the fuzz run must stay bounded"
+
+
+# -- every documented error code is real ----------------------------------------------------------------------
+
+MISSING = {"process_id": "tidak_ada", "number": 99, "instance_id": 999_999, "task_id": "tidak-ada",
+           "code": "TIDAKADA", "token_id": 999_999, "message_id": 999_999}
+VALID_BODY = {
+    "/api/v1/auth/login": {"username": "admin", "password": "rahasia-uji"},
+    "/api/v1/processes/{process_id}/instances": {"data": {"judul": "Usulan", "wilayah": "33.13.05.2001/RW02/RT001"}},
+    "/api/v1/tasks/{task_id}/complete": {"data": {"setuju": True}},
+    "/api/v1/admin/instances/{instance_id}/suspend": {"reason": "uji"},
+    "/api/v1/admin/instances/{instance_id}/cancel": {"reason": "uji"},
+    "/api/v1/admin/instances/{instance_id}/retry": {},
+    "/api/v1/public/processes/{process_id}/instances": {"data": {"judul": "Lampu mati", "isi": "a",
+                                                                  "wilayah": "33.13.05.2001"}},
+    "/api/v1/deploy": {"files": {}},
+    "/api/v1/migrations/dry-run": {"process_id": "uji_usulan"},
+    "/api/v1/migrations": {"process_id": "uji_usulan"},
+}
+INVALID_QUERY = {"/api/v1/tasks": {"page": 0}, "/api/v1/admin/instances": {"per_page": 0},
+                 "/api/v1/admin/outbox": {"status": "x"}, "/api/v1/public/regions": {"parent": "3" * 101},
+                 "/api/v1/processes/{process_id}/diff": {"from": 0}}
+# Who gets 403 on each operation that documents it; who calls when the code is not about the caller.
+FORBIDDEN = {"/api/v1/processes/{process_id}/instances": "orang_lain"}
+CALLER = {"/api/v1/tasks/{task_id}": "rw02", "/api/v1/tasks/{task_id}/claim": "rw02",
+          "/api/v1/tasks/{task_id}/unclaim": "rw02", "/api/v1/tasks/{task_id}/complete": "rw02",
+          "/api/v1/processes/{process_id}/instances": "rt1"}
+
+
+class Witness:
+    """Builds, for one operation and one documented error code, a request that really gets that code."""
+
+    def __init__(self, app: Flask, client: FlaskClient, people: Users) -> None:
+        self.app, self.client, self.people = app, client, people
+
+    def fresh(self) -> dict[str, Any]:
+        proposal = new_proposal(self.client, self.people)
+        return {"process_id": "uji_usulan", "number": 1, "instance_id": proposal.instance_id,
+                "task_id": proposal.task_id, "code": proposal.tracking_code, "message_id": self.message(),
+                "token_id": 999_999}
+
+    def message(self) -> int:
+        """An outbox message with no recipient (a report without e-mail, verified): not retryable."""
+        code = new_report(self.client, {"judul": "Tanpa surel", "isi": "a", "wilayah": "33.13.05.2001"})
+        tasks = self.client.get("/api/v1/tasks", headers=self.people.headers("petugas")).get_json()["items"]
+        for task in tasks:
+            self.client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"catatan": "sudah dicek"}},
+                             headers=self.people.headers("petugas"))
+        outbox = self.client.get("/api/v1/admin/outbox", headers=self.people.headers("admin")).get_json()["items"]
+        assert outbox, code
+        return outbox[0]["id"]
+
+    def call(self, method: str, path: str, status: int) -> int:
+        ids = MISSING if status == 404 else self.fresh()
+        if path.startswith("/api/v1/public/processes/") and status != 404:
+            ids = {**ids, "process_id": "uji_lapor"}
+        url = path.format(**ids)
+        body = VALID_BODY.get(path)
+        query: dict[str, Any] = {}
+        who = CALLER.get(path, "admin")
+        api = self.app.test_client(use_cookies=False)
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        if status == 401:
+            who = None
+            if path == "/api/v1/auth/login":
+                kwargs = {"json": {"username": "admin", "password": "salah"}}
+        elif status == 403:
+            who = FORBIDDEN.get(path, "orang_lain" if "/admin/" not in path else "pemantau")
+            if "/admin/" in path and method == "GET":
+                who = "orang_lain"
+        elif status == 404 and path.startswith("/api/v1/migrations"):
+            kwargs = {"json": {"process_id": "tidak_ada"}}
+        elif status == 400:
+            kwargs = {"data": b'{"data": ', "content_type": "application/json"}
+        elif status == 413:
+            kwargs = {"json": {"data": {"x": "x" * 2_000_000}, "reason": "x" * 2_000_000}}
+            if path == "/api/v1/deploy":
+                self.app.config["ALUR_DEPLOY_MAX_BYTES"] = 1_000_000
+        elif status == 415:
+            api = self.app.test_client()
+            api.set_cookie("session", "x")
+            kwargs = {"data": {"x": "1"}}
+            who = None
+        elif status == 422:
+            if method == "GET":
+                query = INVALID_QUERY[path]
+            else:
+                kwargs = {"json": {"data": []} if "data" in (body or {}) else {"reason": 1, "process_id": 1,
+                                                                                "username": 1, "files": 1}}
+        elif status == 409:
+            self.conflict(path, ids)
+        elif status == 429:
+            self.app.config["ALUR_PUBLIC_LIMIT"] = 0
+        headers = bearer(self.app, who) if who else {}
+        try:
+            return api.open(url, method=method, query_string=query, headers=headers, **kwargs).status_code
+        finally:
+            self.app.config["ALUR_PUBLIC_LIMIT"] = 10_000
+            self.app.config["ALUR_DEPLOY_MAX_BYTES"] = 8_000_000
+
+    def conflict(self, path: str, ids: dict[str, Any]) -> None:
+        """Put the target in a state where the request conflicts with it."""
+        if path.startswith("/api/v1/tasks/"):  # someone else in the same lane took the task
+            self.people.add("rw02_b", ("Ketua RW Uji", "33.13.05.2001/RW02"))
+            taken = self.client.post(f"/api/v1/tasks/{ids['task_id']}/claim", headers=self.people.headers("rw02_b"))
+            assert taken.status_code == 200
+            CALLER[path] = "rw02"
+        elif path.endswith(("/suspend", "/cancel")):  # already cancelled
+            url = f"/api/v1/admin/instances/{ids['instance_id']}/cancel"
+            assert self.client.post(url, json={"reason": "sudah"}, headers=self.people.headers("admin")).status_code == 200
+
+
+def test_every_documented_error_code_really_occurs(app: Flask, client: FlaskClient, people: Users) -> None:
+    document = app.test_client().get("/api/openapi.json").get_json()
+    witness = Witness(app, client, people)
+    wrong = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for code in sorted(int(c) for c in operation["responses"] if c.startswith("4")):
+                got = witness.call(method.upper(), path, code)
+                if got != code:
+                    wrong.append(f"{method.upper()} {path}: documents {code}, the witness got {got}")
+    assert not wrong, "\n".join(wrong)
