@@ -191,6 +191,71 @@ def create_user_command(username: str, password: str, full_name: str, roles: tup
     click.echo(f"pengguna {username}: {', '.join(roles) or 'tanpa peran'}")
 
 
+def _sqlite_path() -> Path:
+    """The database file, or a refusal naming PostgreSQL's own tools (they copy a live database consistently)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or not url.database:
+        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        raise click.ClickException(
+            "PostgreSQL: gunakan pg_dump/pg_restore (lihat README, 'Backup and restore'), mis.\n"
+            f"  pg_dump --format=custom --no-owner --file alur.dump '{plain}'")
+    return Path(url.database)
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH while the system runs (SQLite's online backup: one consistent moment)."""
+    import sqlite3
+
+    source_path = _sqlite_path()
+    if path.exists():
+        raise click.ClickException(f"{path} sudah ada; pilih nama lain")
+    # Write beside the target and rename at the end: a backup cut off half-way never looks complete.
+    partial = path.with_name(path.name + ".partial")
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    target = sqlite3.connect(partial)
+    try:
+        source.backup(target)
+        target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        target.close()
+        source.close()
+    partial.replace(path)
+    click.echo(f"cadangan {source_path} -> {path} ({path.stat().st_size} bita)")
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the current database (stop gunicorn and `alur worker` first).")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the SQLite database with a backup made by `alur backup` (the server and worker must be stopped)."""
+    import sqlite3
+
+    target_path = _sqlite_path()
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise click.ClickException(f"{path} rusak (integrity_check gagal)")
+        if not source.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone():
+            raise click.ClickException(f"{path} bukan cadangan basis data Alur")
+        if target_path.exists() and not yes:
+            raise click.ClickException(
+                f"{target_path} akan ditimpa: hentikan server dan worker, lalu ulangi dengan --yes")
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(target_path, timeout=30)
+        try:
+            source.backup(target)  # page by page under SQLite's lock: readers never see half a restore
+        finally:
+            target.close()
+        count = source.execute("SELECT count(*) FROM instances").fetchone()[0]
+    finally:
+        source.close()
+    click.echo(f"dipulihkan {path} -> {target_path} ({count} instance); jalankan `alur migrate-db` bila versinya lama")
+
+
 @cli.command("worker")
 def worker_command() -> None:
     """Fire due timers and deliver the outbox until stopped."""

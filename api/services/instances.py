@@ -123,7 +123,10 @@ def commit_or_conflict() -> None:
 
 # Statements on the completion path are built once; building them costs more than running them.
 _READ_INSTANCE = db.select(Instance).where(Instance.id == bindparam("id")).execution_options(populate_existing=True)
-_LOCK_INSTANCE = _READ_INSTANCE.with_for_update()
+# FOR NO KEY UPDATE, not FOR UPDATE: rows that only reference the instance (a claim's audit event) take a
+# KEY SHARE lock on it for their foreign key; FOR UPDATE would make them wait while this transaction waits
+# for their pending-task row, a deadlock (found by tests/load/test_concurrency.py).
+_LOCK_INSTANCE = _READ_INSTANCE.with_for_update(key_share=True)
 _PENDING_OF_INSTANCE = db.select(PendingTask).where(PendingTask.instance_id == bindparam("instance_id"))
 
 
@@ -280,7 +283,7 @@ def fire_timers(instance_id: int, due_before: datetime) -> bool:
         Instance.id == instance_id, Instance.next_timer_at <= due_before, Instance.status.in_(("running", "waiting"))
     ).execution_options(populate_existing=True)
     if is_postgres():
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, key_share=True)  # NO KEY: see _LOCK_INSTANCE
     instance = db.session.execute(query).scalar_one_or_none()
     if instance is None:
         db.session.rollback()
