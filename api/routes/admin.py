@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import or_
 
 from api import outbox
-from api.auth import Principal, require_login
+from api.auth import Principal
 from api.db import db
 from api.errors import ApiError, invalid, not_found
-from api.models import Instance, OutboxMessage, PendingTask
-from api.presenters import history, instance_summary, iso, page, task_item, usernames
-from api.regions import contains, is_valid_path, sql_contains
+from api.models import Instance, OutboxMessage
+from api.presenters import instance_summary, page
+from api.regions import is_valid_path, sql_contains
 from api.schemas import (
     InstanceDetailSchema,
     InstancePageSchema,
@@ -27,7 +26,8 @@ from api.schemas import (
     RetrySchema,
     answers,
 )
-from api.services import admin, privacy
+from api.services import admin
+from api.services.admin_scope import describe, outbox_json, require_scope, scoped_instance
 from api.services.instances import Actor, record
 from api.services.tracking import normalize
 from api.services.versions import runtime
@@ -36,35 +36,11 @@ from engine import now
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pemantauan dan tindakan admin")
 
 
-def _prefixes(principal: Principal, *, act: bool) -> list[str]:
-    roles = [current_app.config["ALUR_ADMIN_ROLE"]]
-    if not act:
-        roles.append(current_app.config["ALUR_VIEWER_ROLE"])
-    return [p for role in roles for p in principal.prefixes(role)]
-
-
-def _require(act: bool) -> tuple[Principal, list[str]]:
-    principal = require_login()
-    prefixes = _prefixes(principal, act=act)
-    if not prefixes:
-        if act and _prefixes(principal, act=False):
-            raise ApiError(403, "forbidden", "peran pemantau hanya dapat melihat")
-        raise ApiError(403, "forbidden", "hanya admin dan pemantau yang dapat membuka halaman ini")
-    return principal, prefixes
-
-
-def _instance(instance_id: int, prefixes: list[str]) -> Instance:
-    instance = db.session.get(Instance, instance_id)
-    if instance is None or not any(contains(p, instance.region) for p in prefixes):
-        raise not_found("instance")
-    return instance
-
-
 @blp.route("/instances", methods=["GET"])
 @blp.arguments(InstanceQuerySchema, location="query")
 @answers(blp, 200, InstancePageSchema, 401, 403, 422)
 def list_instances(args: dict[str, Any]) -> dict[str, Any]:
-    principal, prefixes = _require(act=False)
+    principal, prefixes = require_scope(act=False)
     query = db.select(Instance).where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
     if args["process"]:
         query = query.where(Instance.process_id == args["process"])
@@ -93,28 +69,8 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
 @answers(blp, 200, InstanceDetailSchema, 401, 403, 404)
 def instance_detail(instance_id: int) -> dict[str, Any]:
     """Status, version, data, ready/completed tasks, timers, errors and the audit trail."""
-    principal, prefixes = _require(act=False)
-    instance = _instance(instance_id, prefixes)
-    ref = runtime().by_row(instance.version_id)
-    view = runtime().engine.inspect(ref.version, instance.state)
-    moment = now()
-    rows = list(db.session.execute(db.select(PendingTask).filter_by(instance_id=instance.id)).scalars())
-    names = usernames({r.claimed_by_id for r in rows})
-    body = instance_summary(instance, ref, moment)
-    body.update({
-        "engine_status": view.status,
-        "data": privacy.redact(view.data, instance, ref.version, principal),
-        "tasks": [task_item(r, moment, names) for r in rows],
-        "completed": [{"task_id": s.task_id, "name": s.name, "title": s.title, "lane": s.lane,
-                       "finished_at": iso(s.finished), "human": s.human} for s in view.completed],
-        "timers": [{"task_id": t.task_id, "name": t.name, "due_at": iso(t.due)} for t in view.timers],
-        "errors": [{"task_id": s.task_id, "name": s.name, "title": s.title} for s in view.errored],
-        "active_elements": view.active_elements,
-        "events": history(instance, ref, principal),
-        "outbox": [_outbox_json(m) for m in db.session.execute(
-            db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)).scalars()],
-    })
-    return body
+    principal, prefixes = require_scope(act=False)
+    return describe(scoped_instance(instance_id, prefixes), principal)
 
 
 def _actor(principal: Principal) -> Actor:
@@ -129,16 +85,16 @@ def _acted(instance: Instance) -> dict[str, Any]:
 @blp.arguments(ReasonSchema)
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 def suspend(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
-    principal, prefixes = _require(act=True)
-    _instance(instance_id, prefixes)
+    principal, prefixes = require_scope(act=True)
+    scoped_instance(instance_id, prefixes)
     return _acted(admin.suspend(instance_id, body["reason"], _actor(principal)))
 
 
 @blp.route("/instances/<int:instance_id>/resume", methods=["POST"])
 @answers(blp, 200, InstanceSummarySchema, 401, 403, 404, 409, 415)
 def resume(instance_id: int) -> dict[str, Any]:
-    principal, prefixes = _require(act=True)
-    _instance(instance_id, prefixes)
+    principal, prefixes = require_scope(act=True)
+    scoped_instance(instance_id, prefixes)
     return _acted(admin.resume(instance_id, _actor(principal)))
 
 
@@ -146,8 +102,8 @@ def resume(instance_id: int) -> dict[str, Any]:
 @blp.arguments(ReasonSchema)
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
-    principal, prefixes = _require(act=True)
-    _instance(instance_id, prefixes)
+    principal, prefixes = require_scope(act=True)
+    scoped_instance(instance_id, prefixes)
     return _acted(admin.cancel(instance_id, body["reason"], _actor(principal)))
 
 
@@ -156,18 +112,9 @@ def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     """Run the failed task again, optionally after correcting its data."""
-    principal, prefixes = _require(act=True)
-    _instance(instance_id, prefixes)
+    principal, prefixes = require_scope(act=True)
+    scoped_instance(instance_id, prefixes)
     return _acted(admin.retry(instance_id, _actor(principal), body["task_id"], body["data"]))
-
-
-def _outbox_json(row: OutboxMessage) -> dict[str, Any]:
-    return {
-        "id": row.id, "instance_id": row.instance_id, "name": row.name, "channel": row.channel,
-        "recipient": row.recipient, "status": row.status, "attempts": row.attempts,
-        "next_attempt_at": iso(row.next_attempt_at), "last_error": row.last_error,
-        "created_at": iso(row.created_at), "sent_at": iso(row.sent_at), "payload": row.payload,
-    }
 
 
 @blp.route("/outbox", methods=["GET"])
@@ -175,28 +122,28 @@ def _outbox_json(row: OutboxMessage) -> dict[str, Any]:
 @answers(blp, 200, OutboxPageSchema, 401, 403, 422)
 def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
     """Messages to reporters and their delivery: failed ones stay here until sent."""
-    _principal, prefixes = _require(act=True)
+    _principal, prefixes = require_scope(act=True)
     query = db.select(OutboxMessage).join(Instance, Instance.id == OutboxMessage.instance_id).where(
         or_(*[sql_contains(Instance.region, p) for p in prefixes])
     )
     if args["status"]:
         query = query.where(OutboxMessage.status == args["status"])
     rows, paging = page(query.order_by(OutboxMessage.id.desc()), args["page"], args["per_page"])
-    return {"items": [_outbox_json(r) for r in rows], **paging}
+    return {"items": [outbox_json(r) for r in rows], **paging}
 
 
 @blp.route("/outbox/<int:message_id>/retry", methods=["POST"])
 @answers(blp, 200, OutboxMessageSchema, 401, 403, 404, 409, 415)
 def retry_outbox(message_id: int) -> dict[str, Any]:
-    principal, prefixes = _require(act=True)
+    principal, prefixes = require_scope(act=True)
     row = db.session.get(OutboxMessage, message_id)
     if row is None:
         raise not_found("pesan")
-    _instance(row.instance_id, prefixes)
+    scoped_instance(row.instance_id, prefixes)
     if row.status not in (outbox.FAILED, outbox.PENDING):
         raise ApiError(409, "invalid_status", f"pesan berstatus {row.status}")
     outbox.retry(row)
     instance = db.session.get(Instance, row.instance_id)
     record(instance, "message_retry", _actor(principal), {"outbox_id": row.id})
     db.session.commit()
-    return _outbox_json(row)
+    return outbox_json(row)

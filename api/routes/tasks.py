@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from sqlalchemy import and_, false, func, or_
 
-from api.auth import Principal, require_login
+from api.auth import require_login
 from api.db import db
-from api.errors import invalid
 from api.models import Instance, PendingTask
 from api.presenters import form_json, history, instance_summary, iso, page, task_item, usernames
-from api.regions import contains, is_valid_path, sql_contains
 from api.schemas import (
     CompleteAnswerSchema,
     DataSchema,
@@ -23,49 +20,11 @@ from api.schemas import (
     answers,
 )
 from api.services import instances, privacy
+from api.services.inbox import inbox_query
 from api.services.versions import runtime
 from engine import now
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Kotak tugas dan penyelesaian tugas")
-
-
-def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
-    """One indexed query on pending_tasks: (lane = role AND region within prefix) for each grant.
-
-    `wide` plans the same rows for a grant that matches most of a lane (a whole regency):
-    the region test is wrapped so no region index is used, and the database walks the
-    (lane, due) index in page order instead of sorting every matching row.
-    """
-    region_column = func.coalesce(PendingTask.region, "") if wide else PendingTask.region
-    grants = principal.grants
-    if args.get("role"):
-        grants = [(r, p) for r, p in grants if r == args["role"]]
-    region = args.get("region")
-    if region is not None and not is_valid_path(region):
-        raise invalid([{"field": "region", "message": "kode wilayah tidak sah"}])
-    conditions = []
-    for role, prefix in grants:
-        # A region filter narrows a grant only where it lies inside it.
-        scope = prefix
-        if region:
-            if contains(prefix, region):
-                scope = region
-            elif not contains(region, prefix):
-                continue
-        conditions.append(and_(PendingTask.lane == role, sql_contains(region_column, scope)))
-    query = db.select(PendingTask).where(or_(*conditions) if conditions else false())
-    if args.get("process"):
-        query = query.where(PendingTask.process_id == args["process"])
-    if args.get("claimed") is True:
-        query = query.where(PendingTask.claimed_by_id.is_not(None))
-    elif args.get("claimed") is False:
-        query = query.where(PendingTask.claimed_by_id.is_(None))
-    if args.get("mine"):
-        query = query.where(PendingTask.claimed_by_id == principal.user.id)
-    if args.get("due_before"):
-        query = query.where(PendingTask.due_at < args["due_before"])
-    # Tasks without a due moment come last; ties by age, then id for a stable order across pages.
-    return query.order_by(PendingTask.sort_key, PendingTask.id)
 
 
 @blp.route("", methods=["GET"])

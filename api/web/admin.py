@@ -13,13 +13,13 @@ from api.errors import ApiError
 from api.models import Instance
 from api.presenters import page
 from api.regions import is_valid_path, sql_contains
-from api.routes.admin import _instance, instance_detail
 from api.services import admin as admin_service
+from api.services.admin_scope import describe, scope_prefixes, scoped_instance
 from api.services.instances import Actor
 from api.services.tracking import normalize
 from api.services.versions import runtime
 from api.web import bp
-from api.web.common import STATUS_NAMES, PageError, admin_prefixes, page_login, period, principal
+from api.web.common import STATUS_NAMES, PageError, page_login, period, principal
 from api.web.queries import form_fields, region_names, version_rows
 from api.web.tasks import context_rows
 from engine import now
@@ -28,7 +28,7 @@ PER_PAGE = 25
 
 
 def _prefixes(act: bool) -> list[str]:
-    prefixes = admin_prefixes(principal(), act=act)
+    prefixes = scope_prefixes(principal(), act=act)
     if not prefixes:
         raise PageError(403, "halaman ini untuk admin" + ("" if act else " dan pemantau"))
     return prefixes
@@ -74,9 +74,9 @@ def admin_instances():
 @bp.route("/admin/instance/<int:instance_id>")
 @page_login
 def admin_instance(instance_id: int):
-    _prefixes(act=False)
-    detail = instance_detail(instance_id)  # the API's view: same access rule, redaction and fields
-    ref = runtime().by_row(_version_id(instance_id))
+    instance = scoped_instance(instance_id, _prefixes(act=False))
+    detail = describe(instance, principal())  # what the API answers: same scope, redaction and fields
+    ref = runtime().by_row(instance.version_id)
     ready = {t["name"] for t in detail["tasks"]}
     done = sorted({c["name"] for c in detail["completed"]} - ready)
     waiting = sorted(set(detail["active_elements"]) - ready)
@@ -86,13 +86,9 @@ def admin_instance(instance_id: int):
         "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers),
         diagram_url=url_for("web.diagram_xml", process_id=ref.version.process_id, number=ref.number),
         context=context_rows(detail["data"], form_fields(ref.version), set()),
-        can_act=bool(admin_prefixes(principal(), act=True)), region=detail["region"],
+        can_act=bool(scope_prefixes(principal(), act=True)), region=detail["region"],
         parse_moment=lambda s: datetime.fromisoformat(s) if s else None,
     )
-
-
-def _version_id(instance_id: int) -> int:
-    return db.session.get(Instance, instance_id).version_id
 
 
 @bp.route("/admin/instance/<int:instance_id>/<action>", methods=["POST"])
@@ -100,7 +96,7 @@ def _version_id(instance_id: int) -> int:
 def admin_act(instance_id: int, action: str):
     who = principal()
     prefixes = _prefixes(act=True)
-    _instance(instance_id, prefixes)
+    scoped_instance(instance_id, prefixes)
     actor = Actor(who.user.username, who.user.id)
     reason = request.form.get("alasan", "").strip()[:1000]
     try:

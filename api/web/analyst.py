@@ -6,15 +6,16 @@ from flask import Response, current_app, render_template
 
 from api.db import db
 from api.models import ProcessVersionRow
+from api.services.admin_scope import scope_prefixes
 from api.services.versions import runtime
 from api.web import bp
-from api.web.common import PageError, admin_prefixes, page_login, principal
+from api.web.common import PageError, page_login, principal
 from api.web.queries import instance_counts, version_rows
 from engine.lint import lint_paths
 
 
 def _viewer_prefixes() -> list[str]:
-    prefixes = admin_prefixes(principal(), act=False)
+    prefixes = scope_prefixes(principal(), act=False)
     if not prefixes:
         raise PageError(403, "halaman ini untuk admin dan pemantau")
     return prefixes

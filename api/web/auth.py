@@ -6,8 +6,9 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from api.auth import check_credentials, current_principal, issue_token, revoke_token
 from api.db import db
+from api.services.admin_scope import scope_prefixes
 from api.web import bp
-from api.web.common import admin_prefixes, csrf_token, safe_next
+from api.web.common import csrf_token, safe_next
 
 
 def home_for_current() -> str:
@@ -15,7 +16,7 @@ def home_for_current() -> str:
     if who is None:
         return url_for("web.login")
     special = {current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"]}
-    if not (who.roles - special) and admin_prefixes(who, act=False):
+    if not (who.roles - special) and scope_prefixes(who, act=False):
         return url_for("web.admin_instances")
     return url_for("web.inbox")
 

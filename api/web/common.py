@@ -117,11 +117,6 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
-def admin_prefixes(who: Principal, *, act: bool) -> list[str]:
-    roles = [current_app.config["ALUR_ADMIN_ROLE"]] + ([] if act else [current_app.config["ALUR_VIEWER_ROLE"]])
-    return [p for role in roles for p in who.prefixes(role)]
-
-
 # -- CSRF and headers -------------------------------------------------------------
 
 

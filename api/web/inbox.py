@@ -9,8 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 from api.errors import ApiError
 from api.models import PendingTask
 from api.presenters import page, usernames
-from api.routes.tasks import inbox_query
 from api.services import instances
+from api.services.inbox import inbox_query
 from api.services.versions import runtime
 from api.web import bp
 from api.web.common import page_login, principal, safe_next

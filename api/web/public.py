@@ -8,8 +8,8 @@ from flask import redirect, render_template, request, url_for
 
 from api.db import db
 from api.errors import ApiError
-from api.routes.public import _public_ref, _rate_limit, track
 from api.services import instances
+from api.services.public import public_ref, rate_limit, tracking
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
 from api.web import bp
@@ -47,7 +47,7 @@ def public_list():
 
 @bp.route("/publik/<process_id>", methods=["GET", "POST"])
 def public_form(process_id: str):
-    ref = _public_ref(process_id)
+    ref = public_ref(process_id)
     form = ref.version.start.form
     skip = _skip(form)
     if request.method == "GET":
@@ -55,7 +55,7 @@ def public_form(process_id: str):
     data = {**parse(form, request.form, skip), **channel_fields(form)}
     try:
         ref.version.start.form.validate(data)  # errors first, so a mistyped form does not spend the rate limit
-        _rate_limit()
+        rate_limit()
         instance = instances.start(ref, data, instances.Actor("publik"))
     except FormInvalid as exc:
         db.session.rollback()
@@ -74,7 +74,7 @@ def track_page():
     if not code:
         return render_template("track.html", code="", result=None)
     try:
-        result = track(code)
+        result = tracking(code)
     except ApiError as exc:
         if exc.status != 404:
             raise

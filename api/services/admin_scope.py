@@ -1,0 +1,77 @@
+"""Who may inspect or act on instances (admins, report viewers), and an instance described for them.
+
+Shared by the JSON routes and the admin pages, so both apply the same scope and redaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from api.auth import Principal, require_login
+from api.db import db
+from api.errors import ApiError, not_found
+from api.models import Instance, OutboxMessage, PendingTask
+from api.presenters import history, instance_summary, iso, task_item, usernames
+from api.regions import contains
+from api.services import privacy
+from api.services.versions import runtime
+from engine import now
+
+
+def scope_prefixes(principal: Principal, *, act: bool) -> list[str]:
+    roles = [current_app.config["ALUR_ADMIN_ROLE"]]
+    if not act:
+        roles.append(current_app.config["ALUR_VIEWER_ROLE"])
+    return [p for role in roles for p in principal.prefixes(role)]
+
+
+def require_scope(act: bool) -> tuple[Principal, list[str]]:
+    principal = require_login()
+    prefixes = scope_prefixes(principal, act=act)
+    if not prefixes:
+        if act and scope_prefixes(principal, act=False):
+            raise ApiError(403, "forbidden", "peran pemantau hanya dapat melihat")
+        raise ApiError(403, "forbidden", "hanya admin dan pemantau yang dapat membuka halaman ini")
+    return principal, prefixes
+
+
+def scoped_instance(instance_id: int, prefixes: list[str]) -> Instance:
+    instance = db.session.get(Instance, instance_id)
+    if instance is None or not any(contains(p, instance.region) for p in prefixes):
+        raise not_found("instance")
+    return instance
+
+
+def describe(instance: Instance, principal: Principal) -> dict[str, Any]:
+    """Status, version, data, ready/completed tasks, timers, errors, the audit trail and the outbox."""
+    ref = runtime().by_row(instance.version_id)
+    view = runtime().engine.inspect(ref.version, instance.state)
+    moment = now()
+    rows = list(db.session.execute(db.select(PendingTask).filter_by(instance_id=instance.id)).scalars())
+    names = usernames({r.claimed_by_id for r in rows})
+    body = instance_summary(instance, ref, moment)
+    body.update({
+        "engine_status": view.status,
+        "data": privacy.redact(view.data, instance, ref.version, principal),
+        "tasks": [task_item(r, moment, names) for r in rows],
+        "completed": [{"task_id": s.task_id, "name": s.name, "title": s.title, "lane": s.lane,
+                       "finished_at": iso(s.finished), "human": s.human} for s in view.completed],
+        "timers": [{"task_id": t.task_id, "name": t.name, "due_at": iso(t.due)} for t in view.timers],
+        "errors": [{"task_id": s.task_id, "name": s.name, "title": s.title} for s in view.errored],
+        "active_elements": view.active_elements,
+        "events": history(instance, ref, principal),
+        "outbox": [outbox_json(m) for m in db.session.execute(
+            db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)).scalars()],
+    })
+    return body
+
+
+def outbox_json(row: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": row.id, "instance_id": row.instance_id, "name": row.name, "channel": row.channel,
+        "recipient": row.recipient, "status": row.status, "attempts": row.attempts,
+        "next_attempt_at": iso(row.next_attempt_at), "last_error": row.last_error,
+        "created_at": iso(row.created_at), "sent_at": iso(row.sent_at), "payload": row.payload,
+    }

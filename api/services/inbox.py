@@ -1,0 +1,52 @@
+"""The inbox as one indexed query on pending_tasks, shared by the JSON route and the inbox page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_
+
+from api.auth import Principal
+from api.db import db
+from api.errors import invalid
+from api.models import PendingTask
+from api.regions import contains, is_valid_path, sql_contains
+
+
+def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
+    """One indexed query on pending_tasks: (lane = role AND region within prefix) for each grant.
+
+    `wide` plans the same rows for a grant that matches most of a lane (a whole regency):
+    the region test is wrapped so no region index is used, and the database walks the
+    (lane, due) index in page order instead of sorting every matching row.
+    """
+    region_column = func.coalesce(PendingTask.region, "") if wide else PendingTask.region
+    grants = principal.grants
+    if args.get("role"):
+        grants = [(r, p) for r, p in grants if r == args["role"]]
+    region = args.get("region")
+    if region is not None and not is_valid_path(region):
+        raise invalid([{"field": "region", "message": "kode wilayah tidak sah"}])
+    conditions = []
+    for role, prefix in grants:
+        # A region filter narrows a grant only where it lies inside it.
+        scope = prefix
+        if region:
+            if contains(prefix, region):
+                scope = region
+            elif not contains(region, prefix):
+                continue
+        conditions.append(and_(PendingTask.lane == role, sql_contains(region_column, scope)))
+    query = db.select(PendingTask).where(or_(*conditions) if conditions else false())
+    if args.get("process"):
+        query = query.where(PendingTask.process_id == args["process"])
+    if args.get("claimed") is True:
+        query = query.where(PendingTask.claimed_by_id.is_not(None))
+    elif args.get("claimed") is False:
+        query = query.where(PendingTask.claimed_by_id.is_(None))
+    if args.get("mine"):
+        query = query.where(PendingTask.claimed_by_id == principal.user.id)
+    if args.get("due_before"):
+        query = query.where(PendingTask.due_at < args["due_before"])
+    # Tasks without a due moment come last; ties by age, then id for a stable order across pages.
+    return query.order_by(PendingTask.sort_key, PendingTask.id)
