@@ -7,8 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import require_login
-from api.db import db
-from api.models import Instance, PendingTask
+from api.models import PendingTask
 from api.presenters import form_json, history, instance_summary, iso, page, task_item, usernames
 from api.schemas import (
     CompleteAnswerSchema,
@@ -19,8 +18,8 @@ from api.schemas import (
     TaskPageSchema,
     answers,
 )
-from api.services import instances, privacy
-from api.services.inbox import inbox_query
+from api.services import instances
+from api.services.inbox import inbox_query, open_task
 from api.services.versions import runtime
 from engine import now
 
@@ -45,21 +44,17 @@ def inbox(args: dict[str, Any]) -> dict[str, Any]:
 def task_detail(task_id: str) -> dict[str, Any]:
     """The task with its form, the instance data the form needs, and the instance's history."""
     principal = require_login()
-    row = instances.visible_task(principal, task_id)
-    instance = db.session.get(Instance, row.instance_id)
-    ref = runtime().by_row(instance.version_id)
-    view = runtime().engine.inspect(ref.version, instance.state)
-    info = ref.version.tasks.get(row.name)
-    moment = now()
-    item = task_item(row, moment, usernames({row.claimed_by_id}))
+    task = open_task(principal, task_id)
+    info, moment = task.info, now()
+    item = task_item(task.row, moment, usernames({task.row.claimed_by_id}))
     item.update({
         "form": form_json(info.form if info else None),
         "instructions": info.instructions if info else None,
-        "data": privacy.redact(view.data, instance, ref.version, principal),
-        "instance": instance_summary(instance, ref, moment),
-        "history": history(instance, ref, principal),
+        "data": task.data,
+        "instance": instance_summary(task.instance, task.ref, moment),
+        "history": history(task.instance, task.ref, principal),
         "completed": [{"name": s.name, "title": s.title, "lane": s.lane, "finished_at": iso(s.finished)}
-                      for s in view.completed if s.human],
+                      for s in task.view.completed if s.human],
     })
     return item
 

@@ -1,7 +1,11 @@
-"""The inbox as one indexed query on pending_tasks, shared by the JSON route and the inbox page."""
+"""The inbox as one indexed query on pending_tasks, and one task opened for its page or API answer.
+
+Shared by the JSON routes and the pages.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_
@@ -9,8 +13,11 @@ from sqlalchemy import and_, false, func, or_
 from api.auth import Principal
 from api.db import db
 from api.errors import invalid
-from api.models import PendingTask
+from api.models import Instance, PendingTask
 from api.regions import contains, is_valid_path, sql_contains
+from api.services import instances, privacy
+from api.services.versions import VersionRef, runtime
+from engine import InstanceView, TaskInfo
 
 
 def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
@@ -50,3 +57,25 @@ def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
         query = query.where(PendingTask.due_at < args["due_before"])
     # Tasks without a due moment come last; ties by age, then id for a stable order across pages.
     return query.order_by(PendingTask.sort_key, PendingTask.id)
+
+
+@dataclass(frozen=True)
+class OpenedTask:
+    """A pending task the user may see, with its instance, version, engine view and redacted data."""
+
+    row: PendingTask
+    instance: Instance
+    ref: VersionRef
+    view: InstanceView
+    info: TaskInfo | None
+    data: dict[str, Any]
+
+
+def open_task(principal: Principal, task_id: str) -> OpenedTask:
+    """404 unless the user holds the task's lane within its region (see `instances.visible_task`)."""
+    row = instances.visible_task(principal, task_id)
+    instance = db.session.get(Instance, row.instance_id)
+    ref = runtime().by_row(instance.version_id)
+    view = runtime().engine.inspect(ref.version, instance.state)
+    data = privacy.redact(view.data, instance, ref.version, principal)
+    return OpenedTask(row, instance, ref, view, ref.version.tasks.get(row.name), data)

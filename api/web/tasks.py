@@ -10,7 +10,8 @@ from api.db import db
 from api.errors import ApiError
 from api.models import Instance
 from api.presenters import history, usernames
-from api.services import instances, privacy
+from api.services import instances
+from api.services.inbox import open_task
 from api.services.versions import runtime
 from api.web import bp
 from api.web.common import page_login, principal
@@ -35,13 +36,9 @@ def context_rows(data: dict[str, Any], specs: dict[str, dict[str, Any]], skip: s
 
 def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | None = None, status: int = 200):
     who = principal()
-    row = instances.visible_task(who, task_id)
-    instance = db.session.get(Instance, row.instance_id)
-    ref = runtime().by_row(instance.version_id)
-    view = runtime().engine.inspect(ref.version, instance.state)
-    info = ref.version.tasks.get(row.name)
+    task = open_task(who, task_id)
+    row, instance, ref, view, info = task.row, task.instance, task.ref, task.view, task.info
     form = info.form if info else None
-    data = privacy.redact(view.data, instance, ref.version, who)
     own = set(form.schema.get("properties", {})) if form else set()
     specs = form_fields(ref.version)
     claimed_by = usernames({row.claimed_by_id}).get(row.claimed_by_id) if row.claimed_by_id else None
@@ -50,7 +47,8 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
         task=row, instance=instance, version=ref, info=info, form=form,
         form_ctx=form_view(form, values if values is not None else initial_values(form, view.data), errors)
         if form else None,
-        context=context_rows(data, specs, own), events=history(instance, ref, who), region=region_label(row.region),
+        context=context_rows(task.data, specs, own), events=history(instance, ref, who),
+        region=region_label(row.region),
         claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id,
     ), status
 
