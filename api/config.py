@@ -53,6 +53,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_FROM": env.get("SMTP_FROM", "alur@localhost"),
         "ALUR_OUTBOX_MAX_ATTEMPTS": int(env.get("ALUR_OUTBOX_MAX_ATTEMPTS", "8")),
         "ALUR_WORKER_MAX_SLEEP": float(env.get("ALUR_WORKER_MAX_SLEEP", "5")),
+        # How far ahead (seconds) the worker prepares timer firings, to write them in bulk when due (api/worker.py).
+        "ALUR_TIMER_LOOKAHEAD": float(env.get("ALUR_TIMER_LOOKAHEAD", "300")),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

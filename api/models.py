@@ -210,3 +210,31 @@ class RateHit(db.Model):
     key: Mapped[str] = mapped_column(String(100), nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     __table_args__ = (Index("ix_rate_hits_key_at", "key", "at"),)
+
+
+class PreparedFiring(db.Model):
+    """A timer firing computed before its due moment, written in bulk when it comes (api/worker.py).
+
+    Valid only while the instance still has `for_lock_version`: any save bumps the
+    instance's version counter, so a preparation made from an older state is never
+    applied (the worker deletes it and fires the normal way).
+    """
+
+    __tablename__ = "prepared_firings"
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True)
+    for_lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    state: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # privacy.flags of the data after firing, as save() copies them onto the instance.
+    anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    tasks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)  # ready human tasks, pending-row fields
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)  # audit rows without instance/at
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)  # outgoing: name, payload
+    # False: the engine fired nothing (or failed) at the due moment; kept so the instance is not prepared again
+    # every round, and left to the normal path when due.
+    fires: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    __table_args__ = (Index("ix_prepared_firings_due", "due_at"),)

@@ -63,7 +63,11 @@ def senders() -> dict[str, Sender]:
     return found
 
 
-def enqueue(instance: Instance, message: OutgoingMessage) -> OutboxMessage:
+def message_fields(message: OutgoingMessage, moment: datetime) -> dict[str, Any]:
+    """An outbox row's columns (without instance_id) for a message sent at `moment`.
+
+    Shared by `enqueue` and the worker's bulk apply of prepared timer firings, so both write the same rows.
+    """
     payload = message.payload if isinstance(message.payload, dict) else {"isi": message.payload}
     email, phone = payload.get("email"), payload.get("telepon")
     if email:
@@ -72,17 +76,12 @@ def enqueue(instance: Instance, message: OutgoingMessage) -> OutboxMessage:
         channel, recipient, status = "sms", str(phone), PENDING
     else:
         channel, recipient, status = "none", None, NO_RECIPIENT
-    row = OutboxMessage(
-        instance_id=instance.id,
-        name=message.name,
-        payload=payload,
-        channel=channel,
-        recipient=recipient,
-        status=status,
-        attempts=0,
-        next_attempt_at=now() if status == PENDING else None,
-        created_at=now(),
-    )
+    return {"name": message.name, "payload": payload, "channel": channel, "recipient": recipient, "status": status,
+            "attempts": 0, "next_attempt_at": moment if status == PENDING else None, "created_at": moment}
+
+
+def enqueue(instance: Instance, message: OutgoingMessage) -> OutboxMessage:
+    row = OutboxMessage(instance_id=instance.id, **message_fields(message, now()))
     db.session.add(row)
     return row
 

@@ -1,11 +1,26 @@
 """`alur worker`: fires due timers and delivers the outbox.
 
-It finds work by the indexed `next_timer_at` / `next_attempt_at` columns, handles each
-instance in its own transaction (a fired timer is committed with its state or not at
-all, so a crash mid-batch loses nothing and repeats nothing), and on PostgreSQL
-skips rows another worker holds (`FOR UPDATE SKIP LOCKED`), so several workers can
-run side by side. Between rounds it sleeps until the earliest due moment, at most
-`ALUR_WORKER_MAX_SLEEP` seconds (new instances may bring an earlier timer).
+A round, in order:
+1. apply: timer firings prepared ahead (api/services/prepared.py) whose moment has
+   come are written in chunks of hundreds per transaction with bulk statements, the
+   engine having already run. A preparation counts only while the instance keeps
+   the version it was computed from (any save bumps it); stale ones are deleted.
+2. fire: whatever is due without a valid preparation (reached too late to prepare,
+   changed since, a failed apply) goes the normal way, `fire_due_batch`: load the
+   state, fire, save, batches of 50 per transaction.
+3. the outbox: due messages are delivered.
+4. prepare, when nothing was due: the firings of instances due within
+   `ALUR_TIMER_LOOKAHEAD` seconds are computed under a clock set to their due moment
+   and stored, one small batch per round, so the worker stays ready for step 1.
+
+Work is found by indexed columns (`next_timer_at`, `prepared_firings.due_at`,
+`next_attempt_at`). Every write commits with the state it belongs to or not at all,
+so a crash loses nothing and repeats nothing. On PostgreSQL instance rows are
+locked `FOR NO KEY UPDATE SKIP LOCKED`, so several workers run side by side on
+different instances; on SQLite the version counter turns a race into a skipped row.
+Between rounds it sleeps until the earliest due moment, at most
+`ALUR_WORKER_MAX_SLEEP` seconds (new instances may bring an earlier timer), and
+not at all while there is more to prepare.
 """
 
 from __future__ import annotations
@@ -22,7 +37,7 @@ from flask import Flask, current_app
 from api import outbox
 from api.db import db, is_postgres
 from api.models import TIMER_STATUSES, Instance
-from api.services import instances
+from api.services import instances, prepared
 from api.services.versions import runtime
 from engine import now
 
@@ -31,21 +46,37 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RoundResult:
-    timers_fired: int = 0
+    timers_fired: int = 0  # by either path
     messages_tried: int = 0
+    prepared: int = 0  # instances whose firing was computed ahead this round
 
 
-def run_once(batch: int = 50) -> RoundResult:
-    """One round: every instance whose timer is due now, then every due outbox message."""
+def run_once(batch: int = 50, chunk: int = 500, lookahead: float | None = None) -> RoundResult:
+    """One round: apply due preparations, fire the rest of what is due, deliver the outbox; prepare when idle."""
     runtime().ensure_synced()
+    if lookahead is None:
+        lookahead = current_app.config["ALUR_TIMER_LOOKAHEAD"]
     result = RoundResult()
     moment = now()
+    prepared.discard_stale(moment)
+    while True:
+        try:
+            taken, applied = prepared.apply_due(moment, chunk)
+        except Exception:  # e.g. SQLite: another writer committed since the read; the normal path below covers it
+            db.session.rollback()
+            log.warning("applying prepared firings failed; firing the normal way", exc_info=True)
+            break
+        result.timers_fired += applied
+        if taken < chunk:
+            break
     while True:
         claimed, fired = fire_due_batch(moment, batch)
         result.timers_fired += fired
         if claimed < batch or fired == 0:
             break
     result.messages_tried = outbox.deliver_due()
+    if not result.timers_fired and lookahead > 0:
+        result.prepared = prepared.prepare(now(), lookahead, batch)
     return result
 
 
@@ -115,7 +146,8 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
                 done = run_once()
                 if done.timers_fired or done.messages_tried:
                     log.info("fired %s timer(s), tried %s message(s)", done.timers_fired, done.messages_tried)
-                pause = seconds_until_next(max_sleep)
+                # More may be waiting to be prepared: go on at once (the next round applies or fires first).
+                pause = 0 if done.prepared else seconds_until_next(max_sleep)
             except Exception:  # the database may be restarting: wait and try again
                 db.session.rollback()
                 log.exception("worker round failed")

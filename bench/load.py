@@ -12,7 +12,19 @@ Prints, in one run:
   Lateness is the timer_fired audit moment minus the due moment: p50/p95/max and
   the drain time (target: p95 < 2 s with 2 workers).
 
-Run: .venv/bin/python -m bench.load [--seconds 30] [--clients 8] [--timers 10000]
+  The workers prepare firings ahead (api/services/prepared.py: the engine runs
+  before the due moment, only bulk writes are left for it), so they need time
+  between a timer being reached and its moment. In real use that is hours or days
+  (a deadline of one working day, a reminder after a week); here the common due
+  moment comes `--lead` seconds (default 30) after the last instance is created,
+  and the workers start right then. The line says how many firings were prepared
+  one second before the due moment: when that is below the count, the lead was too
+  short for the workers and the rest were fired the slow way (engine at the due
+  moment). `--lead 5` reproduces the old setting (about 5 s plus 30 % of the
+  creation time).
+
+Run: .venv/bin/python -m bench.load [--seconds 30] [--clients 8] [--timers 10000] [--lead 30] [--lookahead 300]
+     [--skip-lifecycles] [--skip-timers] [--workers 1 2] [--sqlite-only]
      [--postgres URL]  (default: $ALUR_TEST_DATABASE_URL_PG; without it only SQLite)
 Takes about 6-8 minutes on the 2-core dev machine.
 """
@@ -31,7 +43,7 @@ from pathlib import Path
 import requests
 
 from api.db import db
-from api.models import AuditEvent
+from api.models import AuditEvent, PreparedFiring
 from api.services import instances
 from tests.load import servers
 from tests.load.project import REGION, write_load_project
@@ -153,7 +165,8 @@ def bench_lifecycles(kind: str, postgres: str | None, seconds: float, clients: i
 # -- timer lateness -----------------------------------------------------------------
 
 
-def bench_timers(kind: str, postgres: str | None, count: int, workers: int) -> None:
+def bench_timers(kind: str, postgres: str | None, count: int, workers: int, lead: float = 30,
+                 lookahead: float = 300) -> None:
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp), postgres) as url:
         processes, forms = write_load_project(Path(tmp))
         servers.setup_database(url, processes, forms, {})
@@ -167,7 +180,7 @@ def bench_timers(kind: str, postgres: str | None, count: int, workers: int) -> N
             for _ in range(pilot):  # measure the creation rate, to put the common due moment just after the rest
                 instances.start(ref, {"judul": "Pilot", "wilayah": REGION, "tempo": far}, actor)
             per_instance = (time.monotonic() - begin) / pilot
-            due = datetime.now(UTC) + timedelta(seconds=per_instance * count * 1.3 + 5)
+            due = datetime.now(UTC) + timedelta(seconds=per_instance * count * 1.3 + lead)
             dues: dict[int, datetime] = {}
             for i in range(count):
                 # All due within one second, spread by microseconds only so the order is stable.
@@ -177,21 +190,26 @@ def bench_timers(kind: str, postgres: str | None, count: int, workers: int) -> N
                 dues[case.id] = moment
             db.session.remove()
         created = datetime.now(UTC)
-        env = servers.server_env(url, processes, forms)
+        env = servers.server_env(url, processes, forms, ALUR_TIMER_LOOKAHEAD=str(lookahead))
         pool = [servers.TimerWorker(env, Path(tmp) / "worker.log") for _ in range(workers)]
         with servers.running(*pool):
             for worker in pool:
                 worker.start()
             fired: list[tuple[int, datetime]] = []
+            ready: int | None = None  # firings prepared one second before the due moment
             with app.app_context():
                 deadline = time.monotonic() + (due - datetime.now(UTC)).total_seconds() + 900
                 while time.monotonic() < deadline:
+                    if ready is None and datetime.now(UTC) >= due - timedelta(seconds=1):
+                        ready = db.session.execute(db.select(db.func.count()).select_from(PreparedFiring)
+                                                   .where(PreparedFiring.fires.is_(True))).scalar()
                     fired = db.session.execute(db.select(AuditEvent.instance_id, AuditEvent.at)
                                                .where(AuditEvent.kind == "timer_fired")).all()
                     db.session.rollback()
                     if len(fired) >= count:
                         break
-                    time.sleep(1)
+                    time.sleep(min(1.0, max(0.05, (due - timedelta(seconds=1) - datetime.now(UTC)).total_seconds()))
+                               if ready is None else 1.0)
                 db.session.remove()
                 db.engine.dispose()
         lateness = [(at - dues[i]).total_seconds() for i, at in fired if i in dues]
@@ -201,7 +219,7 @@ def bench_timers(kind: str, postgres: str | None, count: int, workers: int) -> N
               f"{percentile(lateness, 0.5):6.2f} s  p95 {percentile(lateness, 0.95):6.2f} s  "
               f"max {max(lateness, default=float('nan')):6.2f} s   drain {drain:6.1f} s   "
               f"({count / max(drain, 0.001):.0f} fires/s; created {per_instance * 1000:.1f} ms each, "
-              f"{slack:+.0f} s before due)")
+              f"{slack:+.0f} s before due; {ready} prepared 1 s before due)")
 
 
 def main() -> None:
@@ -209,11 +227,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--timers", type=int, default=10_000)
+    parser.add_argument("--lead", type=float, default=30,
+                        help="seconds between creating the last timer and their due moment (the workers prepare then)")
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="worker counts for the timer bench")
+    parser.add_argument("--lookahead", type=float, default=300,
+                        help="the workers' ALUR_TIMER_LOOKAHEAD; 0 turns preparing off (every timer the slow way)")
     parser.add_argument("--postgres", default=servers.postgres_url())
+    parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--skip-lifecycles", action="store_true")
     parser.add_argument("--skip-timers", action="store_true")
     args = parser.parse_args()
-    kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    kinds = ["sqlite"] + (["postgresql"] if args.postgres and not args.sqlite_only else [])
     if not args.skip_lifecycles:
         print("== pengaduan lifecycles against gunicorn (2 workers) on 127.0.0.1")
         for kind in kinds:
@@ -221,8 +245,8 @@ def main() -> None:
     if not args.skip_timers:
         print(f"== timer lateness, {args.timers} timers due together")
         for kind in kinds:
-            for workers in (1, 2):
-                bench_timers(kind, args.postgres, args.timers, workers)
+            for workers in args.workers:
+                bench_timers(kind, args.postgres, args.timers, workers, args.lead, args.lookahead)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@
 SpiffWorkflow's timers read `datetime.now(timezone.utc)` inside
 `SpiffWorkflow.bpmn.specs.event_definitions.timer`. We swap that module's
 `datetime` name for a subclass whose `now()` asks our clock, so a test that moves
-the clock moves the timers too, without patching anything per test.
+the clock moves the timers too, without patching anything per test. Likewise the
+`time` name of `SpiffWorkflow.task`, which stamps every state change
+(`last_state_change`, shown as a step's finish moment): a timer firing prepared
+ahead under a clock set to its due moment (api/services/prepared.py) then records
+its steps as finished at that moment, not at the preparation.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from SpiffWorkflow import task as _spiff_task
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 
@@ -92,3 +97,14 @@ class _ClockedDatetime(datetime):
 
 
 _spiff_timer.datetime = _ClockedDatetime
+
+
+class _ClockedTime:
+    """Stands in for the `time` module in SpiffWorkflow.task, which only calls `time()`."""
+
+    @staticmethod
+    def time() -> float:
+        return now().timestamp()
+
+
+_spiff_task.time = _ClockedTime()

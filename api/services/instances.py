@@ -63,10 +63,21 @@ def record(instance: Instance, kind: str, actor: Actor, detail: dict[str, Any] |
     )
 
 
+def audited_events(events: list[EngineEvent]) -> list[dict[str, Any]]:
+    """The audit-row fields (kind, task, detail) of an engine step's events; shared with the worker's bulk apply."""
+    return [{"kind": e.kind, "task_id": e.task_id, "task_name": e.task_name, "detail": dict(e.detail)}
+            for e in events if e.kind in _AUDITED]
+
+
 def _record_engine_events(instance: Instance, events: list[EngineEvent], actor: Actor) -> None:
-    for event in events:
-        if event.kind in _AUDITED:
-            record(instance, event.kind, actor, dict(event.detail), event.task_id, event.task_name)
+    for event in audited_events(events):
+        record(instance, event["kind"], actor, event["detail"], event["task_id"], event["task_name"])
+
+
+def task_fields(task: HumanTask) -> dict[str, Any]:
+    """The pending-row columns that come from the engine's task; shared with the worker's bulk apply."""
+    return {"name": task.name, "title": task.title[:TITLE_LIMIT], "lane": task.lane or "",
+            "form": task.form.schema_file if task.form else None, "due_at": task.due, "sort_key": task.due or NO_DUE}
 
 
 def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
@@ -83,11 +94,9 @@ def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
             row = PendingTask(id=task.id, instance_id=instance.id, created_at=now())
             db.session.add(row)
         row.process_id = instance.process_id
-        row.name, row.title, row.lane = task.name, task.title[:TITLE_LIMIT], task.lane or ""
         row.instance_title, row.region = instance.title, instance.region
-        row.form = task.form.schema_file if task.form else None
-        row.due_at = task.due
-        row.sort_key = row.due_at or NO_DUE
+        for name, value in task_fields(task).items():
+            setattr(row, name, value)
         dues.append(row.due_at)
         rows.append(row)
     instance.due_at = min((d for d in dues if d), default=None)
