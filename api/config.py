@@ -55,6 +55,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ALUR_WORKER_MAX_SLEEP": float(env.get("ALUR_WORKER_MAX_SLEEP", "5")),
         # How far ahead (seconds) the worker prepares timer firings, to write them in bulk when due (api/worker.py).
         "ALUR_TIMER_LOOKAHEAD": float(env.get("ALUR_TIMER_LOOKAHEAD", "300")),
+        # A preparation applied later than this after its moment would differ from a firing done now: dropped.
+        "ALUR_PREPARED_MAX_LATE": float(env.get("ALUR_PREPARED_MAX_LATE", "10")),
+        # A timer whose firing raises is tried again after this, doubling up to an hour (api/worker.py).
+        "ALUR_TIMER_RETRY_SECONDS": float(env.get("ALUR_TIMER_RETRY_SECONDS", "60")),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -164,8 +164,11 @@ def retry(row: OutboxMessage) -> None:
 
 
 def next_attempt() -> datetime | None:
-    if not senders():
+    """The earliest attempt the worker can make: messages of a channel without a sender wait for one."""
+    available = senders()
+    if not available:
         return None
     return db.session.execute(
-        db.select(db.func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == PENDING)
+        db.select(db.func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.status == PENDING, OutboxMessage.channel.in_(list(available)))
     ).scalar()

@@ -30,13 +30,13 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
 from api import outbox
 from api.db import db, is_postgres
-from api.models import TIMER_STATUSES, Instance
+from api.models import TIMER_STATUSES, AuditEvent, Instance
 from api.services import instances, prepared
 from api.services.versions import runtime
 from engine import now
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class RoundResult:
     timers_fired: int = 0  # by either path
+    applied: int = 0  # of those, written from a preparation
     messages_tried: int = 0
     prepared: int = 0  # instances whose firing was computed ahead this round
 
@@ -58,17 +59,19 @@ def run_once(batch: int = 50, chunk: int = 500, lookahead: float | None = None) 
         lookahead = current_app.config["ALUR_TIMER_LOOKAHEAD"]
     result = RoundResult()
     moment = now()
-    prepared.discard_stale(moment)
+    max_late = timedelta(seconds=current_app.config["ALUR_PREPARED_MAX_LATE"])
+    prepared.discard_stale(moment, max_late)
     while True:
         try:
-            taken, applied = prepared.apply_due(moment, chunk)
+            taken, applied = prepared.apply_due(moment, max_late, chunk)
         except Exception:  # e.g. SQLite: another writer committed since the read; the normal path below covers it
             db.session.rollback()
             log.warning("applying prepared firings failed; firing the normal way", exc_info=True)
             break
-        result.timers_fired += applied
+        result.applied += applied
         if taken < chunk:
             break
+    result.timers_fired = result.applied
     while True:
         claimed, fired = fire_due_batch(moment, batch)
         result.timers_fired += fired
@@ -103,8 +106,9 @@ def fire_due_batch(moment: datetime, batch: int) -> tuple[int, int]:
             try:
                 ref = runtime().by_row(instance.version_id)
                 result = runtime().engine.fire_timers(ref.version, instance.state)
-            except Exception:  # one broken instance must not stop the others
+            except Exception as exc:  # one broken instance must not stop the others
                 log.exception("instance %s: firing timers failed", instance.id)
+                postpone(instance, moment, exc)
                 continue
             instances.save(instance, result, instances.system_actor())
             fired += 1
@@ -117,10 +121,33 @@ def fire_due_batch(moment: datetime, batch: int) -> tuple[int, int]:
             try:
                 if instances.fire_timers(instance_id, moment):
                     fired += 1
-            except Exception:
+            except Exception as exc:
                 db.session.rollback()
                 log.exception("instance %s: firing timers failed", instance_id)
+                instance = db.session.get(Instance, instance_id)
+                if instance is not None:
+                    postpone(instance, moment, exc)
+                    db.session.commit()
     return len(ids), fired
+
+
+def postpone(instance: Instance, moment: datetime, exc: Exception) -> None:
+    """Try a timer whose firing raised again later, and tell the admins (a `timer_failed` audit event).
+
+    Without this the instance stays due and the worker tries it every round, forever.
+    The delay doubles with each failure since the instance last changed, up to an hour;
+    any save (a fix by an admin, a migration) recomputes its timer from the state.
+    """
+    failures = db.session.execute(
+        db.select(db.func.count()).select_from(AuditEvent)
+        .where(AuditEvent.instance_id == instance.id, AuditEvent.kind == "timer_failed",
+               AuditEvent.at >= instance.updated_at)
+    ).scalar()
+    base = current_app.config["ALUR_TIMER_RETRY_SECONDS"]
+    retry_at = moment + timedelta(seconds=min(3600.0, base * 2 ** min(failures, 16)))
+    instance.next_timer_at = retry_at
+    instances.record(instance, "timer_failed", instances.system_actor(),
+                     {"message": f"{type(exc).__name__}: {exc}"[:500], "retry_at": retry_at.isoformat()})
 
 
 def seconds_until_next(max_sleep: float) -> float:
@@ -140,6 +167,7 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
             signal.signal(sig, lambda *_: stop.set())
     with app.app_context():
         max_sleep = current_app.config["ALUR_WORKER_MAX_SLEEP"]
+        prepared.discard_all()
         log.info("worker started")
         while not stop.is_set():
             try:

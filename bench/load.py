@@ -106,8 +106,11 @@ class Lifecycles:
             headers = {"Authorization": f"Bearer {self.tokens[who]}"}
             task = None
             for _ in range(50):  # the inbox is read right after the step that made the task: it is there
-                items = session.get(f"{self.base}/api/v1/tasks", params={"per_page": 100, "process": "pengaduan"},
-                                    headers=headers, timeout=60).json()["items"]
+                answer = session.get(f"{self.base}/api/v1/tasks", params={"per_page": 100, "process": "pengaduan"},
+                                     headers=headers, timeout=60)
+                if answer.status_code != 200:
+                    return self.fail(f"inbox {answer.status_code} {answer.text[:200]}")
+                items = answer.json()["items"]
                 task = next((t for t in items if t["name"] == name and (
                     t["instance_id"] == instance_id if instance_id else t["instance_title"] == label)), None)
                 if task:
@@ -145,7 +148,10 @@ def bench_lifecycles(kind: str, postgres: str | None, seconds: float, clients: i
                 session, n = requests.Session(), 0
                 while time.monotonic() < deadline:
                     n += 1
-                    load.run_one(session, f"Bench {index}-{n}")
+                    try:
+                        load.run_one(session, f"Bench {index}-{n}")
+                    except Exception as exc:  # a dropped connection is an error of the run, not a silent stop
+                        load.fail(f"{type(exc).__name__}: {exc}")
 
             begin = time.monotonic()
             threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]

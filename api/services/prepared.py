@@ -22,7 +22,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert
+from sqlalchemy import bindparam, exists, insert, or_
 
 from api import outbox
 from api.db import db, is_postgres
@@ -53,7 +53,8 @@ _VALID = exists().where(_PF.c.instance_id == Instance.id, _PF.c.for_lock_version
 _UPDATE_INSTANCE = (
     _INSTANCES.update()
     .where(_INSTANCES.c.id == bindparam("b_id"), _INSTANCES.c.lock_version == bindparam("b_version"),
-           _INSTANCES.c.status.in_(TIMER_STATUSES))
+           # Not `IN (...)`: SQLAlchemy expands an IN list per statement, which executemany cannot take.
+           or_(*(_INSTANCES.c.status == status for status in TIMER_STATUSES)))
     .values(state=bindparam("b_state"), status=bindparam("b_status"), anonymous=bindparam("b_anonymous"),
             confidential=bindparam("b_confidential"), next_timer_at=bindparam("b_next_timer"),
             due_at=bindparam("b_due"), updated_at=bindparam("b_moment"), finished_at=bindparam("b_finished"),
@@ -134,8 +135,13 @@ def prepare(moment: datetime, lookahead: float, batch: int = 50) -> int:
 # -- apply --------------------------------------------------------------------------
 
 
-def discard_stale(moment: datetime, limit: int = 1000) -> int:
+def discard_stale(moment: datetime, max_late: timedelta, limit: int = 1000) -> int:
     """Delete due preparations that must not be applied; their instances take the normal path.
+
+    Not applied: those computed from an older state, those that fire nothing, and those
+    whose moment passed more than `max_late` ago (the worker was down): their steps
+    would carry the due moment while a normal firing now carries the real one, so past
+    that bound the normal path decides.
 
     Read first, delete only when there is something: on SQLite a DELETE takes the
     write lock even when it matches nothing, and this runs every round.
@@ -144,7 +150,8 @@ def discard_stale(moment: datetime, limit: int = 1000) -> int:
                            Instance.status.in_(TIMER_STATUSES))
     stale = db.session.execute(
         db.select(_PF.c.instance_id)
-        .where(_PF.c.due_at < moment, (~valid) | _PF.c.fires.is_(False)).limit(limit)
+        .where(_PF.c.due_at < moment, (~valid) | _PF.c.fires.is_(False) | (_PF.c.due_at < moment - max_late))
+        .limit(limit)
     ).scalars().all()
     if stale:
         db.session.execute(db.delete(PreparedFiring).where(PreparedFiring.instance_id.in_(stale)))
@@ -154,12 +161,18 @@ def discard_stale(moment: datetime, limit: int = 1000) -> int:
     return len(stale)
 
 
-def apply_due(moment: datetime, chunk: int = 500) -> tuple[int, int]:
-    """Write up to `chunk` due preparations in one transaction; returns (taken, applied)."""
+def discard_all() -> None:
+    """Forget every preparation: a worker starting may run other code or holidays than the one that prepared."""
+    db.session.execute(db.delete(PreparedFiring))
+    db.session.commit()
+
+
+def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> tuple[int, int]:
+    """Write up to `chunk` preparations due since at most `max_late`, in one transaction; returns (taken, applied)."""
     query = (db.select(_PF, Instance.finished_at, Instance.process_id, Instance.title, Instance.region)
              .join(Instance, Instance.id == _PF.c.instance_id)
-             .where(_PF.c.due_at < moment, _PF.c.fires.is_(True), Instance.lock_version == _PF.c.for_lock_version,
-                    Instance.status.in_(TIMER_STATUSES))
+             .where(_PF.c.due_at < moment, _PF.c.due_at >= moment - max_late, _PF.c.fires.is_(True),
+                    Instance.lock_version == _PF.c.for_lock_version, Instance.status.in_(TIMER_STATUSES))
              .order_by(_PF.c.due_at).limit(chunk))
     if is_postgres():
         # Locked: another worker takes other rows, and a completion in progress is waited for, not overwritten.

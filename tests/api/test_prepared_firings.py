@@ -128,7 +128,8 @@ def test_a_prepared_firing_writes_exactly_what_the_normal_path_writes(app, clien
         db.session.execute(db.delete(PreparedFiring).where(PreparedFiring.instance_id == twins[1]))  # the normal one
         db.session.commit()
         clock.set(due + timedelta(milliseconds=1))  # both paths fire at the same moment: all rows comparable
-        assert worker.run_once(lookahead=0).timers_fired == 2
+        done = worker.run_once(lookahead=0)
+        assert (done.timers_fired, done.applied) == (2, 1)
         assert db.session.execute(db.select(PreparedFiring)).first() is None
         by_preparation, by_engine = snapshot(twins[0]), snapshot(twins[1])
     assert [e["kind"] for e in by_preparation["events"]].count("timer_fired") == 1
@@ -153,7 +154,7 @@ def test_preparing_fires_nothing_early_and_scripts_see_the_due_moment(app, clien
         assert worker.run_once(lookahead=300).timers_fired == 0
         assert snapshot(instance_id) == before
         clock.set(TEMPO + timedelta(seconds=7))  # the worker comes a little late
-        assert worker.run_once(lookahead=300).timers_fired == 1
+        assert worker.run_once(lookahead=300).applied == 1
         instance = db.session.get(Instance, instance_id)
         ref = instance_service.runtime().by_row(instance.version_id)
         data = instance_service.runtime().engine.inspect(ref.version, instance.state).data
@@ -219,9 +220,38 @@ def test_a_change_between_reading_and_writing_skips_the_row(app, client, users, 
         try:
             if db.engine.dialect.name == "postgresql":
                 pytest.skip("PostgreSQL locks the rows it reads; the write cannot meet a changed row")
-            assert prepared.apply_due(clock.now()) == (1, 0)
+            assert prepared.apply_due(clock.now(), timedelta(seconds=10)) == (1, 0)
         finally:
             prepared._instance_values = original
         fired = db.session.execute(db.select(AuditEvent).filter_by(kind="timer_fired")).first()
         assert fired is None and db.session.get(Instance, instance_id).lock_version == version  # unchanged
         assert worker.run_once(lookahead=0).timers_fired == 1  # the normal path
+
+
+def test_a_preparation_due_longer_ago_than_the_bound_is_dropped_and_the_firing_carries_the_real_moment(
+        app, client, users, clock):
+    """The worker was down past the moment: a firing now must say now, as the normal path does."""
+    instance_id = start(client, users, "uji_tempo")
+    clock.set(TEMPO - timedelta(seconds=60))
+    with app.app_context():
+        assert worker.run_once(lookahead=300).prepared == 1
+        late = TEMPO + timedelta(seconds=app.config["ALUR_PREPARED_MAX_LATE"] + 50)
+        clock.set(late)
+        done = worker.run_once(lookahead=0)
+        assert (done.timers_fired, done.applied) == (1, 0)
+        assert db.session.execute(db.select(PreparedFiring)).first() is None
+        instance = db.session.get(Instance, instance_id)
+        ref = instance_service.runtime().by_row(instance.version_id)
+        data = instance_service.runtime().engine.inspect(ref.version, instance.state).data
+        assert datetime.fromisoformat(data["dicap"]) == late.replace(microsecond=0)
+
+
+def test_a_starting_worker_forgets_every_preparation(app, client, users, clock):
+    """Preparations were computed by the code and holidays of the worker that made them."""
+    start(client, users, "uji_tempo")
+    clock.set(TEMPO - timedelta(seconds=60))
+    with app.app_context():
+        assert worker.run_once(lookahead=300).prepared == 1
+        prepared.discard_all()
+        assert db.session.execute(db.select(PreparedFiring)).first() is None
+        assert worker.run_once(lookahead=300).prepared == 1  # computed again

@@ -60,6 +60,8 @@ def test_a_crash_mid_batch_keeps_what_was_fired_and_leaves_the_rest_for_the_next
         db.session.remove()
         pending = db.session.execute(db.select(Instance.id).where(Instance.next_timer_at.is_not(None))).scalars().all()
         assert len(pending) == 1  # the crashed one kept its timer and its old state
+        assert worker.run_once().timers_fired == 0  # tried again a minute later, not at once (no spinning)
+        clock.advance(seconds=61)
         assert worker.run_once().timers_fired == 1
         assert db.session.execute(
             db.select(db.func.count()).select_from(AuditEvent).filter_by(kind="timer_fired")).scalar() == 3

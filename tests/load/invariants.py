@@ -26,6 +26,7 @@ from api.models import (
     Instance,
     OutboxMessage,
     PendingTask,
+    PreparedFiring,
 )
 from api.services.versions import VersionRef, runtime
 
@@ -83,8 +84,12 @@ def check(app: Flask, batch: int = 500) -> Report:
             for instance_id, in db.session.execute(
                     db.select(OutboxMessage.instance_id).where(OutboxMessage.instance_id.in_(chunk))):
                 outbox[instance_id] += 1
+            preparations = {p.instance_id: p for p in db.session.execute(
+                db.select(PreparedFiring).where(PreparedFiring.instance_id.in_(chunk))).scalars()}
             for instance in rows:
                 _check_instance(report, rt, instance, pending[instance.id], events[instance.id], outbox[instance.id])
+                if instance.id in preparations:
+                    _check_preparation(report, instance, preparations[instance.id])
             db.session.expunge_all()
         db.session.remove()
     return report
@@ -109,7 +114,15 @@ def _check_instance(report: Report, rt, instance: Instance, pending: list[Pendin
     stored = {(p.id, p.name) for p in pending}
     if stored != expected:
         say(f"pending-task rows {sorted(n for _, n in stored)} but ready human tasks {sorted(n for _, n in expected)}")
-    if not _same_moment(instance.next_timer_at, view.next_timer):
+    dues = {t.id: t.due for t in view.tasks}
+    for row in pending:
+        if row.id in dues and not _same_moment(row.due_at, dues[row.id]):
+            say(f"task {row.name} due_at {row.due_at} but the state says {dues[row.id]}")
+    earliest = min((t.due for t in view.tasks if t.due), default=None) if instance.status in ACTIVE_STATUSES else None
+    if instance.status in ACTIVE_STATUSES and not _same_moment(instance.due_at, earliest):
+        say(f"due_at column {instance.due_at} but the earliest task deadline is {earliest}")
+    postponed = bool(events) and events[-1].kind == "timer_failed"  # the worker retries it later (api/worker.py)
+    if not postponed and not _same_moment(instance.next_timer_at, view.next_timer):
         say(f"next_timer_at {instance.next_timer_at} but the state's next timer is {view.next_timer}")
     if (view.status == "complete") != (instance.finished_at is not None):
         say(f"finished_at {instance.finished_at} for a state that is {view.status}")
@@ -148,3 +161,12 @@ def _check_instance(report: Report, rt, instance: Instance, pending: list[Pendin
     report.completed_task_ids.update(completed_ids)
     report.timers_fired += len(fired_ids)
     report.outbox_rows += outbox_rows
+
+
+def _check_preparation(report: Report, instance: Instance, preparation: PreparedFiring) -> None:
+    """A preparation left behind is either stale (made from an older state) or made for the timer still waiting."""
+    if preparation.for_lock_version != instance.lock_version:
+        return  # stale: never applied, deleted when due
+    if not _same_moment(preparation.due_at, instance.next_timer_at):
+        report.add(instance.id, f"a current preparation for {preparation.due_at}, but the timer is due "
+                                f"{instance.next_timer_at}")

@@ -14,10 +14,11 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 
 from api.db import db
 from api.models import AuditEvent, Instance, PendingTask
-from api.services import instances
+from api.services import instances, prepared
 from tests.load import invariants, servers
 from tests.load.clients import Journal, drive, finish_everything, soon
 from tests.load.project import REGION
@@ -74,13 +75,17 @@ def test_kill_9_of_web_and_timer_workers_mid_load_loses_or_doubles_nothing(make_
 
 # Run in a child process: flush every row of one unit of work, then die by SIGKILL where COMMIT would be.
 DIE_AT_COMMIT = """
-import os, signal, sys
+import os, signal, sys, traceback
 from sqlalchemy.orm import Session
 from tests.load import servers
 app = servers.app_for(sys.argv[1], sys.argv[2], sys.argv[3])
 client = app.test_client()
 token = client.post("/api/v1/auth/login", json={"username": "petugas0", "password": servers.PASSWORD}).get_json()["token"]
-Session.commit = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+def die(self):  # say where COMMIT was called from (the parent checks it), then die before it runs
+    sys.stderr.write("".join(traceback.format_stack()))
+    sys.stderr.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+Session.commit = die
 if sys.argv[4] == "complete":
     client.post(f"/api/v1/tasks/{sys.argv[5]}/complete", json={"data": {"catatan": "hampir"}},
                 headers={"Authorization": f"Bearer {token}"})
@@ -92,10 +97,12 @@ sys.exit("not killed")
 """
 
 
-def die_at_commit(stack, *args: str) -> None:
+def die_at_commit(stack, *args: str) -> str:
+    """Run the unit of work in a child killed at its first COMMIT; returns the stack that COMMIT came from."""
     child = subprocess.run([sys.executable, "-c", DIE_AT_COMMIT, stack.url, str(stack.processes), str(stack.forms),
                             *args], cwd=servers.ROOT, env=stack.env, capture_output=True, timeout=120)
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    return child.stderr.decode()
 
 
 def snapshot(stack, instance_id: int) -> tuple:
@@ -124,7 +131,9 @@ def test_a_completion_killed_just_before_commit_leaves_nothing_and_locks_nothing
     case_id, task_id = start_case(stack, soon(3600))
     before = snapshot(stack, case_id)
 
-    die_at_commit(stack, "complete", task_id)
+    where = die_at_commit(stack, "complete", task_id)
+
+    assert "in complete" in where, where[-1500:]
 
     assert snapshot(stack, case_id) == before
     web = stack.gunicorn(workers=1)  # and the instance is not stuck: the next try goes through at once
@@ -140,10 +149,30 @@ def test_a_timer_firing_killed_just_before_commit_fires_once_on_the_next_round(m
     time.sleep(0.5)
     before = snapshot(stack, case_id)
 
-    die_at_commit(stack, "fire")
+    where = die_at_commit(stack, "fire")
 
+    assert "in fire_due_batch" in where, where[-1500:]
     assert snapshot(stack, case_id) == before
     stack.worker()
     stack.wait_for_timers(seconds=30)
     report = invariants.check(stack.app)
     assert report.problems == [] and report.timers_fired == 1
+
+
+def test_a_bulk_apply_of_prepared_firings_killed_just_before_commit_leaves_nothing_and_fires_once_later(make_stack):
+    stack = make_stack(desk=1, analysts=0, heads=0)
+    cases = [start_case(stack, soon(2))[0] for _ in range(3)]
+    with stack.app.app_context():
+        assert prepared.prepare(datetime.now(UTC), lookahead=300) == 3
+        db.session.remove()
+    time.sleep(2.5)  # due now; well within the bound a preparation may still be applied
+    before = [snapshot(stack, case_id) for case_id in cases]
+
+    where = die_at_commit(stack, "fire")
+
+    assert "in apply_due" in where, where[-1500:]
+    assert [snapshot(stack, case_id) for case_id in cases] == before
+    stack.worker()
+    stack.wait_for_timers(seconds=30)
+    report = invariants.check(stack.app)
+    assert report.problems == [] and report.timers_fired == 3
