@@ -22,7 +22,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, or_
+from sqlalchemy import bindparam, exists, insert, or_, text
 
 from api import outbox
 from api.db import db, is_postgres
@@ -177,6 +177,15 @@ def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> tuple[
     if is_postgres():
         # Locked: another worker takes other rows, and a completion in progress is waited for, not overwritten.
         query = query.with_for_update(skip_locked=True, key_share=True, of=_INSTANCES)
+    else:
+        # SQLite has one writer: take the write lock before reading, so a second worker waits for this chunk's
+        # commit and then reads the next one, instead of reading the same chunk and finding every row changed.
+        # Only when there is something: this runs every round.
+        if db.session.execute(query.limit(1)).first() is None:
+            db.session.rollback()
+            return 0, 0
+        db.session.rollback()
+        db.session.execute(text("BEGIN IMMEDIATE"))
     taken = db.session.execute(query).all()
     if not taken:
         db.session.rollback()
