@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from engine.lint import lint_paths
+from engine import lint_paths
 
 
 def _create_app():
@@ -32,12 +32,48 @@ def cli() -> None:
 @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None,
               help="Folder of form files (default: forms/ beside the processes folder).")
 def lint_command(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
-    """Check BPMN files (or folders of them) before they go live; exit 1 on any problem."""
-    report = lint_paths(list(paths) or [Path("processes")], forms_dir=forms_dir)
+    """Check BPMN files (or folders of them) before they go live; exit 1 on any problem.
+
+    With a reachable database, lanes are also checked against the roles it knows.
+    """
+    roles, note = _lint_roles()
+    click.echo(note, err=True)
+    report = lint_paths(list(paths) or [Path("processes")], forms_dir=forms_dir, known_roles=roles)
     for problem in report.problems:
         click.echo(problem.format())
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
+
+
+def _lint_roles() -> tuple[set[str] | None, str]:
+    """The roles of the configured database, or None (fresh clone, unreachable); and a line saying which."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from api.app import create_app
+    from api.config import load_config
+
+    overrides: dict[str, object] = {"SECRET_KEY": "lint"}  # no sessions here: do not create the key file
+    url = make_url(load_config(overrides)["SQLALCHEMY_DATABASE_URI"])
+    without = "lane tidak dicocokkan dengan peran"
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None, f"{without}: belum ada basis data"  # connecting would create an empty file
+    if url.get_backend_name() != "sqlite":
+        overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    app = create_app(overrides)
+    try:
+        with app.app_context():
+            from api.services.deploy import known_roles
+            from api.services.versions import runtime
+
+            # Lint only reads: syncing processes/ first would store the very files being checked as
+            # a new version (and a broken file would stop the lint before it reports anything).
+            runtime()._synced = True
+            roles = known_roles()
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+        return None, f"{without}: basis data tidak dapat dibaca ({reason})"
+    return roles, f"lane dicocokkan dengan {len(roles)} peran yang dikenal basis data"
 
 
 def _upgrade() -> None:

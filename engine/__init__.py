@@ -1,10 +1,13 @@
 """Alur's engine: everything that touches SpiffWorkflow, behind a small interface.
 
-The web layer uses only the names exported here.
+The web layer uses only the names exported here: running instances, the registry,
+the lint and deploy checks, and version diff and migration.
 """
 
 from engine.clock import FixedClock, SystemClock, now, set_global_clock, use_clock
+from engine.deploy import DeployPlan, PlannedVersion, plan_deploy
 from engine.errors import (
+    DueTimerFailed,
     EngineError,
     NothingWaiting,
     NotHumanTask,
@@ -14,6 +17,7 @@ from engine.errors import (
     WrongLane,
 )
 from engine.forms import FieldError, FormFileError, FormInvalid, FormRef
+from engine.lint import LintReport, Problem, lint_paths, lint_text
 from engine.registry import (
     ProcessFileError,
     ProcessRegistry,
@@ -38,6 +42,16 @@ from engine.runtime import (
 )
 from engine.sandbox import SandboxViolation, ScriptBudgetExceeded, ScriptError
 from engine.serializer import StateError
+from engine.versions import (
+    ElementChange,
+    FlowChange,
+    MigrationCheck,
+    MigrationRefused,
+    VersionDiff,
+    check_migration,
+    diff_versions,
+    migrate,
+)
 from engine.workdays import WorkCalendar
 
 __all__ = [
@@ -46,20 +60,29 @@ __all__ = [
     "STATUS_RUNNING",
     "STATUS_WAITING",
     "CompletedStep",
+    "DeployPlan",
+    "DueTimerFailed",
+    "ElementChange",
     "Engine",
     "EngineError",
     "EngineEvent",
     "FieldError",
     "FixedClock",
+    "FlowChange",
     "FormFileError",
     "FormInvalid",
     "FormRef",
     "HumanTask",
     "InstanceView",
+    "LintReport",
+    "MigrationCheck",
+    "MigrationRefused",
     "NotHumanTask",
     "NotInError",
     "NothingWaiting",
     "OutgoingMessage",
+    "PlannedVersion",
+    "Problem",
     "ProcessFileError",
     "ProcessRegistry",
     "ProcessVersion",
@@ -73,11 +96,18 @@ __all__ = [
     "TaskInfo",
     "TaskNotFound",
     "TaskNotReady",
+    "VersionDiff",
     "WaitingTimer",
     "WorkCalendar",
     "WrongLane",
+    "check_migration",
     "content_hash",
+    "diff_versions",
+    "lint_paths",
+    "lint_text",
+    "migrate",
     "now",
+    "plan_deploy",
     "set_global_clock",
     "use_clock",
 ]

@@ -37,3 +37,9 @@ class NothingWaiting(EngineError):
 
 class NotInError(EngineError):
     code = "not_in_error"
+
+
+class DueTimerFailed(EngineError):
+    """A timer already due failed when fired before the operation; the worker fires it and records the error."""
+
+    code = "due_timer_failed"

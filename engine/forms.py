@@ -70,24 +70,35 @@ class FormRef:
 
 def parse_form(schema_file: str, schema_text: str, ui_file: str | None = None, ui_text: str | None = None) -> FormRef:
     """Build a FormRef from file contents, or raise FormFileError naming the file."""
-    schema = _load_json(schema_file, schema_text)
+    schema = load_form_json(schema_file, schema_text)
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "(akar)"
         raise FormFileError(f"{schema_file}: bukan JSON Schema yang sah di {path}: {exc.message}") from exc
-    ui_schema = _load_json(ui_file, ui_text) if ui_file and ui_text is not None else {}
+    except RecursionError as exc:  # parsed, but too deep for the schema checker
+        raise FormFileError(_too_deep(schema_file)) from exc
+    ui_schema = load_form_json(ui_file, ui_text) if ui_file and ui_text is not None else {}
     return FormRef(schema_file, schema, ui_file, ui_schema)
 
 
-def _load_json(name: str | None, text: str | None) -> dict[str, Any]:
+def load_form_json(name: str | None, text: str | None) -> dict[str, Any]:
+    """A form file's JSON object, or FormFileError naming the file (never a crash on hostile input)."""
     try:
         value = json.loads(text or "")
     except json.JSONDecodeError as exc:
         raise FormFileError(f"{name}: baris {exc.lineno}: JSON tidak valid: {exc.msg}") from exc
+    except RecursionError as exc:  # a small file can nest deeper than the parser's stack
+        raise FormFileError(_too_deep(name)) from exc
+    except ValueError as exc:  # e.g. a number too long to convert
+        raise FormFileError(f"{name}: JSON tidak valid: {exc}") from exc
     if not isinstance(value, dict):
         raise FormFileError(f"{name}: isi berkas harus objek JSON")
     return value
+
+
+def _too_deep(name: str | None) -> str:
+    return f"{name}: berkas formulir bersarang terlalu dalam (terlalu banyak tingkat objek/daftar)"
 
 
 def _field_title(schema: dict[str, Any], path: list[Any]) -> str | None:

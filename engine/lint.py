@@ -10,7 +10,6 @@ elements without a diagram shape, and exclusive gateways that can dead-end.
 from __future__ import annotations
 
 import ast
-import json
 import re
 import sys
 from collections.abc import Iterable
@@ -22,7 +21,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, FormFileError, parse_form
+from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, FormFileError, load_form_json, parse_form
 from engine.registry import ProcessFileError, safe_parse_xml, validator
 from engine.sandbox import ScriptError, compile_expression, compile_script
 
@@ -175,9 +174,9 @@ def _forms(root, filename, *, read_form, **_):
         try:
             if prop.get("name") == SCHEMA_PROPERTY:
                 parse_form(name, text)
-            elif not isinstance(json.loads(text), dict):
-                raise FormFileError(f"{name}: isi berkas harus objek JSON")
-        except (FormFileError, json.JSONDecodeError) as exc:
+            else:
+                load_form_json(name, text)
+        except FormFileError as exc:
             problems.append(Problem(filename, prop.sourceline, _id(owner), str(exc)))
     return problems
 

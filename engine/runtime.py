@@ -6,6 +6,11 @@ returns a new state with what happened. A refusal raises before anything is
 returned, so the caller stores nothing; a diagram script that fails is not a
 refusal: the instance is returned in status "error" with the failing task, so an
 admin can see it and retry after a fix.
+
+Every operation first catches the instance up with the engine clock: timers already
+due fire before a person's completion or an incoming event is applied, exactly as if
+the worker had fired them on time. Otherwise a late completion would cancel a
+boundary timer that was due and its escalation would never happen.
 """
 
 from __future__ import annotations
@@ -29,10 +34,18 @@ from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition as
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine.errors import NothingWaiting, NotHumanTask, NotInError, TaskNotFound, TaskNotReady, WrongLane
+from engine.errors import (
+    DueTimerFailed,
+    NothingWaiting,
+    NotHumanTask,
+    NotInError,
+    TaskNotFound,
+    TaskNotReady,
+    WrongLane,
+)
 from engine.forms import FormRef
 from engine.registry import ProcessVersion
-from engine.sandbox import SandboxEnvironment, SandboxScriptEngine
+from engine.sandbox import SandboxEnvironment, SandboxScriptEngine, SandboxViolation, ScriptBudgetExceeded, ScriptError
 from engine.script_helpers import make_helpers
 from engine.serializer import StateSerializer
 from engine.workdays import WorkCalendar
@@ -41,6 +54,11 @@ STATUS_RUNNING = "running"  # a person has something to do
 STATUS_WAITING = "waiting"  # only timers or messages can move it
 STATUS_COMPLETE = "complete"
 STATUS_ERROR = "error"
+
+# A cycle timer overdue by many periods fires once per round; past this many rounds the
+# rest is left due (it stays the next timer), so one call cannot loop for long.
+TIMER_ROUNDS = 20
+_SANDBOX_ERRORS = {cls.__name__ for cls in (ScriptError, SandboxViolation, ScriptBudgetExceeded)}
 
 
 @dataclass(frozen=True)
@@ -127,13 +145,16 @@ class Engine:
         calendar_file: Path | None = None,
         script_line_budget: int | None = None,
         script_seconds: float | None = None,
+        script_max_items: int | None = None,
     ) -> None:
         self.calendar = calendar or WorkCalendar.from_file(calendar_file)
-        options = {}
+        options: dict[str, Any] = {}
         if script_line_budget is not None:
             options["line_budget"] = script_line_budget
         if script_seconds is not None:
             options["seconds"] = script_seconds
+        if script_max_items is not None:
+            options["max_items"] = script_max_items
         self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar), **options))
         self.serializer = StateSerializer()
 
@@ -158,7 +179,11 @@ class Engine:
         *,
         validate: bool = True,
     ) -> StepResult:
-        """Complete a ready human task with form data, as someone holding `lane`."""
+        """Complete a ready human task with form data, as someone holding `lane`.
+
+        Timers already due fire first; if one of them closes the task (an interrupting
+        boundary timer), the completion is refused and the worker fires it as usual.
+        """
         workflow = self.load(version, state)
         task = self._human_task(workflow, task_id)
         if lane is not None and task.task_spec.lane not in (None, lane):
@@ -166,6 +191,12 @@ class Engine:
         form = version.tasks.get(task.task_spec.name)
         if validate and form is not None and form.form is not None:
             form.form.validate(data)
+        before = _ready_human_ids(workflow)
+        events = self._catch_up(workflow)
+        if task.state != TaskState.READY:
+            raise TaskNotReady(
+                f"tugas {_title(task)} tidak lagi menunggu dikerjakan: batas waktunya sudah lewat dan timer menutupnya"
+            )
 
         def act(wf: BpmnWorkflow, events: list[EngineEvent]) -> None:
             task.data.update(data)  # not add_data_from_form: it corrupts lists in loops
@@ -174,7 +205,7 @@ class Engine:
                 EngineEvent("task_completed", str(task.id), task.task_spec.name, {"lane": task.task_spec.lane})
             )
 
-        return self.step(workflow, version, act)
+        return self.step(workflow, version, act, before=before, events=events)
 
     def fire_timers(self, version: ProcessVersion, state: str) -> StepResult:
         """Fire every timer whose due moment has passed (by the engine clock)."""
@@ -188,7 +219,12 @@ class Engine:
         return self._send(version, state, SpiffSignalEventDefinition(name), payload, "signal_received")
 
     def retry(self, version: ProcessVersion, state: str) -> StepResult:
-        """Run the failed tasks again (after the data or the diagram was fixed)."""
+        """Run the failed tasks again (after the data or the diagram was fixed).
+
+        Timers that came due while the instance stood in error fire after the failed
+        tasks ran, not before: an interrupting timer fired first could cancel the very
+        task being retried.
+        """
         workflow = self.load(version, state)
         failed = workflow.get_tasks(state=TaskState.ERROR)
         if not failed:
@@ -246,6 +282,8 @@ class Engine:
 
     def _send(self, version: ProcessVersion, state: str, definition: Any, payload: Any, kind: str) -> StepResult:
         workflow = self.load(version, state)
+        before = _ready_human_ids(workflow)
+        events = self._catch_up(workflow)  # a due timer may have taken the path the event would have
 
         def act(wf: BpmnWorkflow, events: list[EngineEvent]) -> None:
             try:
@@ -254,20 +292,41 @@ class Engine:
                 raise NothingWaiting(f"tidak ada yang menunggu '{definition.name}' pada instance ini") from exc
             events.append(EngineEvent(kind, detail={"name": definition.name}))
 
-        return self.step(workflow, version, act)
+        return self.step(workflow, version, act, before=before, events=events)
+
+    def _catch_up(self, workflow: BpmnWorkflow) -> list[EngineEvent]:
+        """Fire the timers already due before acting; a failure there refuses the operation."""
+        events: list[EngineEvent] = []
+        try:
+            workflow.refresh_timers()
+            _run_ready_timers(workflow, events)
+        except SpiffWorkflowException as exc:
+            detail = _error_event(exc).detail["message"]
+            raise DueTimerFailed(
+                f"timer yang sudah jatuh tempo gagal dijalankan ({detail}); tidak ada yang disimpan"
+            ) from exc
+        return events
 
     def step(
         self,
         workflow: BpmnWorkflow,
         version: ProcessVersion,
         act: Callable[[BpmnWorkflow, list[EngineEvent]], None],
+        *,
+        before: set[str] | None = None,
+        events: list[EngineEvent] | None = None,
     ) -> StepResult:
-        """Apply `act` to a loaded workflow, run the engine, and describe the outcome."""
-        before = {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        events: list[EngineEvent] = []
+        """Apply `act` to a loaded workflow, run the engine, and describe the outcome.
+
+        `before` (the ready human tasks before the operation) and `events` (what already
+        happened in it) are given when timers fired before `act`.
+        """
+        before = _ready_human_ids(workflow) if before is None else before
+        events = [] if events is None else events
         try:
             act(workflow, events)
             workflow.do_engine_steps(did_complete_task=lambda t: _note_engine_task(t, events))
+            _run_ready_timers(workflow, events)  # due while the step ran: fire now, not at the next round
         except SpiffWorkflowException as exc:
             events.append(_error_event(exc))
         tasks = self._ready_human_tasks(workflow, version)
@@ -305,10 +364,8 @@ class Engine:
         if not task.task_spec.manual:
             raise NotHumanTask(f"tugas {task.task_spec.name} dijalankan mesin, bukan oleh petugas")
         if task.state != TaskState.READY:
-            raise TaskNotReady(
-                f"tugas {task.task_spec.bpmn_name or task.task_spec.name} tidak menunggu dikerjakan "
-                f"(status {TaskState.get_name(task.state)})"
-            )
+            state = TaskState.get_name(task.state)
+            raise TaskNotReady(f"tugas {_title(task)} tidak menunggu dikerjakan (status {state})")
         return task
 
     def _ready_human_tasks(self, workflow: BpmnWorkflow, version: ProcessVersion) -> list[HumanTask]:
@@ -329,17 +386,38 @@ class Engine:
         return result
 
     def _waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
-        timers = []
-        for task in workflow.get_tasks(state=TaskState.WAITING):
-            spec = task.task_spec
-            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition):
-                timers.append(WaitingTimer(str(task.id), spec.bpmn_name or spec.name, _timer_due(task)))
-        return timers
+        # A READY timer is due but not fired yet (left over past TIMER_ROUNDS): still the next timer.
+        return [
+            WaitingTimer(str(task.id), _title(task), _timer_due(task))
+            for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY)
+            if _is_timer(task)
+        ]
 
     def _completed_step(self, task: Task) -> CompletedStep:
         spec = task.task_spec
         finished = datetime.fromtimestamp(task.last_state_change, UTC) if task.last_state_change else None
         return CompletedStep(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane, finished, spec.manual)
+
+
+def _title(task: Task) -> str:
+    return task.task_spec.bpmn_name or task.task_spec.name
+
+
+def _is_timer(task: Task) -> bool:
+    spec = task.task_spec
+    return isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition)
+
+
+def _ready_human_ids(workflow: BpmnWorkflow) -> set[str]:
+    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+def _run_ready_timers(workflow: BpmnWorkflow, events: list[EngineEvent]) -> None:
+    """Run timers that refreshing made READY; each engine run refreshes again at its end."""
+    for _ in range(TIMER_ROUNDS):
+        if not any(_is_timer(t) for t in workflow.get_tasks(state=TaskState.READY)):
+            return
+        workflow.do_engine_steps(did_complete_task=lambda t: _note_engine_task(t, events))
 
 
 def _is_flow_node(task: Task) -> bool:
@@ -384,9 +462,10 @@ def _note_engine_task(task: Task, events: list[EngineEvent]) -> None:
 def _error_event(exc: SpiffWorkflowException) -> EngineEvent:
     task = getattr(exc, "task", None)
     message = str(exc).split("\n")[0]
-    cause = getattr(exc, "exception", None)
-    if cause is not None and str(cause):
-        message = f"{message}: {cause}" if str(cause) not in message else message
+    error_type = getattr(exc, "error_type", None)
+    if error_type in _SANDBOX_ERRORS and exc.args:
+        # Our sandbox's text is written for analysts: drop SpiffWorkflow's "ClassName:" wrapping.
+        message = str(exc.args[0]).removeprefix(f"{error_type}:")
     return EngineEvent(
         "error",
         str(task.id) if task is not None else None,

@@ -2,6 +2,9 @@
 
 Diagram data must stay JSON-native, so every helper takes and returns ISO text
 ("2026-03-25", "2026-03-25T16:00:00+07:00") rather than date objects.
+
+The helpers run outside the script's traced frames, so the sandbox's time limit
+cannot stop them: each bounds its own work (about ten years of days).
 """
 
 from __future__ import annotations
@@ -12,17 +15,25 @@ from datetime import date
 from typing import Any
 
 from engine import clock
+from engine.sandbox import ScriptBudgetExceeded
 from engine.workdays import DEFAULT_TZ, WorkCalendar, local_date, parse_moment, zone
+
+MAX_WORKING_DAYS = 2_600  # about ten years of office days
+MAX_SPAN_DAYS = 3_700  # about ten years of calendar days
+MAX_MONTHS = 1_200
 
 
 def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
     """The helper functions, bound to one working-day calendar."""
 
     def add_working_days(start: str, n: int, tz: str = DEFAULT_TZ, wilayah: str | None = None) -> str:
-        return work_calendar.add_working_days(local_date(start, tz), int(n), wilayah).isoformat()
+        days = _bounded("add_working_days", int(n), MAX_WORKING_DAYS, "hari kerja")
+        return work_calendar.add_working_days(local_date(start, tz), days, wilayah).isoformat()
 
     def working_days_between(a: str, b: str, tz: str = DEFAULT_TZ, wilayah: str | None = None) -> int:
-        return work_calendar.working_days_between(local_date(a, tz), local_date(b, tz), wilayah)
+        first, last = local_date(a, tz), local_date(b, tz)
+        _bounded("working_days_between", (last - first).days, MAX_SPAN_DAYS, "hari")
+        return work_calendar.working_days_between(first, last, wilayah)
 
     def end_of_office_day(day: str, tz: str = DEFAULT_TZ) -> str:
         return work_calendar.end_of_office_day(local_date(day, tz), tz).isoformat()
@@ -39,7 +50,8 @@ def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
         return round((parse_moment(b) - parse_moment(a)).total_seconds() / 3600, 2)
 
     def add_months(start: str, n: int, tz: str = DEFAULT_TZ) -> str:
-        return work_calendar.end_of_office_day(_add_months(local_date(start, tz), int(n)), tz).isoformat()
+        months = _bounded("add_months", int(n), MAX_MONTHS, "bulan")
+        return work_calendar.end_of_office_day(_add_months(local_date(start, tz), months), tz).isoformat()
 
     return {
         "add_working_days": add_working_days,
@@ -50,6 +62,12 @@ def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
         "add_months": add_months,
         "hours_between": hours_between,
     }
+
+
+def _bounded(helper: str, amount: int, limit: int, unit: str) -> int:
+    if abs(amount) > limit:
+        raise ScriptBudgetExceeded(f"{helper}: paling banyak {limit} {unit} (diminta {amount})")
+    return amount
 
 
 def _add_months(day: date, n: int) -> date:

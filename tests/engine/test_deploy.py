@@ -82,3 +82,26 @@ def test_a_lint_problem_refuses_the_whole_upload():
     plan = plan_deploy({"keluhan.bpmn": broken}, FORMS)
     assert not plan.ok and plan.versions == []
     assert any("[gw_layak]" in m for m in messages(plan))
+
+
+DEEP_JSON = '{"x": ' + "[" * 80_000 + "]" * 80_000 + "}"  # 160 kB: under the size limit
+DEEP_SCHEMA = '{"properties": {"a": ' * 300 + "{}" + "}}" * 300  # parses, but too deep to check as a schema
+
+
+def test_given_a_form_nested_too_deep_then_the_upload_is_refused_naming_the_file():
+    for deep in (DEEP_JSON, DEEP_SCHEMA):
+        plan = plan_deploy({"keluhan.bpmn": DIAGRAM}, {**FORMS, "uji/periksa.schema.json": deep})
+
+        assert plan.versions == []
+        assert messages(plan) == [
+            "keluhan.bpmn:11: [periksa] uji/periksa.schema.json: berkas formulir bersarang terlalu dalam "
+            "(terlalu banyak tingkat objek/daftar)"
+        ]
+
+
+def test_given_a_form_only_upload_nested_too_deep_then_it_is_refused():
+    plan = plan_deploy({}, {"uji/periksa.schema.json": DEEP_JSON}, current_bpmn={"keluhan.bpmn": DIAGRAM},
+                       current_forms=FORMS)
+
+    assert not plan.ok and plan.versions == []
+    assert "uji/periksa.schema.json: berkas formulir bersarang terlalu dalam" in messages(plan)[0]

@@ -76,6 +76,22 @@ def test_missing_and_invalid_form_files_are_reported(project):
     assert "berkas formulir tidak ada: forms/uji/hilang.schema.json" in messages
 
 
+def test_a_form_nested_too_deep_is_reported_not_a_crash(project):
+    (project.forms / "uji").mkdir()
+    (project.forms / "uji" / "dalam.schema.json").write_text('{"x": ' + "[" * 80_000 + "]" * 80_000 + "}")
+    (project.forms / "uji" / "dalam.ui.json").write_text("[" * 80_000 + "]" * 80_000)
+    task = (
+        f'<bpmn:userTask id="periksa" name="Periksa">{form_props("uji/dalam.schema.json", "uji/dalam.ui.json")}'
+        '<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'
+    )
+    problems, report = lint(project, body(task))
+    assert problems == [
+        ("periksa", f"uji/{name}: berkas formulir bersarang terlalu dalam (terlalu banyak tingkat objek/daftar)")
+        for name in ("dalam.schema.json", "dalam.ui.json")
+    ]
+    assert not report.ok
+
+
 def test_an_invalid_json_schema_is_reported(project):
     (project.forms / "uji").mkdir()
     (project.forms / "uji" / "rusak.schema.json").write_text('{"type": "teks"}')
@@ -141,15 +157,31 @@ def test_an_exclusive_gateway_with_conditions_but_no_default_is_reported(project
     ]
 
 
-def test_the_command_prints_file_line_and_element_and_exits_1(project):
+@pytest.fixture
+def no_database(monkeypatch, tmp_path):
+    """A fresh clone: the configured SQLite file does not exist."""
+    missing = tmp_path / "belum_ada" / "alur.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    yield
+    assert not missing.exists()  # linting never creates the database
+
+
+def test_the_command_prints_file_line_and_element_and_exits_1(project, no_database):
     lint(project, body(gateway_default=False))
     result = CliRunner().invoke(cli, ["lint", str(project.processes)])
     assert result.exit_code == 1
-    assert "uji.bpmn:" in result.output and "[gw_layak]" in result.output
-    assert result.output.strip().endswith("1 berkas diperiksa, 1 masalah.")
+    assert "uji.bpmn:" in result.stdout and "[gw_layak]" in result.stdout
+    assert result.stdout.strip().endswith("1 berkas diperiksa, 1 masalah.")
 
 
-def test_the_command_exits_0_when_clean(project):
+def test_the_command_exits_0_when_clean(project, no_database):
     lint(project, body())
     result = CliRunner().invoke(cli, ["lint", str(project.processes)])
-    assert (result.exit_code, result.output.strip()) == (0, "1 berkas diperiksa, tidak ada masalah.")
+    assert (result.exit_code, result.stdout.strip()) == (0, "1 berkas diperiksa, tidak ada masalah.")
+
+
+def test_given_no_database_then_the_command_lints_without_roles_and_says_so(project, no_database):
+    lint(project, body(), lanes={"Bukan Peran Siapa Pun": ["mulai", "periksa", "gw_layak", "selesai"]})
+    result = CliRunner().invoke(cli, ["lint", str(project.processes)])
+    assert result.exit_code == 0
+    assert result.stderr.strip() == "lane tidak dicocokkan dengan peran: belum ada basis data"

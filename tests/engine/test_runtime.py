@@ -107,14 +107,20 @@ def test_unknown_and_engine_tasks_cannot_be_completed(engine, complaint, clock):
         engine.complete(complaint, started.state, script_task.task_id, {}, "Petugas")
 
 
-def test_invalid_form_data_lists_every_field_and_changes_nothing(engine, complaint, clock):
+def test_invalid_form_data_lists_every_field_and_changes_nothing(engine, complaint, clock, monkeypatch):
     started = engine.start(complaint, RECEIVED)
+    task_id = started.tasks[0].id
+    dumped = []
+    dumps = engine.serializer.dumps
+    monkeypatch.setattr(engine.serializer, "dumps", lambda workflow: dumped.append(workflow) or dumps(workflow))
 
     with pytest.raises(FormInvalid) as refused:
-        engine.complete(complaint, started.state, started.tasks[0].id, {"catatan": "x"}, "Petugas")
+        engine.complete(complaint, started.state, task_id, {"catatan": "x"}, "Petugas")
 
     assert {e.field for e in refused.value.errors} == {"catatan", "layak"}
-    assert engine.inspect(complaint, started.state).tasks[0].id == started.tasks[0].id
+    assert dumped == []  # no new state was written for the caller to store
+    retried = engine.complete(complaint, started.state, task_id, {"catatan": "cukup", "layak": False}, "Petugas")
+    assert retried.status == STATUS_COMPLETE and retried.data["catatan"] == "cukup"  # the held state still works
 
 
 def test_a_timer_does_not_fire_before_its_due_moment(engine, complaint, clock):
@@ -189,3 +195,35 @@ def test_messages_and_signals_reach_the_tasks_waiting_for_them(engine, project, 
 
     assert [e.kind for e in after_message.events] == ["message_received"]
     assert done.status == STATUS_COMPLETE
+
+
+def script_process(project, process_id: str, script: str):
+    body = f"""
+    <bpmn:startEvent id="mulai"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="hitung" name="Hitung"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>{script}</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="selesai"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="mulai" targetRef="hitung"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="hitung" targetRef="selesai"/>"""
+    project.diagram(f"{process_id}.bpmn", process_id, body, {"Petugas": ["mulai", "hitung", "selesai"]})
+    return project.registry().latest(process_id)
+
+
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        ("import os\nisi = os.listdir('/')", "baris 1: import tidak diizinkan dalam skrip diagram"),
+        ("while True: pass", "skrip diagram melebihi batas langkah (kemungkinan perulangan tanpa akhir)"),
+        ("x = 'x' * 10**10", "hasil perkalian terlalu besar dalam skrip diagram (10000000000 butir; batas 1000000)"),
+    ],
+)
+def test_given_a_script_the_sandbox_stops_then_the_instance_is_in_error_at_that_task(engine, project, clock, script, reason):
+    version = script_process(project, "skrip", script)
+
+    result = engine.start(version, {})
+
+    assert result.status == STATUS_ERROR
+    [error] = [e for e in result.events if e.kind == "error"]
+    assert (error.task_name, error.detail["message"]) == ("hitung", reason)
+    [errored] = engine.inspect(version, result.state).errored
+    assert (errored.name, errored.title) == ("hitung", "Hitung")

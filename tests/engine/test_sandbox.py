@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine import SandboxViolation, ScriptBudgetExceeded, ScriptError, WorkCalendar
@@ -97,3 +99,87 @@ def test_conditions_are_evaluated_in_the_sandbox(env):
     assert env.evaluate("skor >= 70 and status == 'terima'", {"skor": 80, "status": "terima"}) is True
     with pytest.raises(ScriptError):
         env.evaluate("().__class__", {})
+
+
+# -- work done in C on one line is bounded too -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        ("x = sum(range(3 * 10**7))", "range() terlalu besar"),
+        ("x = sum(range(10**12))", "range() terlalu besar"),
+        ("x = len(range(10**30))", "range() terlalu besar"),
+        ("x = 2**10**10", "hasil pangkat terlalu besar"),
+        ("x = pow(2, 10**10)", "hasil pangkat terlalu besar"),
+        ("x = 10**30000 * 10**30000", "hasil perkalian terlalu besar"),
+        ("x = 'x' * 10**10", "hasil perkalian terlalu besar"),
+        ("x = 10**10 * 'x'", "hasil perkalian terlalu besar"),
+        ("x = [0] * 10**10", "hasil perkalian terlalu besar"),
+        ("s = 'x'\ns *= 10**10", "hasil perkalian terlalu besar"),
+        ("x = 1 << 10**10", "hasil geser bit terlalu besar"),
+        ("s = 'x' * 10**6\nfor _ in range(30):\n    s = s + s", "hasil penjumlahan terlalu besar"),
+        ("x = sum([[0] * 1000] * 2000, [])", "hasil sum() terlalu besar"),
+        ("x = 'a'.ljust(10**10)", "hasil ljust() terlalu besar"),
+        ("x = '-'.join(['ab'] * 10**6)", "hasil join() terlalu besar"),
+        ("x = 'ab'.replace('', 'x' * 10**6)", "hasil replace() terlalu besar"),
+        ("x = '%2000000000d' % 1", "lebar format terlalu besar"),
+        ("w = 2000000000\nx = f'{1:{w}}'", "lebar format terlalu besar"),
+    ],
+)
+def test_given_a_line_that_would_build_a_huge_value_then_it_is_refused_before_the_work(env, script, reason):
+    with pytest.raises(ScriptBudgetExceeded, match=re.escape(reason)):
+        env.execute(script, {})
+
+
+def test_given_a_constant_huge_format_width_then_the_script_is_refused_when_compiled(env):
+    with pytest.raises(SandboxViolation, match="lebar format melebihi batas"):
+        env.execute("x = f'{1:2000000000}'", {})
+
+
+def test_given_a_one_line_endless_loop_then_it_is_stopped():
+    env = SandboxEnvironment({}, line_budget=10_000, seconds=60)
+    with pytest.raises(ScriptBudgetExceeded, match="batas langkah"):
+        env.execute("while True: pass", {})
+
+
+def test_given_lines_that_each_do_much_c_work_then_the_time_limit_stops_them():
+    env = SandboxEnvironment({}, line_budget=10**9, seconds=0.2)
+    with pytest.raises(ScriptBudgetExceeded, match="batas waktu"):
+        env.execute("while True:\n    x = sum(range(10**6))", {})
+
+
+def test_the_size_limit_is_configurable():
+    env = SandboxEnvironment({}, max_items=10)
+    assert run(env, "x = list(range(10))\ny = 'ab' * 5")["y"] == "ababababab"
+    with pytest.raises(ScriptBudgetExceeded, match="batas 10"):
+        env.execute("x = range(11)", {})
+
+
+def test_ordinary_operations_still_work(env):
+    data = run(
+        env,
+        "angka = list(range(10))\n"
+        "pangkat = 2**10\n"
+        "pangkat_modulo = pow(3, 4, 5)\n"
+        "ulang = 'ab' * 3\n"
+        "daftar = [0] * 3 + [1]\n"
+        "geser = 1 << 10\n"
+        "gabung = sum([[1], [2, 3]], [])\n"
+        "rapi = 'Rp'.ljust(4) + '-'.join(['a', 'b']) + 'aaa'.replace('a', 'bb')\n"
+        "teks = 'nilai %05.1f untuk %s' % (3.14159, 'x') + f' {7:>3}|{2.5:.2f}|{9:>{4}}'\n"
+        "n = 1\nn += 2\nn *= 3\nsisa = 10 % 3\npecahan = 1.5 ** 2",
+    )
+    assert data["angka"] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert (data["pangkat"], data["pangkat_modulo"], data["geser"]) == (1024, 1, 1024)
+    assert (data["ulang"], data["daftar"], data["gabung"]) == ("ababab", [0, 0, 0, 1], [1, 2, 3])
+    assert data["rapi"] == "Rp  a-bbbbbbb"
+    assert data["teks"] == "nilai 003.1 untuk x   7|2.50|   9"
+    assert (data["n"], data["sisa"], data["pecahan"]) == (9, 1, 2.25)
+
+
+def test_helpers_refuse_spans_they_cannot_compute_quickly(env):
+    with pytest.raises(ScriptBudgetExceeded, match="add_working_days"):
+        env.execute("batas = add_working_days('2026-03-17', 10**8)", {})
+    with pytest.raises(ScriptBudgetExceeded, match="working_days_between"):
+        env.execute("n = working_days_between('2026-01-01', '9999-01-01')", {})
