@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, request
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from api import errors
@@ -57,6 +58,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.register(app)  # after Api(): our JSON errors replace flask-smorest's handler
     init_runtime(app)
     app.register_blueprint(web_pages)  # the HTML pages (api/web), with their own CSRF check and headers
+    proxies = int(app.config["ALUR_TRUSTED_PROXIES"])
+    if proxies > 0:
+        # Only then is X-Forwarded-For believed: without a proxy, any client could name any address
+        # (and so escape the public rate limit, which keys on the client's address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     @app.before_request
     def _before() -> None:
@@ -65,6 +71,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if request.path.startswith("/api/v1/"):
             _check_csrf()
             runtime().ensure_synced()
+
+    @app.after_request
+    def _transport_security(response: Response) -> Response:
+        if app.config["ALUR_SECURE_COOKIES"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
 
     return app
 

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from functools import wraps
 from typing import Any
 
@@ -67,10 +68,16 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["ALUR_TOKEN_TTL_HOURS"])
+
+
 def issue_token(user: User, label: str = "") -> tuple[ApiToken, str]:
-    """A new login; the raw token is returned once and only its hash is stored."""
+    """A new login, valid for ALUR_TOKEN_TTL_HOURS; the raw token is returned once and only its hash is stored."""
     raw = secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, token_hash=_token_digest(raw), label=label[:100], created_at=now())
+    moment = now().astimezone(UTC)  # answered as stored, whatever zone the clock reads in
+    token = ApiToken(user_id=user.id, token_hash=_token_digest(raw), label=label[:100], created_at=moment,
+                     expires_at=moment + token_lifetime())
     db.session.add(token)
     db.session.flush()
     return token, raw
@@ -96,7 +103,8 @@ class SignedInUser:
 
 def _principal_query(match: Any) -> Any:
     return (
-        db.select(ApiToken.id, User.id, User.username, User.full_name, RoleGrant.role, RoleGrant.region_prefix)
+        db.select(ApiToken.id, User.id, User.username, User.full_name, ApiToken.expires_at, RoleGrant.role,
+                  RoleGrant.region_prefix)
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
         .where(ApiToken.revoked_at.is_(None), User.active.is_(True), match)
@@ -118,7 +126,10 @@ def _load_principal() -> Principal | None:
         return None
     if not rows:
         return None
-    token_id, user_id, username, full_name = rows[0][:4]
+    token_id, user_id, username, full_name, expires_at = rows[0][:5]
+    if expires_at <= now():
+        g.token_expired = True  # said apart from "not logged in", so a script knows to log in again
+        return None
     grants = [(role, prefix) for *_, role, prefix in rows if role is not None]
     return Principal(user=SignedInUser(user_id, username, full_name), token_id=token_id, grants=grants)
 
@@ -137,6 +148,8 @@ def current_principal() -> Principal | None:
 def require_login() -> Principal:
     principal = current_principal()
     if principal is None:
+        if g.get("token_expired"):
+            raise ApiError(401, "token_expired", "masa berlaku token atau sesi telah habis; silakan masuk lagi")
         raise ApiError(401, "unauthorized", "silakan masuk terlebih dahulu")
     return principal
 

@@ -2,17 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"  # in the instance folder
+
+
+def data_dir() -> Path:
+    """The instance folder: the demo database and the generated secret key."""
+    return Path(os.environ.get("ALUR_DATA_DIR", ROOT / "instance"))
 
 
 def _default_database_url() -> str:
-    data_dir = Path(os.environ.get("ALUR_DATA_DIR", ROOT / "instance"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{data_dir / 'alur.db'}"
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'alur.db'}"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")
+
+
+def stored_secret_key(folder: Path) -> str:
+    """A random key made once and kept in `folder` (mode 0600), so every gunicorn worker and every restart
+    signs sessions with the same key.
+
+    Workers starting together race to create it: the first link wins and everyone reads the winner's file.
+    """
+    path = folder / SECRET_KEY_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, draft = tempfile.mkstemp(dir=folder, prefix=f".{SECRET_KEY_FILE}.")  # created with mode 0600
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)  # atomic, and never replaces a key another worker already wrote
+        finally:
+            os.unlink(draft)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path}: kunci rahasia kosong atau terlalu pendek; hapus berkasnya agar dibuat ulang")
+    return key
 
 
 def normalize_database_url(url: str) -> str:
@@ -27,7 +63,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     env = os.environ
     config: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(env.get("DATABASE_URL") or _default_database_url()),
-        "SECRET_KEY": env.get("ALUR_SECRET_KEY", "alur-demo-secret-change-me"),
         "ALUR_PROCESSES_DIR": Path(env.get("ALUR_PROCESSES_DIR", ROOT / "processes")),
         "ALUR_FORMS_DIR": Path(env.get("ALUR_FORMS_DIR", ROOT / "forms")),
         "ALUR_CALENDAR_FILE": env.get("ALUR_CALENDAR_FILE"),
@@ -39,6 +74,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # deploy upload (diagrams and forms), which may carry up to ALUR_DEPLOY_MAX_BYTES.
         "MAX_CONTENT_LENGTH": int(env.get("ALUR_MAX_REQUEST_BYTES", str(1024 * 1024))),
         "ALUR_DEPLOY_MAX_BYTES": int(env.get("ALUR_DEPLOY_MAX_BYTES", "8000000")),
+        # Lifetime of a login (bearer token and the web session on it); after it, 401 token_expired.
+        "ALUR_TOKEN_TTL_HOURS": float(env.get("ALUR_TOKEN_TTL_HOURS", "12")),
         # werkzeug method string; tests lower the scrypt cost to stay fast.
         "ALUR_PASSWORD_METHOD": env.get("ALUR_PASSWORD_METHOD", "scrypt"),
         # Public submissions per client address per window.
@@ -62,6 +99,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Behind HTTPS: session cookies only over HTTPS, and browsers told to stay on HTTPS (HSTS).
+        "ALUR_SECURE_COOKIES": _flag(env.get("ALUR_SECURE_COOKIES")),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto; 0: trust none (the client's own address).
+        "ALUR_TRUSTED_PROXIES": int(env.get("ALUR_TRUSTED_PROXIES", "0")),
         # OpenAPI document and browsable page (flask-smorest).
         "API_TITLE": "Alur API",
         "API_VERSION": "v1",
@@ -73,6 +114,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides or {})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = env.get("ALUR_SECRET_KEY") or stored_secret_key(data_dir())
+    if config["ALUR_SECURE_COOKIES"]:
+        config["SESSION_COOKIE_SECURE"] = True
     for key in ("ALUR_PROCESSES_DIR", "ALUR_FORMS_DIR"):
         config[key] = Path(config[key])
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])

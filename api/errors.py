@@ -7,6 +7,8 @@ routes just let them rise.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -70,19 +72,64 @@ _HTTP_MESSAGES = {
     429: ("too_many_requests", "terlalu banyak permintaan; coba lagi nanti"),
 }
 
-# marshmallow/webargs messages in Indonesian (the common ones; anything else passes through).
+# marshmallow/webargs messages in Indonesian: every one our request schemas can produce (fields and validators).
 _FIELD_MESSAGES = {
     "Missing data for required field.": "wajib diisi",
     "Unknown field.": "isian tidak dikenal",
     "Not a valid string.": "harus berupa teks",
+    "Not a valid utf-8 string.": "bukan teks UTF-8 yang sah",
     "Not a valid integer.": "harus bilangan bulat",
+    "Not a valid number.": "harus berupa angka",
+    "Number too large.": "angka terlalu besar",
     "Not a valid boolean.": "harus ya/tidak",
     "Not a valid datetime.": "bukan tanggal dan jam yang sah",
+    "Not a valid aware datetime.": "tanggal dan jam harus memuat zona waktu",
+    "Not a valid date.": "bukan tanggal yang sah",
     "Not a valid mapping type.": "harus berupa objek",
+    "Not a valid list.": "harus berupa daftar",
     "Field may not be null.": "tidak boleh kosong",
     "Invalid input type.": "jenis isian tidak sesuai",
+    "Invalid type.": "jenis isian tidak sesuai",
     "Invalid value.": "nilai tidak sah",
+    "Invalid input.": "nilai tidak sah",
+    "String does not match expected pattern.": "formatnya tidak sesuai",
+    "Invalid JSON body.": "JSON tidak dapat dibaca",
 }
+# Validator messages that carry their limits (validate.Range, Length, OneOf, Equal, ContainsOnly).
+_BOUND = {
+    "greater than or equal to": "minimal {}",
+    "greater than": "harus lebih dari {}",
+    "less than or equal to": "maksimal {}",
+    "less than": "harus kurang dari {}",
+}
+_OPS = "|".join(sorted(map(re.escape, _BOUND), key=len, reverse=True))
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^Must be (greater than or equal to) (.+) and (less than or equal to) (.+)\.$"),
+     lambda m: f"harus antara {m[2]} dan {m[4]}"),
+    (re.compile(rf"^Must be ({_OPS}) (.+) and ({_OPS}) (.+)\.$"),
+     lambda m: f"{_BOUND[m[1]].format(m[2])} dan {_BOUND[m[3]].format(m[4])}"),
+    (re.compile(rf"^Must be ({_OPS}) (.+)\.$"), lambda m: _BOUND[m[1]].format(m[2])),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+     lambda m: f"panjang harus antara {m[1]} dan {m[2]} karakter"),
+    (re.compile(r"^Length must be (\d+)\.$"), lambda m: f"panjang harus tepat {m[1]} karakter"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), lambda m: f"terlalu pendek; minimal {m[1]} karakter"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), lambda m: f"terlalu panjang; maksimal {m[1]} karakter"),
+    (re.compile(r"^Must be one of: (.*)\.$"), lambda m: f"harus salah satu dari: {m[1]}"),
+    (re.compile(r"^Must be equal to (.*)\.$"), lambda m: f"harus sama dengan {m[1]}"),
+    (re.compile(r"^One or more of the choices you made was not in: (.*)\.$"),
+     lambda m: f"ada pilihan yang tidak termasuk: {m[1]}"),
+]
+
+
+def translate(message: str) -> str:
+    """A marshmallow/webargs message in Indonesian; our own messages (already Indonesian) pass through."""
+    if message in _FIELD_MESSAGES:
+        return _FIELD_MESSAGES[message]
+    for pattern, render in _PATTERNS:
+        found = pattern.match(message)
+        if found:
+            return render(found)
+    return message
 
 
 def error_response(status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> Response:
@@ -103,7 +150,7 @@ def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
             out.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix)))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         for message in messages:
-            out.append({"field": prefix or "(permintaan)", "message": _FIELD_MESSAGES.get(message, message)})
+            out.append({"field": prefix or "(permintaan)", "message": translate(message)})
     elif isinstance(messages, list):
         for item in messages:
             out.extend(_flatten(item, prefix))

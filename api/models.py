@@ -158,7 +158,7 @@ class RoleGrant(db.Model):
 
 
 class ApiToken(db.Model):
-    """A login: the bearer token's hash (the token itself is shown once); revocable."""
+    """A login: the bearer token's hash (the token itself is shown once); revocable, and void after expires_at."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -166,6 +166,7 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

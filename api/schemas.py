@@ -133,6 +133,7 @@ class UserSchema(Schema):
 class LoginAnswerSchema(Schema):
     token = fields.String(required=True)
     token_id = fields.Integer(required=True)
+    expires_at = fields.String(required=True, metadata={"description": "sesudah ini token ditolak (401 token_expired)"})
     user = fields.Nested(UserSchema, required=True)
 
 
@@ -140,6 +141,7 @@ class TokenSchema(Schema):
     id = fields.Integer(required=True)
     label = fields.String(required=True)
     created_at = fields.String(required=True)
+    expires_at = fields.String(required=True)
     revoked_at = fields.String(allow_none=True, required=True)
     current = fields.Boolean(required=True)
 
@@ -342,11 +344,15 @@ class PublicMessageSchema(Schema):
     delivered = fields.Boolean(required=True)
 
 
+# What the public learns of an instance's status (api/services/public.py): never an internal state.
+PUBLIC_STATUSES = ["running", "complete", "suspended", "cancelled"]
+
+
 class TrackSchema(Schema):
     """A confidential report shows only its code and status; the rest is absent."""
 
     tracking_code = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(PUBLIC_STATUSES))
     status_label = fields.String(required=True)
     process = fields.String(allow_none=True)
     title = fields.String(allow_none=True)

@@ -122,14 +122,16 @@ def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @answers(blp, 200, OutboxPageSchema, 401, 403, 422)
 def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
     """Messages to reporters and their delivery: failed ones stay here until sent."""
-    _principal, prefixes = require_scope(act=True)
+    principal, prefixes = require_scope(act=True)
     query = db.select(OutboxMessage).join(Instance, Instance.id == OutboxMessage.instance_id).where(
         or_(*[sql_contains(Instance.region, p) for p in prefixes])
     )
     if args["status"]:
         query = query.where(OutboxMessage.status == args["status"])
     rows, paging = page(query.order_by(OutboxMessage.id.desc()), args["page"], args["per_page"])
-    return {"items": [outbox_json(r) for r in rows], **paging}
+    owners = {i.id: i for i in db.session.execute(
+        db.select(Instance).where(Instance.id.in_({r.instance_id for r in rows}))).scalars()}
+    return {"items": [outbox_json(r, owners[r.instance_id], principal) for r in rows], **paging}
 
 
 @blp.route("/outbox/<int:message_id>/retry", methods=["POST"])
@@ -146,4 +148,4 @@ def retry_outbox(message_id: int) -> dict[str, Any]:
     instance = db.session.get(Instance, row.instance_id)
     record(instance, "message_retry", _actor(principal), {"outbox_id": row.id})
     db.session.commit()
-    return outbox_json(row)
+    return outbox_json(row, instance, principal)

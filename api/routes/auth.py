@@ -31,7 +31,7 @@ def user_json(principal: Principal) -> dict[str, Any]:
 @blp.arguments(LoginSchema)
 @answers(blp, 200, LoginAnswerSchema, 400, 401, 413, 415, 422)
 def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Username and password -> a bearer token (shown once) and a session cookie."""
+    """Username and password -> a bearer token (shown once) and a session cookie, both valid until `expires_at`."""
     user = check_credentials(body["username"], body["password"])
     if user is None:
         raise ApiError(401, "invalid_credentials", "nama pengguna atau kata sandi salah")
@@ -40,7 +40,7 @@ def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     session.clear()
     session["token_id"] = token.id
     principal = Principal(user=user, token_id=token.id, grants=load_grants(user.id))
-    return {"token": raw, "token_id": token.id, "user": user_json(principal)}, 200
+    return {"token": raw, "token_id": token.id, "expires_at": iso(token.expires_at), "user": user_json(principal)}, 200
 
 
 @blp.route("/logout", methods=["POST"])
@@ -69,8 +69,8 @@ def tokens() -> dict[str, Any]:
     ).scalars()
     return {
         "items": [
-            {"id": t.id, "label": t.label, "created_at": iso(t.created_at), "revoked_at": iso(t.revoked_at),
-             "current": t.id == principal.token_id}
+            {"id": t.id, "label": t.label, "created_at": iso(t.created_at), "expires_at": iso(t.expires_at),
+             "revoked_at": iso(t.revoked_at), "current": t.id == principal.token_id}
             for t in rows
         ]
     }

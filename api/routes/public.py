@@ -18,12 +18,10 @@ from api.schemas import (
     TrackSchema,
     answers,
 )
-from api.services import instances
-from api.services.public import STATUS_LABELS, public_ref, rate_limit, tracking
+from api.services import public
 from api.services.versions import runtime
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Layanan publik tanpa masuk")
-
 
 
 @blp.route("/processes", methods=["GET"])
@@ -42,18 +40,20 @@ def public_processes() -> dict[str, Any]:
 @blp.arguments(DataSchema)
 @answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429)
 def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int]:
-    """Submit through the website; answers the tracking code to keep."""
-    ref = public_ref(process_id)
-    rate_limit()
-    instance = instances.start(ref, body["data"], instances.Actor("publik"))
-    return {"tracking_code": instance.tracking_code, "status": STATUS_LABELS.get(instance.status, instance.status)}, 201
+    """Submit through the website; answers the tracking code to keep.
+
+    The system answers what the public does not: a channel field is set to the website, and an optional
+    moment received sent by the client is ignored (the moment of arrival counts, and with it the deadline).
+    """
+    instance = public.submit(public.public_ref(process_id), body["data"])
+    return {"tracking_code": instance.tracking_code, "status": public.status_label(instance.status)}, 201
 
 
 @blp.route("/track/<code>", methods=["GET"])
 @answers(blp, 200, TrackSchema, 404)
 def track(code: str) -> dict[str, Any]:
     """Status, current steps with due moments, and the replies; nothing personal, only status if confidential."""
-    return tracking(code)
+    return public.tracking(code)
 
 
 @blp.route("/regions", methods=["GET"])

@@ -62,16 +62,18 @@ def describe(instance: Instance, principal: Principal) -> dict[str, Any]:
         "errors": [{"task_id": s.task_id, "name": s.name, "title": s.title} for s in view.errored],
         "active_elements": view.active_elements,
         "events": history(instance, ref, principal),
-        "outbox": [outbox_json(m) for m in db.session.execute(
+        "outbox": [outbox_json(m, instance, principal) for m in db.session.execute(
             db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)).scalars()],
     })
     return body
 
 
-def outbox_json(row: OutboxMessage) -> dict[str, Any]:
-    return {
+def outbox_json(row: OutboxMessage, instance: Instance, principal: Principal) -> dict[str, Any]:
+    """One outgoing message for an admin-scope reader, the address hidden by the rule that hides the data."""
+    body = {
         "id": row.id, "instance_id": row.instance_id, "name": row.name, "channel": row.channel,
         "recipient": row.recipient, "status": row.status, "attempts": row.attempts,
         "next_attempt_at": iso(row.next_attempt_at), "last_error": row.last_error,
         "created_at": iso(row.created_at), "sent_at": iso(row.sent_at), "payload": row.payload,
     }
+    return privacy.redact_message(body, instance, runtime().by_row(instance.version_id).version, principal)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlalchemy.orm.exc import StaleDataError
 
 from api import outbox
@@ -257,6 +257,29 @@ def unclaim(principal: Principal, task_id: str) -> PendingTask:
     return row
 
 
+def _take_for_completion(principal: Principal, task_id: str) -> None:
+    """Check the claim again under the lock, as a write: the check above ran before it.
+
+    A claim committed after that first check would otherwise be overridden. This UPDATE marks the
+    task as the completer's only if nobody else holds it, and holds the pending row until commit
+    (PostgreSQL's row lock; SQLite's single write lock), so no claim can slip in before the save;
+    a claim that got there first makes it match nothing. Rolled back with the rest if the engine refuses.
+    """
+    taken = db.session.execute(
+        db.update(PendingTask)
+        .where(PendingTask.id == task_id,
+               or_(PendingTask.claimed_by_id.is_(None), PendingTask.claimed_by_id == principal.user.id))
+        .values(claimed_by_id=principal.user.id)
+    ).rowcount
+    if taken:
+        return
+    db.session.rollback()
+    still_pending = db.session.execute(db.select(PendingTask.id).where(PendingTask.id == task_id)).first()
+    if still_pending is not None:
+        raise conflict("task_claimed", "tugas diambil petugas lain")
+    raise conflict("task_not_ready", "tugas sudah diselesaikan orang lain")
+
+
 def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[Instance, list[PendingTask]]:
     """Complete a pending task as `principal`; returns the instance and its pending tasks afterwards."""
     row = visible_task(principal, task_id)
@@ -270,6 +293,7 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
         raise not_found("tugas")
     if instance.status not in ("running", "waiting"):
         raise conflict("instance_not_active", f"instance berstatus {instance.status}; tugas tidak dapat diselesaikan")
+    _take_for_completion(principal, task_id)
     ref = runtime().by_row(instance.version_id)
     result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)
     actor = Actor(principal.user.username, principal.user.id)

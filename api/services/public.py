@@ -1,5 +1,6 @@
-"""What the public may do without logging in: which processes they may start, a submission rate limit,
-and what tracking by code shows (nothing personal; only the status when the report is confidential).
+"""What the public may do without logging in: which processes they may start, which fields the system
+answers for them, a submission rate limit, and what tracking by code shows (nothing personal; only the
+status when the report is confidential, and never an internal state).
 
 Shared by the JSON routes and the public pages.
 """
@@ -10,25 +11,45 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, request
+from sqlalchemy import text
 
 from api import outbox
-from api.db import db
+from api.db import db, is_postgres
 from api.errors import ApiError, not_found
 from api.models import Instance, OutboxMessage, PendingTask, RateHit
 from api.presenters import is_late, iso
+from api.services import instances
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
-from engine import now
+from engine import FormRef, now
 
-# What the public reads for each status.
+# The public status for each instance status: a fault, or the engine waiting on a timer or a message,
+# is the office's business; the reporter only learns that the report is being handled.
+PUBLIC_STATUS = {
+    "running": "running",
+    "waiting": "running",
+    "error": "running",
+    "complete": "complete",
+    "suspended": "suspended",
+    "cancelled": "cancelled",
+}
+# What the public reads for each public status.
 STATUS_LABELS = {
     "running": "sedang diproses",
-    "waiting": "sedang diproses",
-    "error": "sedang diproses",  # an internal fault is the office's business, not the reporter's
     "complete": "selesai",
     "suspended": "ditangguhkan",
     "cancelled": "dibatalkan",
 }
+# A public submission is the website channel: a choice field offering this value is set to it, not asked.
+WEBSITE_CHANNEL = "website"
+
+
+def public_status(status: str) -> str:
+    return PUBLIC_STATUS.get(status, "running")
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS[public_status(status)]
 
 
 def public_ref(process_id: str) -> VersionRef:
@@ -38,11 +59,65 @@ def public_ref(process_id: str) -> VersionRef:
     return ref
 
 
+def _choices(spec: dict[str, Any]) -> list[Any]:
+    if isinstance(spec.get("oneOf"), list):
+        return [o["const"] for o in spec["oneOf"] if isinstance(o, dict) and "const" in o]
+    return list(spec["enum"]) if isinstance(spec.get("enum"), list) else []
+
+
+def channel_fields(form: FormRef) -> dict[str, Any]:
+    """Fields the channel itself answers: a single choice that offers 'website'."""
+    properties = form.schema.get("properties", {})
+    return {name: WEBSITE_CHANNEL for name, spec in properties.items()
+            if isinstance(spec, dict) and spec.get("type") != "array" and WEBSITE_CHANNEL in _choices(spec)}
+
+
+def recorded_fields(form: FormRef) -> set[str]:
+    """Optional date-time fields: the moment received, which the system records when the report arrives."""
+    required = set(form.schema.get("required", []))
+    return {name for name, spec in form.schema.get("properties", {}).items()
+            if isinstance(spec, dict) and spec.get("format") == "date-time" and name not in required}
+
+
+def system_answered(form: FormRef) -> set[str]:
+    """What a member of the public does not fill: the channel and the moment received."""
+    return set(channel_fields(form)) | recorded_fields(form)
+
+
+def public_data(form: FormRef, data: dict[str, Any]) -> dict[str, Any]:
+    """The submitted data with the system's answers: channel fields set, recorded moments left to the system.
+
+    A recorded moment sent by the client is dropped, not refused: the start form published to clients
+    lists it, so a client that fills the form it was given keeps working, and the deadline still runs
+    from the moment the report really arrived.
+    """
+    recorded = recorded_fields(form)
+    return {**{k: v for k, v in data.items() if k not in recorded}, **channel_fields(form)}
+
+
+def submit(ref: VersionRef, data: dict[str, Any]) -> Instance:
+    """A public submission: the system's answers applied, then checked before it spends the rate limit."""
+    form = ref.version.start.form
+    if form is not None:
+        data = public_data(form, data)
+        form.validate(data)  # FormInvalid -> 422 with every field, and no rate-limit hit spent
+    instances.region_of(ref, data)
+    rate_limit()
+    return instances.start(ref, data, instances.Actor("publik"))
+
+
 def rate_limit() -> None:
-    """At most N submissions per client address per window, counted in the database (shared by all workers)."""
+    """At most N submissions per client address per window, counted in the database (shared by all workers).
+
+    Count and insert are one step per address: on PostgreSQL a transaction lock on the address makes
+    concurrent submissions wait in turn; on SQLite the first statement (the DELETE) takes the database's
+    single write lock, held until the commit, which serializes them the same way.
+    """
     key = f"public:{request.remote_addr or '?'}"
     moment = now()
     window = timedelta(seconds=current_app.config["ALUR_PUBLIC_WINDOW_SECONDS"])
+    if is_postgres():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     db.session.execute(db.delete(RateHit).where(RateHit.key == key, RateHit.at < moment - window))
     count = db.session.execute(
         db.select(db.func.count()).select_from(RateHit).where(RateHit.key == key, RateHit.at >= moment - window)
@@ -63,8 +138,8 @@ def tracking(code: str) -> dict[str, Any]:
         raise not_found("kode lacak")
     body: dict[str, Any] = {
         "tracking_code": instance.tracking_code,
-        "status": instance.status,
-        "status_label": STATUS_LABELS.get(instance.status, instance.status),
+        "status": public_status(instance.status),
+        "status_label": status_label(instance.status),
     }
     if instance.confidential:
         return body

@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import redirect, render_template, request, url_for
 
 from api.db import db
 from api.errors import ApiError
-from api.services import instances
-from api.services.public import public_ref, rate_limit, tracking
+from api.services.public import public_ref, submit, system_answered, tracking
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
 from api.web import bp
-from api.web.formkit import fields_of, form_view, initial_values, parse
-from engine import FormInvalid, FormRef
-
-# This page is the website channel: a choice field offering this value is set to it, not asked.
-WEBSITE_CHANNEL = "website"
+from api.web.formkit import form_view, initial_values, parse
+from engine import FormInvalid
 
 
 def public_refs() -> list[VersionRef]:
     refs = [runtime().current(pid) for pid in runtime().process_ids()]
     return [r for r in refs if r.version.start.properties.get("publicStart") == "true" and r.version.start.form]
-
-
-def channel_fields(form: FormRef) -> dict[str, Any]:
-    """Fields answered by the channel itself (a choice that offers 'website')."""
-    return {f.name: WEBSITE_CHANNEL for f in fields_of(form) if any(v == WEBSITE_CHANNEL for v, _ in f.options)
-            and f.kind in ("select", "radio")}
-
-
-def _skip(form: FormRef) -> set[str]:
-    """What the public does not fill: the channel, and the moment received (the system records it)."""
-    skip = set(channel_fields(form))
-    for name, spec in form.schema.get("properties", {}).items():
-        if spec.get("format") == "date-time" and name not in form.schema.get("required", []):
-            skip.add(name)
-    return skip
 
 
 @bp.route("/publik")
@@ -49,14 +28,12 @@ def public_list():
 def public_form(process_id: str):
     ref = public_ref(process_id)
     form = ref.version.start.form
-    skip = _skip(form)
+    skip = system_answered(form)  # the channel and the moment received: the system answers them, not asked
     if request.method == "GET":
         return render_template("public_form.html", ref=ref, form_ctx=form_view(form, initial_values(form), skip=skip))
-    data = {**parse(form, request.form, skip), **channel_fields(form)}
+    data = parse(form, request.form, skip)
     try:
-        ref.version.start.form.validate(data)  # errors first, so a mistyped form does not spend the rate limit
-        rate_limit()
-        instance = instances.start(ref, data, instances.Actor("publik"))
+        instance = submit(ref, data)  # checked before the rate limit is spent, as the JSON route is
     except FormInvalid as exc:
         db.session.rollback()
         return render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, exc.errors, skip)), 422

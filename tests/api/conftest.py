@@ -201,6 +201,9 @@ def make_app(database: str, processes: Path, forms: Path, **overrides) -> Flask:
         "ALUR_PROCESSES_DIR": processes,
         "ALUR_FORMS_DIR": forms,
         "ALUR_PASSWORD_METHOD": "scrypt:1024:8:1",  # fast hashing for tests only
+        "SECRET_KEY": "kunci-uji-saja",  # tests write no key file into the instance folder
+        # Walks move the clock by days and weeks with one login; the expiry tests set the real lifetime.
+        "ALUR_TOKEN_TTL_HOURS": 24 * 366,
         "ALUR_PUBLIC_LIMIT": 3,
         "SMTP_HOST": None,
         "TESTING": True,

@@ -71,6 +71,38 @@ def test_suspend_hides_tasks_and_resume_brings_them_back(client, users):
     assert [t["name"] for t in inbox(client, users, "petugas")] == ["verifikasi"]
 
 
+def test_given_a_claimed_task_when_suspended_and_resumed_then_the_claimant_still_holds_it(client, users):
+    users.add("petugas2", ("Petugas Uji", "33.13"))
+    started = start_report(client, users)
+    task = only_task(client, users, "petugas", "verifikasi")
+    assert client.post(f"/api/v1/tasks/{task['id']}/claim", headers=users.headers("petugas")).status_code == 200
+    url = f"/api/v1/admin/instances/{started['id']}"
+
+    client.post(f"{url}/suspend", json={"reason": "menunggu data"}, headers=users.headers("admin"))
+    assert inbox(client, users, "petugas") == []
+    client.post(f"{url}/resume", headers=users.headers("admin"))
+
+    [back] = inbox(client, users, "petugas")
+    assert (back["id"], back["claimed_by"]) == (task["id"], "petugas")
+    assert [t["id"] for t in inbox(client, users, "petugas", mine="true")] == [task["id"]]
+    taken = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"catatan": "oke"}},
+                        headers=users.headers("petugas2"))
+    assert taken.status_code == 409 and taken.get_json()["code"] == "task_claimed"
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"catatan": "oke"}},
+                       headers=users.headers("petugas"))
+    assert done.status_code == 200
+
+
+def test_given_an_unclaimed_task_when_suspended_and_resumed_then_it_comes_back_unclaimed(client, users):
+    started = start_report(client, users)
+    url = f"/api/v1/admin/instances/{started['id']}"
+
+    client.post(f"{url}/suspend", json={"reason": "menunggu data"}, headers=users.headers("admin"))
+    client.post(f"{url}/resume", headers=users.headers("admin"))
+
+    assert [t["claimed_by"] for t in inbox(client, users, "petugas")] == [None]
+
+
 def test_cancel_needs_a_reason_and_ends_the_instance(client, users):
     started = start_report(client, users)
     url = f"/api/v1/admin/instances/{started['id']}"

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from werkzeug.serving import make_server
+
 from api.db import db
-from api.models import Instance
-from tests.api.conftest import REPORT, only_task, start_report
+from api.models import Instance, OutboxMessage, RateHit
+from api.services.public import PUBLIC_STATUS, STATUS_LABELS
+from tests.api.conftest import PASSWORD, REPORT, make_app, only_task, start_report
 
 HIDDEN = "(dirahasiakan)"
 
@@ -120,3 +129,138 @@ def test_regions_for_the_picker(app, client):
 
     assert client.get("/api/v1/public/regions", query_string={"parent": "33.13"}).get_json()["items"] == [
         {"code": "33.13.05", "name": "Kecamatan Matesih", "level": "kecamatan"}]
+
+
+# -- the outbox follows the same rule as the data ----------------------------------------------------------
+
+
+def test_given_an_anonymous_report_then_the_viewer_sees_its_reply_without_the_address_and_the_admin_with_it(
+        client, users):
+    started = start_report(client, users, {**REPORT, "anonim": True})
+    finish_verification(client, users)
+    url = f"/api/v1/admin/instances/{started['id']}"
+
+    [for_viewer] = client.get(url, headers=users.headers("pemantau")).get_json()["outbox"]
+    [for_admin] = client.get(url, headers=users.headers("admin")).get_json()["outbox"]
+
+    assert for_viewer["recipient"] == HIDDEN and for_viewer["payload"]["email"] == HIDDEN
+    assert for_viewer["payload"]["isi"] == "Laporan diterima, sedang diperiksa"  # the reply itself stays visible
+    assert (for_viewer["channel"], for_viewer["status"]) == ("email", "pending")
+    assert "siti@example.org" not in str(client.get(url, headers=users.headers("pemantau")).get_json())
+    assert for_admin["recipient"] == for_admin["payload"]["email"] == "siti@example.org"
+    [listed] = client.get("/api/v1/admin/outbox", headers=users.headers("admin")).get_json()["items"]
+    assert listed["recipient"] == "siti@example.org"
+    assert client.get("/api/v1/admin/outbox", headers=users.headers("pemantau")).status_code == 403
+
+
+def test_given_an_anonymous_report_then_the_viewers_admin_page_does_not_show_the_address(app, client, users):
+    started = start_report(client, users, {**REPORT, "anonim": True})
+    finish_verification(client, users)
+    with app.app_context():
+        db.session.execute(db.update(OutboxMessage).values(
+            last_error="SMTPRecipientsRefused: {'siti@example.org': (550, b'mailbox unavailable')}"))
+        db.session.commit()
+    browser = app.test_client()
+    browser.post("/api/v1/auth/login", json={"username": "pemantau", "password": PASSWORD})
+
+    page = browser.get(f"/admin/instance/{started['id']}").get_data(as_text=True)
+
+    assert "Pesan keluar" in page and "mailbox unavailable" in page
+    assert "siti@example.org" not in page
+
+
+def test_given_a_named_report_then_the_viewer_sees_the_address_like_the_data(client, users):
+    started = start_report(client, users)
+    finish_verification(client, users)
+
+    body = client.get(f"/api/v1/admin/instances/{started['id']}", headers=users.headers("pemantau")).get_json()
+
+    assert body["data"]["email"] == body["outbox"][0]["recipient"] == "siti@example.org"
+
+
+# -- public submissions: checked first, counted per real client -----------------------------------------------
+
+
+def test_given_invalid_submissions_then_they_do_not_spend_the_rate_limit(client):
+    assert [submit(client, {"judul": "x"}).status_code for _ in range(5)] == [422] * 5
+    assert submit(client, {**REPORT, "wilayah": "bukan wilayah"}).status_code == 422
+
+    assert [submit(client).status_code for _ in range(4)] == [201, 201, 201, 429]
+
+
+def test_given_no_trusted_proxy_then_a_forwarded_address_is_ignored(client):
+    answers = [client.post("/api/v1/public/processes/uji_lapor/instances", json={"data": REPORT},
+                           environ_base={"REMOTE_ADDR": "10.0.0.9"}, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+               for n in range(4)]
+
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]  # one client, whatever it claims
+
+
+def test_given_one_trusted_proxy_then_each_forwarded_client_has_its_own_limit(database, project, clock, app):
+    proxied = make_app(database, *project, ALUR_TRUSTED_PROXIES=1)
+    client = proxied.test_client()
+
+    def through_proxy(address: str) -> int:
+        return client.post("/api/v1/public/processes/uji_lapor/instances", json={"data": REPORT},
+                           environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                           headers={"X-Forwarded-For": f"198.51.100.7, {address}"}).status_code
+
+    assert [through_proxy("203.0.113.1") for _ in range(4)] == [201, 201, 201, 429]
+    assert through_proxy("203.0.113.2") == 201  # the proxy's last hop names the client; earlier hops are not trusted
+    with proxied.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(RateHit)
+                                  .where(RateHit.key == "public:203.0.113.2")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_given_simultaneous_submissions_from_one_address_then_exactly_the_limit_gets_through(app, client):
+    assert client.get("/api/v1/public/processes").status_code == 200  # the diagrams are synced before the race
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{http.server_port}/api/v1/public/processes/uji_lapor/instances"
+    barrier = threading.Barrier(6)
+
+    def post() -> int:
+        request = urllib.request.Request(url, data=json.dumps({"data": REPORT}).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                return answer.status
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            results = sorted(pool.map(lambda _: post(), range(6)))
+    finally:
+        http.shutdown()
+
+    assert results == [201, 201, 201, 429, 429, 429]
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(Instance)).scalar() == 3
+
+
+# -- tracking shows only public states ---------------------------------------------------------------------
+
+
+def test_given_an_instance_in_error_then_tracking_says_it_is_being_handled_not_that_it_failed(client, users):
+    code = submit(client).get_json()["tracking_code"]
+    finish_verification(client, users)
+    task = only_task(client, users, "analis", "tanggapi")
+    failed = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"jawaban": "sudah", "pembagi": 0}},
+                         headers=users.headers("analis"))
+    assert failed.get_json()["instance"]["status"] == "error"
+
+    body = client.get(f"/api/v1/public/track/{code}").get_json()
+
+    assert (body["status"], body["status_label"]) == ("running", "sedang diproses")
+    assert "error" not in str(body) and "galat" not in str(body)
+
+
+def test_the_documented_tracking_statuses_are_exactly_the_public_ones(client):
+    document = client.get("/api/openapi.json").get_json()
+
+    documented = document["components"]["schemas"]["Track"]["properties"]["status"]["enum"]
+    assert sorted(documented) == sorted(STATUS_LABELS) == sorted(set(PUBLIC_STATUS.values()))

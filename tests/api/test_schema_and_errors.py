@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from api import errors
 from api.db import db
+from tests.api.conftest import start_report
 
 
 def test_the_migrations_produce_the_same_schema_as_the_models(app):
@@ -48,3 +52,70 @@ def test_malformed_json_is_a_json_error(client, users):
     answer = client.post("/api/v1/auth/login", data="{", content_type="application/json")
 
     assert answer.status_code in (400, 422) and "code" in answer.get_json()
+
+
+# -- refusals name the field and say why, in Indonesian -----------------------------------------------------
+
+ENGLISH = {"must", "not", "valid", "length", "shorter", "longer", "invalid", "missing", "unknown", "field", "number",
+           "string", "choices", "type", "value", "input", "equal", "between", "than", "large", "null", "data"}
+BAD_VALUES = [None, "", "x" * 3000, "bukan", -1, 0, 10**12, 2.5, True, [], ["x"], {}, {"\x00": 1}, {"x": "\x00"}]
+
+
+def _messages(errors, out: list[str]) -> list[str]:
+    if isinstance(errors, dict):
+        for value in errors.values():
+            _messages(value, out)
+    elif isinstance(errors, list):
+        for value in errors:
+            _messages(value, out)
+    else:
+        out.append(str(errors))
+    return out
+
+
+def english_words(message: str) -> set[str]:
+    text = message.split(":", 1)[0]  # after a colon come the allowed values, which are ids
+    return set(re.findall(r"[a-z]+", text.lower())) & ENGLISH
+
+
+def test_given_any_bad_value_in_any_request_schema_then_every_message_is_indonesian(app):
+    schemas = {p["schema"] for fn in app.view_functions.values()
+               for p in getattr(fn, "_apidoc", {}).get("arguments", {}).get("parameters", [])}
+    assert len(schemas) >= 10  # the routes' schemas were found
+
+    untranslated = set()
+    for schema_class in schemas:
+        schema = schema_class()
+        attempts = [{}, {"tidak_dikenal": 1}, []]
+        attempts += [{field.data_key or name: value} for name, field in schema.fields.items() for value in BAD_VALUES]
+        for attempt in attempts:
+            for message in _messages(schema.validate(attempt), []):
+                if english_words(errors.translate(message)):
+                    untranslated.add((schema_class.__name__, message))
+    assert untranslated == set()
+
+
+def test_given_per_page_0_then_422_names_the_field_with_its_range(client, users):
+    answer = client.get("/api/v1/tasks", query_string={"per_page": 0}, headers=users.headers("petugas"))
+
+    assert answer.status_code == 422
+    assert answer.get_json()["fields"] == [{"field": "per_page", "message": "harus antara 1 dan 200"}]
+
+
+def test_given_a_too_short_cancel_reason_then_422_says_how_long_it_must_be(client, users):
+    started = start_report(client, users)
+
+    answer = client.post(f"/api/v1/admin/instances/{started['id']}/cancel", json={"reason": "ab"},
+                         headers=users.headers("admin"))
+
+    assert answer.status_code == 422
+    assert answer.get_json()["fields"] == [
+        {"field": "reason", "message": "panjang harus antara 3 dan 1000 karakter"}]
+
+
+def test_given_an_unknown_outbox_status_then_422_lists_the_allowed_ones(client, users):
+    answer = client.get("/api/v1/admin/outbox", query_string={"status": "terkirim"}, headers=users.headers("admin"))
+
+    assert answer.status_code == 422
+    assert answer.get_json()["fields"] == [
+        {"field": "status", "message": "harus salah satu dari: pending, sent, failed, no_recipient"}]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from api.db import db
-from api.models import AuditEvent, Instance, PendingTask
+from api.models import AuditEvent, Instance, PendingTask, User
+from api.services import instances
 from tests.api.conftest import REPORT, inbox, only_task, start_report
 
 
@@ -175,3 +176,45 @@ def test_task_rows_follow_the_state(app, client, users):
                 headers=users.headers("petugas"))
     with app.app_context():
         assert list(db.session.execute(db.select(PendingTask.name, PendingTask.lane))) == [("tanggapi", "Analis Uji")]
+
+
+def test_given_a_claim_taken_between_the_check_and_the_lock_then_the_completion_is_refused_and_the_claim_stands(
+        app, client, users, monkeypatch):
+    users.add("petugas2", ("Petugas Uji", "33.13"))
+    start_report(client, users)
+    task = only_task(client, users, "petugas", "verifikasi")
+    users.headers("petugas2")
+    with app.app_context():
+        other = db.session.execute(db.select(User.id).filter_by(username="petugas2")).scalar_one()
+    locking = instances.lock_instance
+
+    def claimed_meanwhile(instance_id: int):
+        # Another request claims the task and commits after the completion checked the claim, before the lock.
+        with db.engine.begin() as connection:
+            connection.execute(db.update(PendingTask).where(PendingTask.id == task["id"]).values(claimed_by_id=other))
+        return locking(instance_id)
+
+    monkeypatch.setattr(instances, "lock_instance", claimed_meanwhile)
+    answer = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"catatan": "oke"}},
+                         headers=users.headers("petugas"))
+    monkeypatch.undo()
+
+    assert answer.status_code == 409 and answer.get_json()["code"] == "task_claimed"
+    assert only_task(client, users, "petugas", "verifikasi")["claimed_by"] == "petugas2"
+    with app.app_context():
+        completed = db.select(db.func.count()).select_from(AuditEvent).filter_by(kind="task_completed")
+        assert db.session.execute(completed).scalar() == 0
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"catatan": "oke"}},
+                       headers=users.headers("petugas2"))
+    assert done.status_code == 200
+
+
+def test_given_a_completion_the_engine_refuses_then_the_task_is_not_left_claimed(client, users):
+    start_report(client, users)
+    task = only_task(client, users, "petugas", "verifikasi")
+
+    refused = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"catatan": "x"}},
+                          headers=users.headers("petugas"))
+
+    assert refused.status_code == 422
+    assert only_task(client, users, "petugas", "verifikasi")["claimed_by"] is None

@@ -34,8 +34,12 @@ from tests.security.conftest import new_proposal, new_report
 
 EXAMPLES_PER_OPERATION = 25
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-MIN_SUCCEEDED = {"anonim": 3, "operator_kecamatan": 8, "admin": 15, "analis_proses": 12}
-FUZZ_ROLES = {"anonim": None, "operator_kecamatan": "kec05", "admin": "admin", "analis_proses": "analis_proses"}
+MIN_SUCCEEDED = {"anonim": 3, "ketua_rw": 8, "operator_kecamatan": 8, "petugas": 8, "pemantau": 12, "admin": 15,
+                 "analis_proses": 12}
+# Every kind of caller the API tells apart: none, a lane role at RW and at kecamatan level, the desk that sees
+# reporters' identities, the read-only viewer, the analyst, the admin.
+FUZZ_ROLES = {"anonim": None, "ketua_rw": "rw02", "operator_kecamatan": "kec05", "petugas": "petugas",
+              "pemantau": "pemantau", "admin": "admin", "analis_proses": "analis_proses"}
 
 
 def bearer(app: Flask, username: str | None) -> dict[str, str]:

@@ -323,6 +323,33 @@ def test_revoked_unknown_and_deactivated_tokens_are_401(app: Flask, people: User
     refused(client.get("/api/v1/tasks", headers=kepala), 401, "unauthorized")
 
 
+def test_an_expired_token_is_401_token_expired_and_acts_on_nothing(app: Flask, people: Users, clock) -> None:
+    client = api(app)
+    app.config["ALUR_TOKEN_TTL_HOURS"] = 12
+    login = client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).get_json()
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    target = new_proposal(app.test_client(), people)
+    clock.advance(hours=12)
+    before = count_rows()
+
+    refused(client.get("/api/v1/auth/me", headers=headers), 401, "token_expired")
+    refused(client.post(f"/api/v1/admin/instances/{target.instance_id}/cancel", json={"reason": "abc"},
+                        headers=headers), 401, "token_expired")
+    refused(client.delete(f"/api/v1/auth/tokens/{login['token_id']}", headers=headers), 401, "token_expired")
+    assert count_rows() == before
+
+
+def test_a_web_session_past_its_lifetime_is_logged_out(app: Flask, people: Users, clock) -> None:
+    app.config["ALUR_TOKEN_TTL_HOURS"] = 12
+    browser, _ = web_session(app, "rw02")
+    assert browser.get("/tugas").status_code == 200
+    clock.advance(hours=12)
+
+    answer = browser.get("/tugas")
+
+    assert answer.status_code == 302 and "/masuk" in answer.headers["Location"]
+
+
 def test_a_web_session_whose_token_was_revoked_is_logged_out(app: Flask, people: Users) -> None:
     browser, _ = web_session(app, "rw02")
     tokens = api(app).get("/api/v1/auth/tokens", headers=people.headers("rw02")).get_json()["items"]
