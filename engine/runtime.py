@@ -435,19 +435,33 @@ def _timer_due(task: Task) -> datetime | None:
 
 
 def _due(task: Task) -> datetime | None:
-    """A human task's due moment: the earliest timer on its boundary."""
+    """A human task's due moment: the earliest timer on its boundary or on a sub-process box around it.
+
+    A deadline that watches a phase (a box of several steps with the timer on its border)
+    is the due moment of every step inside it.
+    """
+    dues: list[datetime | None] = []
+    current: Task | None = task
+    while current is not None:
+        dues.extend(_boundary_timer_dues(current))
+        workflow = current.workflow
+        parent_id = workflow.parent_task_id
+        current = workflow.top_workflow.get_task_from_id(parent_id) if parent_id is not None else None
+    return min((d for d in dues if d), default=None)
+
+
+def _boundary_timer_dues(task: Task) -> list[datetime | None]:
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
-        return None
+        return []
     # A non-interrupting timer that already fired still marks the deadline: the task is late.
-    dues = [
+    return [
         _timer_due(sibling)
         for sibling in parent.children
         if sibling is not task
         and sibling.state in (TaskState.WAITING, TaskState.READY, TaskState.COMPLETED)
         and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
     ]
-    return min((d for d in dues if d), default=None)
 
 
 def _note_engine_task(task: Task, events: list[EngineEvent]) -> None:

@@ -91,3 +91,23 @@ def test_a_rejection_without_reason_is_422_with_the_field(client, levels, clock)
                          headers=levels.headers("rw_02"))
 
     assert answer.status_code == 422 and answer.get_json()["fields"]
+
+
+def test_a_village_merges_a_proposal_into_another_and_it_ends_merged(client, levels, clock):
+    clock.set(PROPOSED)
+    started = propose(client, levels).get_json()
+    do(client, levels, "rw_02", "verifikasi_rw", TERIMA_RW)
+    [task] = client.get("/api/v1/tasks", headers=levels.headers("kades")).get_json()["items"]
+
+    refused = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"keputusan_desa": "gabung"}},
+                          headers=levels.headers("kades"))
+    assert refused.status_code == 422
+    assert [f["field"] for f in refused.get_json()["fields"]] == ["gabung_ke_desa"]
+
+    target = "Normalisasi saluran irigasi Dusun Ngemplak (usulan RT 002)"
+    done = do(client, levels, "kades", "verifikasi_desa", {"keputusan_desa": "gabung", "gabung_ke_desa": target})
+
+    assert done["instance"]["status"] == "complete"
+    data = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()["data"]
+    assert (data["hasil"], data["digabung_di_tingkat"], data["digabung_ke"]) == ("digabungkan", "desa", target)
+    assert names(client, levels, "operator_matesih") == []

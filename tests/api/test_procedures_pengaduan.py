@@ -3,8 +3,11 @@ the reporter tracks it and gets the replies; an anonymous reporter stays hidden 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from api import worker
 from tests.api.procedures import REAL_PROJECT, do, names
 from tests.procedures.test_pengaduan import (
     ANALISIS_INTERN,
@@ -16,6 +19,7 @@ from tests.procedures.test_pengaduan import (
     PENGADUAN,
     RESPON_AKHIR,
     RESPON_AWAL,
+    WIB,
 )
 
 SUBMITTED = {k: v for k, v in PENGADUAN.items() if k != "kode_lacak"}  # the application makes the code
@@ -48,7 +52,12 @@ def test_a_website_complaint_is_handled_inside_baperlitbang_and_the_reporter_fol
 
     do(client, staff, "tim", "klasifikasi", KLASIFIKASI)
     tracked = client.get(f"/api/v1/public/track/{code}").get_json()
-    assert [s["due_at"] for s in tracked["steps"]] == ["2026-03-25T09:00:00+00:00"]  # 16:00 WIB, 1 working day
+    assert [(s["title"], s["due_at"]) for s in tracked["steps"]] == [
+        ("Sampaikan respon awal kepada pelapor", "2026-03-25T09:00:00+00:00")]  # the phase's deadline
+    # Classification and initial response are one phase, watched by one timer: 16:00 WIB, 1 working day.
+    [listed] = client.get("/api/v1/admin/instances", headers=staff.headers("admin")).get_json()["items"]
+    shown = client.get(f"/api/v1/admin/instances/{listed['id']}", headers=staff.headers("admin")).get_json()
+    assert [(t["name"], t["due_at"]) for t in shown["timers"]] == [("Lewat 1 hari kerja", "2026-03-25T09:00:00+00:00")]
 
     do(client, staff, "tim", "respon_awal", RESPON_AWAL)
     do(client, staff, "analis_bidang", "analisis", ANALISIS_INTERN)
@@ -104,3 +113,26 @@ def test_a_complaint_form_error_lists_every_field(client):
 
     assert answer.status_code == 422
     assert {f["field"] for f in answer.get_json()["fields"]} == {"email", "isi"}
+
+
+def test_an_unclassified_complaint_reaches_the_kepala_when_its_initial_deadline_passes(app, client, staff, clock):
+    submit(client, SUBMITTED)  # Tuesday 17 March 2026; nobody classifies it
+
+    clock.set(datetime(2026, 3, 25, 16, 0, tzinfo=WIB))
+    with app.app_context():
+        worker.run_once()
+    assert names(client, staff, "kepala_baperlitbang") == []  # the due moment itself is still on time
+    clock.set(datetime(2026, 3, 25, 16, 1, tzinfo=WIB))
+    with app.app_context():
+        worker.run_once()
+
+    assert names(client, staff, "kepala_baperlitbang") == ["eskalasi_respon_awal"]
+    assert names(client, staff, "tim") == ["klasifikasi"]  # the work goes on
+    do(client, staff, "kepala_baperlitbang", "eskalasi_respon_awal",
+       {"tindakan_eskalasi_respon_awal": "ingatkan_petugas", "arahan_eskalasi_respon_awal": "Klasifikasi hari ini."})
+    clock.set(datetime(2026, 3, 26, 9, 0, tzinfo=WIB))
+    do(client, staff, "tim", "klasifikasi", KLASIFIKASI)
+    with app.app_context():
+        worker.run_once()
+    assert names(client, staff, "kepala_baperlitbang") == []  # the phase escalates once, not again per step
+    assert names(client, staff, "tim") == ["respon_awal"]

@@ -107,6 +107,18 @@ class Instance:
     def fired_timers(self) -> list[str]:
         return [e.task_name for e in self.events if e.kind == "timer_fired"]
 
+    def watches(self) -> dict[str, datetime]:
+        """The deadline timers still armed, by their label, with their due moment.
+
+        A task inside an embedded subprocess is watched by the subprocess's boundary timer,
+        which is listed here even though the task itself carries no due moment.
+        """
+        return {t.name: t.due for t in self.engine.inspect(self.version, self.state).timers}
+
+    def shared(self, name: str) -> Any:
+        """A BPMN data object of the instance: one value that every parallel branch reads and writes."""
+        return self.engine.load(self.version, self.state).data["data_objects"][name]
+
     def completed_elements(self) -> set[str]:
         return set(self.engine.inspect(self.version, self.state).completed_elements)
 

@@ -286,3 +286,46 @@ def test_handling_past_six_working_days_escalates_to_the_secretary_and_the_work_
     assert inst.data["hasil"] == "selesai"
     assert inst.data["selesai_pada"] == "2026-04-14T09:00:00+08:00"
     assert inst.data["selesai_tepat_waktu"] is False
+
+
+@pytest.mark.parametrize("step", SEVEN_STEPS)
+def test_the_six_working_day_limit_escalates_whichever_step_the_aspiration_waits_at(run, step):
+    inst = register(run)
+    approve(inst)  # Wednesday 1 April 2026: due Monday 13 April, 16:00 WITA
+    handle(inst, until=step)
+    assert inst.ready == [step]
+    assert inst.result.next_timer == wita(4, 13, 16)
+
+    inst.at(wita(4, 13, 16))
+    assert inst.fired_timers() == []
+    inst.at(wita(4, 13, 16, 1))
+
+    assert inst.fired_timers() == ["timer_batas_penyelesaian"]
+    assert inst.ready == sorted(["eskalasi_batas_penyelesaian", step])
+    assert inst.lane_of("eskalasi_batas_penyelesaian") == "Sekretaris DPRD"
+    assert inst.result.next_timer is None
+
+    # The work goes on from the step it waited at; finishing closes an escalation nobody handled.
+    for name, _lane, form, _day, _hour in STEPS[SEVEN_STEPS.index(step) :]:
+        inst.at(wita(4, 14, 9)).complete(name, form)
+    assert inst.status == "complete"
+    assert inst.ready == []
+    assert inst.data["selesai_pada"] == "2026-04-14T09:00:00+08:00"
+    assert inst.data["selesai_tepat_waktu"] is False
+
+
+def test_the_six_working_days_start_at_the_approval_so_registration_and_rescheduling_are_not_watched(run):
+    inst = register(run)  # Monday 30 March 2026
+    assert inst.ready == ["persetujuan_sekretaris"]
+    assert inst.result.next_timer is None
+    inst.at(wita(3, 31, 9)).complete(
+        "persetujuan_sekretaris",
+        {"keputusan_sekretaris": "jadwal_ulang", "alasan_sekretaris": "Ruang paripurna dipakai 6 April."},
+    )
+    assert inst.ready == ["perbarui_jadwal"]
+    assert inst.result.next_timer is None
+    assert "batas_penyelesaian" not in inst.data
+
+    inst.at(wita(4, 14, 9))  # long after six working days from registration: still nothing to escalate
+    assert inst.fired_timers() == []
+    assert inst.ready == ["perbarui_jadwal"]

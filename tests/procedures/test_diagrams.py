@@ -1,8 +1,9 @@
 """The diagrams as an analyst opens them: valid BPMN, fully drawn, readable.
 
-Checks what bpmn.io / Camunda Modeler need (a shape for every node and lane, an edge
-for every flow, lanes as horizontal rows of one pool) and what keeps the drawing
-readable (shapes inside their own lane, none overlapping, boundary events on their
+Checks what bpmn.io / Camunda Modeler need (a shape for every node, lane and data object
+reference, an edge for every flow and data association, lanes as horizontal rows of one
+pool, expanded subprocesses drawn open) and what keeps the drawing readable (shapes inside
+their own lane and their subprocess box, none overlapping, boundary events on their
 task's border, edges attached to their ends and drawn with straight segments).
 """
 
@@ -33,8 +34,9 @@ ROLES = {
 }  # fmt: skip
 FLOW_NODES = (
     "startEvent", "endEvent", "userTask", "scriptTask", "exclusiveGateway", "parallelGateway",
-    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "subProcess",
 )  # fmt: skip
+ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
 FILES = ["musrenbang", "pengaduan", "aspirasi"]
 
 
@@ -51,8 +53,27 @@ def bounds(tree):
 
 
 def flow_nodes(tree):
+    """Every flow node of the process, including those inside embedded subprocesses."""
     process = tree.find("bpmn:process", NS)
-    return [el for el in process if isinstance(el.tag, str) and etree.QName(el).localname in FLOW_NODES]
+    return [el for el in process.iter() if isinstance(el.tag, str) and etree.QName(el).localname in FLOW_NODES]
+
+
+def data_associations(tree):
+    """(association id, source id, target id) for every data association: a task writes or reads a reference."""
+    found = []
+    for kind in ASSOCIATIONS:
+        for assoc in tree.iterfind(f".//bpmn:{kind}", NS):
+            task = assoc.getparent().get("id")
+            if kind == "dataOutputAssociation":
+                found.append((assoc.get("id"), task, assoc.findtext("bpmn:targetRef", namespaces=NS)))
+            else:
+                found.append((assoc.get("id"), assoc.findtext("bpmn:sourceRef", namespaces=NS), task))
+    return found
+
+
+def enclosing_subprocess(el):
+    parent = el.getparent()
+    return parent if etree.QName(parent).localname == "subProcess" else None
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -85,9 +106,11 @@ def test_every_node_lane_and_flow_is_drawn(name):
     wanted = [el.get("id") for el in flow_nodes(tree)]
     wanted += [lane.get("id") for lane in process.iterfind("bpmn:laneSet/bpmn:lane", NS)]
     wanted += [p.get("id") for p in tree.iterfind("bpmn:collaboration/bpmn:participant", NS)]
+    wanted += [r.get("id") for r in process.iterfind(".//bpmn:dataObjectReference", NS)]
     assert [w for w in wanted if w not in drawn] == []
     edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
-    flows = [f.get("id") for f in process.iterfind("bpmn:sequenceFlow", NS)]
+    flows = [f.get("id") for f in process.iterfind(".//bpmn:sequenceFlow", NS)]
+    flows += [assoc_id for assoc_id, _, _ in data_associations(tree)]
     assert sorted(edges) == sorted(flows)
     for shape in tree.iterfind(".//bpmndi:BPMNShape", NS):
         element = tree.find(f".//*[@id='{shape.get('bpmnElement')}']")
@@ -96,6 +119,8 @@ def test_every_node_lane_and_flow_is_drawn(name):
             assert shape.get("isHorizontal") == "true"
         if kind == "exclusiveGateway":
             assert shape.get("isMarkerVisible") == "true"
+        if kind == "subProcess":
+            assert shape.get("isExpanded") == "true"  # its steps are drawn inside the box
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -111,10 +136,34 @@ def test_shapes_sit_inside_their_lane_and_do_not_overlap(name):
                 continue  # drawn on its task's border, checked below
             assert lx + 30 <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, (ref.text, lane.get("name"))
     nodes = [el for el in flow_nodes(tree) if etree.QName(el).localname != "boundaryEvent"]
+    nodes += list(process.iterfind(".//bpmn:dataObjectReference", NS))
     for a, b in combinations(nodes, 2):
+        if enclosing_subprocess(a) is b or enclosing_subprocess(b) is a:
+            continue  # a step drawn inside its subprocess box, checked below
         ax, ay, aw, ah = drawn[a.get("id")]
         bx, by, bw, bh = drawn[b.get("id")]
         assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, (a.get("id"), b.get("id"))
+    for el in nodes:
+        box = enclosing_subprocess(el)
+        if box is not None and etree.QName(el).localname != "boundaryEvent":
+            x, y, w, h = drawn[el.get("id")]
+            sx, sy, sw, sh = drawn[box.get("id")]
+            assert sx <= x and x + w <= sx + sw and sy <= y and y + h <= sy + sh, (el.get("id"), box.get("id"))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_steps_of_a_subprocess_are_in_the_lane_of_the_subprocess(name):
+    """SpiffWorkflow gives every step inside an embedded subprocess the subprocess's lane; the drawing agrees."""
+    tree = load(name)
+    process = tree.find("bpmn:process", NS)
+    lane_of = {
+        ref.text: lane.get("name")
+        for lane in process.iterfind("bpmn:laneSet/bpmn:lane", NS)
+        for ref in lane.findall("bpmn:flowNodeRef", NS)
+    }
+    for box in process.iterfind(".//bpmn:subProcess", NS):
+        inside = [el.get("id") for el in flow_nodes(tree) if box in el.iterancestors()]
+        assert inside and {lane_of[i] for i in inside} == {lane_of[box.get("id")]}, box.get("id")
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -143,14 +192,15 @@ def _on_border(point, box):
 def test_edges_start_at_their_source_end_at_their_target_and_run_straight(name):
     tree = load(name)
     drawn = bounds(tree)
-    for flow in tree.iterfind(".//bpmn:sequenceFlow", NS):
-        edge = tree.find(f".//bpmndi:BPMNEdge[@bpmnElement='{flow.get('id')}']", NS)
+    ends = [(f.get("id"), f.get("sourceRef"), f.get("targetRef")) for f in tree.iterfind(".//bpmn:sequenceFlow", NS)]
+    for flow_id, source, target in ends + data_associations(tree):
+        edge = tree.find(f".//bpmndi:BPMNEdge[@bpmnElement='{flow_id}']", NS)
         points = [(float(p.get("x")), float(p.get("y"))) for p in edge.findall("di:waypoint", NS)]
         assert len(points) >= 2
-        assert _on_border(points[0], drawn[flow.get("sourceRef")]), flow.get("id")
-        assert _on_border(points[-1], drawn[flow.get("targetRef")]), flow.get("id")
+        assert _on_border(points[0], drawn[source]), flow_id
+        assert _on_border(points[-1], drawn[target]), flow_id
         for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-            assert x0 == x1 or y0 == y1, (flow.get("id"), (x0, y0), (x1, y1))
+            assert x0 == x1 or y0 == y1, (flow_id, (x0, y0), (x1, y1))
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -171,7 +221,8 @@ def test_decisions_have_a_default_flow_and_conditions_on_the_others(name):
 def test_every_human_task_and_the_start_have_a_form_that_exists(name):
     tree = load(name)
     forms = ROOT / "forms"
-    elements = tree.findall(".//bpmn:userTask", NS) + tree.findall(".//bpmn:startEvent", NS)
+    # The process's own start carries the start form; a subprocess's start is only where the box begins.
+    elements = tree.findall(".//bpmn:userTask", NS) + tree.findall("bpmn:process/bpmn:startEvent", NS)
     for element in elements:
         props = {
             p.get("name"): p.get("value")

@@ -432,3 +432,120 @@ def test_an_escalation_still_open_when_the_proposal_reaches_the_rkpd_is_closed_w
     assert inst.ready == []
     assert inst.data["hasil"] == "masuk_rkpd"
     assert inst.data["rkpd_tepat_waktu"] is False
+
+
+@pytest.mark.parametrize(
+    ("task", "level", "target", "extra"),
+    [
+        ("verifikasi_rw", "rw", "Normalisasi saluran irigasi tersier Dusun Ngemplak (RT 002)", {}),
+        ("verifikasi_desa", "desa", "ALR-33130-00417", {}),
+        ("musrenbang_cam", "kecamatan", "Rehabilitasi jaringan irigasi Kecamatan Matesih", {}),
+        ("forgab_opd", "opd", "ALR-33130-00388", {"perwakilan_kecamatan": "Sekretaris Kecamatan Matesih"}),
+        ("musrenbang_kab", "kabupaten", "Program rehabilitasi irigasi kabupaten 2027", {}),
+    ],
+)
+def test_a_proposal_merged_into_another_at_a_level_ends_with_that_level_and_the_target(run, task, level, target, extra):
+    inst = accept_until(propose(run), stop_before=task)
+    assert inst.ready == [task]
+
+    # Wednesday 22 April 2026, inside the 6 months.
+    inst.at(datetime(2026, 4, 22, 10, 0, tzinfo=WIB)).complete(
+        task, {f"keputusan_{level}": "gabung", f"gabung_ke_{level}": target, **extra}
+    )
+
+    assert inst.status == "complete"
+    assert inst.ready == []
+    assert inst.result.next_timer is None  # the 6-month watch ends with the proposal
+    assert inst.fired_timers() == []
+    assert f"end_digabung_{level}" in inst.completed_elements()
+    assert "end_masuk_rkpd" not in inst.completed_elements()
+    assert not {f"end_ditolak_{lvl}" for lvl in ("rw", "desa", "kecamatan", "opd", "kabupaten")} & set(
+        inst.completed_elements()
+    )
+    data = inst.data
+    assert data["hasil"] == "digabungkan"
+    assert data["digabung_di_tingkat"] == level
+    assert data["digabung_ke"] == target
+    assert data["digabung_pada"] == "2026-04-22T10:00:00+07:00"
+    assert "ditolak_di_tingkat" not in data and "masuk_rkpd_pada" not in data
+    last = data["riwayat_keputusan"][-1]
+    assert (last["tingkat"], last["keputusan"], last["gabung_ke"]) == (level, "gabung", target)
+    assert last["waktu"] == "2026-04-22T10:00:00+07:00"
+    assert levels(inst)[-1] == (level, "gabung")
+    assert inst.done == [*PATH[: PATH.index(task)], task]
+
+
+@pytest.mark.parametrize(("task", "level"), [("verifikasi_rw", "rw"), ("forgab_opd", "opd")])
+def test_a_merge_needs_the_proposal_it_is_merged_into(run, task, level):
+    inst = accept_until(propose(run), stop_before=task)
+    form = {f"keputusan_{level}": "gabung"}
+    if level == "opd":
+        form["perwakilan_kecamatan"] = "Sekretaris Kecamatan Matesih"
+
+    with pytest.raises(FormInvalid) as refused:
+        inst.complete(task, form)
+    assert [e.field for e in refused.value.errors] == [f"gabung_ke_{level}"]
+    with pytest.raises(FormInvalid) as refused:
+        inst.complete(task, {**form, f"gabung_ke_{level}": "ab"})  # too short to find the proposal
+    assert [e.field for e in refused.value.errors] == [f"gabung_ke_{level}"]
+    assert inst.ready == [task]  # nothing moved
+
+
+def test_a_proposal_merged_after_its_six_month_escalation_closes_the_escalation_with_it(run):
+    inst = accept_until(propose(run), stop_before="musrenbang_kab")
+    inst.at(datetime(2026, 7, 15, 9, 0, tzinfo=WIB))
+    assert inst.ready == ["eskalasi_batas_rkpd", "musrenbang_kab"]
+
+    inst.complete(
+        "musrenbang_kab",
+        {"keputusan_kabupaten": "gabung", "gabung_ke_kabupaten": "Program rehabilitasi irigasi kabupaten 2027"},
+    )
+
+    assert inst.status == "complete"
+    assert inst.ready == []
+    assert inst.data["hasil"] == "digabungkan"
+    assert inst.data["digabung_pada"] == "2026-07-15T09:00:00+07:00"
+
+
+REVISI_RT = {
+    **{
+        k: USULAN[k]
+        for k in (
+            "judul", "permasalahan", "bidang_urusan", "opd_tujuan", "wilayah", "volume", "satuan",
+            "perkiraan_biaya", "penerima_manfaat", "urgensi",
+        )
+    },
+    "catatan_perbaikan_rt": "Volume disesuaikan hasil pengukuran.",
+}  # fmt: skip
+
+
+def wait_at(inst, step):
+    """Bring a fresh proposal to `step` and leave it waiting there."""
+    if step == "perbaikan_usulan_rt":
+        inst.at(datetime(2026, 1, 16, 19, 30, tzinfo=WIB)).complete(
+            "verifikasi_rw", {"keputusan_rw": "kembalikan", "catatan_rw": "Ukur ulang panjang saluran."}
+        )
+        return inst
+    return accept_until(inst, stop_before=step)
+
+
+@pytest.mark.parametrize("step", ["verifikasi_rw", "perbaikan_usulan_rt", *PATH[1:]])
+def test_the_six_month_limit_escalates_whichever_step_the_proposal_waits_at(run, step):
+    inst = wait_at(propose(run), step)
+    assert inst.ready == [step]
+    assert inst.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
+
+    inst.at(datetime(2026, 7, 14, 16, 0, tzinfo=WIB))  # Tuesday 14 July 2026, the due moment itself
+    assert inst.fired_timers() == []
+    inst.at(datetime(2026, 7, 14, 16, 1, tzinfo=WIB))
+
+    assert inst.fired_timers() == ["timer_batas_rkpd"]
+    assert inst.ready == sorted(["eskalasi_batas_rkpd", step])
+    assert inst.lane_of("eskalasi_batas_rkpd") == "Baperlitbang"
+    assert inst.result.next_timer is None
+    assert inst.data["batas_rkpd"] == "2026-07-14T16:00:00+07:00"
+
+    # The step goes on where it was: the RT's correction, for one, still goes back to the RW.
+    if step == "perbaikan_usulan_rt":
+        inst.complete(step, REVISI_RT)
+        assert inst.ready == ["eskalasi_batas_rkpd", "verifikasi_rw"]
