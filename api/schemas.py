@@ -301,10 +301,12 @@ class FailedStepSchema(Schema):
     task_id = fields.String(required=True)
     name = fields.String(allow_none=True, required=True)
     title = fields.String(allow_none=True, required=True)
+    message = fields.String(allow_none=True, required=True)  # what the engine said when it failed
 
 
 class InstanceDetailSchema(InstanceSummarySchema):
-    engine_status = fields.String(required=True)
+    engine_status = fields.String(required=True)  # "unreadable" when the stored state cannot be loaded
+    state_problem = fields.String(allow_none=True, required=True)
     data = fields.Dict(required=True)
     tasks = fields.List(fields.Nested(TaskItemSchema), required=True)
     completed = fields.List(fields.Nested(DoneStepSchema), required=True)
@@ -423,6 +425,7 @@ class MigrationItemSchema(Schema):
     status = fields.String(allow_none=True, required=True)
     from_version = fields.Integer(allow_none=True, required=True)
     reasons = fields.List(fields.String(), required=True)
+    notes = fields.List(fields.String(), required=True)  # what moving changes, e.g. a waiting timer's due moment
 
 
 class MigrationAnswerSchema(Schema):

@@ -137,6 +137,7 @@ def test_an_errored_script_is_retried_after_fixing_its_data(client, users):
     detail = client.get(url, headers=users.headers("admin")).get_json()
     [error] = detail["errors"]
     assert error["name"] == "nilai"
+    assert "by zero" in error["message"]  # the engine's own words, beside the step
     assert any(e["kind"] == "error" for e in detail["events"])
     assert client.get("/api/v1/admin/instances", query_string={"status": "error"},
                       headers=users.headers("admin")).get_json()["total"] == 1

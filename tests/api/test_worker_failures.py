@@ -68,3 +68,14 @@ def test_given_smtp_only_a_message_for_a_phone_does_not_wake_the_worker(app, cli
         db.session.commit()
         assert worker.run_once(lookahead=0).messages_tried == 0
         assert worker.seconds_until_next(max_sleep=5) == 5
+
+
+def test_given_an_unreadable_state_the_admin_still_sees_the_instance_its_trail_and_why(app, client, users, clock):
+    started = start_report(client, users)
+    break_state(app, started["id"])
+    answer = client.get(f"/api/v1/admin/instances/{started['id']}", headers=users.headers("admin"))
+    assert answer.status_code == 200, answer.get_json()
+    detail = answer.get_json()
+    assert detail["engine_status"] == "unreadable"
+    assert detail["state_problem"].startswith("keadaan tersimpan tidak dapat dibaca")
+    assert [e["kind"] for e in detail["events"]][0] == "instance_started"
