@@ -66,9 +66,7 @@ def _lint_roles() -> tuple[set[str] | None, str]:
             from api.services.deploy import known_roles
             from api.services.versions import runtime
 
-            # Lint only reads: syncing processes/ first would store the very files being checked as
-            # a new version (and a broken file would stop the lint before it reports anything).
-            runtime()._synced = True
+            runtime().use_stored_only()  # lint only reads
             roles = known_roles()
     except SQLAlchemyError as exc:
         reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]

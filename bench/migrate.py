@@ -46,8 +46,11 @@ def make_app(root: Path, database_url: str):
     processes, forms = root / "processes", root / "forms"
     processes.mkdir(parents=True)
     forms.mkdir()
-    for name, xml in fixture_sources().items():
-        (processes / name.removeprefix("bpmn/")).write_text(xml, encoding="utf-8")
+    for name, text in fixture_sources().items():
+        folder, _, relative = name.partition("/")  # "bpmn/<file>" or "forms/<path>"
+        path = (processes if folder == "bpmn" else forms) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "ALUR_PROCESSES_DIR": processes,
                       "ALUR_FORMS_DIR": forms})
     with app.app_context():
@@ -77,7 +80,8 @@ def populate(count: int) -> list[int]:
                 tasks.append({
                     "id": task.id, "instance_id": instance_id, "process_id": PROCESS, "name": task.name,
                     "title": task.title, "instance_title": f"Bench {instance_id}", "lane": task.lane or "",
-                    "region": "33.13", "form": None, "due_at": None, "sort_key": NO_DUE, "created_at": moment,
+                    "region": "33.13", "form": task.form.schema_file if task.form else None, "due_at": None,
+                    "sort_key": NO_DUE, "created_at": moment,
                 })
             ids.append(instance_id)
         db.session.execute(insert(Instance), instances)
@@ -107,7 +111,7 @@ def main() -> None:
             ids = populate(args.instances)
             print(f"{len(ids)} instances created in {time.perf_counter() - started:.1f} s "
                   f"({db.engine.dialect.name})")
-            xml = next(iter(fixture_sources().values()))
+            xml = fixture_sources()[f"bpmn/{PROCESS}.bpmn"]
             result = deploy({f"{PROCESS}.bpmn": edited(xml)}, "bench", ORIGIN_CLI, "bench")
             assert result.ok and result.changed, result.problems
             versions = [runtime().by_number(PROCESS, 1), runtime().by_number(PROCESS, 2)]
@@ -126,8 +130,8 @@ def main() -> None:
                 assert batch.summary()["migrated"] == len(ids), batch.summary()
                 rates.append(rate(f"migrate run {run + 1} (v{3 - target.number} -> v{target.number})",
                                   len(ids), seconds))
-            print(f"{'migrated per second, median of ' + str(len(rates)) + ' runs':<52} "
-                  f"{statistics.median(rates):>31.0f} /s")
+            print(f"migrated instances per second, batch of {len(ids)} on {db.engine.dialect.name}, "
+                  f"median of {len(rates)} runs: {statistics.median(rates):.0f} /s")
             db.session.remove()
             db.engine.dispose()
 

@@ -24,7 +24,10 @@ from engine.registry import (
     ProcessVersion,
     StartInfo,
     TaskInfo,
+    collect_sources,
     content_hash,
+    executable_process_ids,
+    read_directory,
 )
 from engine.runtime import (
     STATUS_COMPLETE,
@@ -101,7 +104,10 @@ __all__ = [
     "WorkCalendar",
     "WrongLane",
     "check_migration",
+    "collect_sources",
     "content_hash",
+    "executable_process_ids",
+    "read_directory",
     "diff_versions",
     "lint_paths",
     "lint_text",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -183,6 +184,36 @@ def _diffs(engine: Engine, workflow: Any, target: ProcessVersion) -> tuple[Workf
     return top, subprocess_diffs, reasons
 
 
+def _kept_timers(diff: WorkflowDiff, workflow: Any) -> list[tuple[Any, str, Any]]:
+    """Waiting timers whose expression the target version keeps: (task id, element, stored due moment).
+
+    migrate_workflow re-predicts every waiting task, which computes its timer again from
+    the moment of the move: a "P3D" would start counting anew. A deadline the edit did
+    not touch must stay where it was, so these are put back afterwards.
+    """
+    kept = []
+    for task in workflow.get_tasks(state=TaskState.WAITING, skip_subprocesses=True):
+        definition = getattr(task.task_spec, "event_definition", None)
+        value = task._get_internal_data("event_value")
+        new_definition = getattr(diff.alignment.get(task), "event_definition", None)
+        if (isinstance(definition, TimerEventDefinition) and isinstance(new_definition, TimerEventDefinition)
+                and value is not None and new_definition.expression == definition.expression):
+            kept.append((task.id, task.task_spec.name, value))
+    return kept
+
+
+def _restore_timers(workflow: Any, kept: list[tuple[Any, str, Any]]) -> None:
+    for task_id, name, value in kept:
+        task = workflow.tasks.get(task_id)
+        if task is None:  # re-created under a re-predicted parent: the one waiting task of that element
+            again = [t for t in workflow.tasks.values()
+                     if t.task_spec.name == name and t.state & (TaskState.WAITING | TaskState.PREDICTED_MASK)]
+            if len(again) != 1:
+                continue
+            task = again[0]
+        task._set_internal_data(event_value=value)
+
+
 def check_migration(engine: Engine, source: ProcessVersion, target: ProcessVersion, state: str) -> MigrationCheck:
     """Dry run: can this instance move from `source` to `target`, and if not, why."""
     if source.process_id != target.process_id:
@@ -200,10 +231,14 @@ def migrate(engine: Engine, source: ProcessVersion, target: ProcessVersion, stat
     top, subprocess_diffs, reasons = _diffs(engine, workflow, target)
     if reasons:
         raise MigrationRefused(reasons)
+    kept = _kept_timers(top, workflow)
     migrate_workflow(top, workflow, target.spec)
+    _restore_timers(workflow, kept)
     for sp_id, sp_diff in subprocess_diffs.items():
         subprocess = workflow.subprocesses[sp_id]
+        kept = _kept_timers(sp_diff, subprocess)
         migrate_workflow(sp_diff, subprocess, target.subprocess_specs[subprocess.spec.name])
+        _restore_timers(subprocess, kept)
     workflow.subprocess_specs = target.subprocess_specs
 
     def note(_wf: Any, events: list[EngineEvent]) -> None:

@@ -25,9 +25,7 @@ from api.auth import Principal
 from api.db import db
 from api.models import Instance, ProcessVersionRow, RoleGrant
 from api.services.versions import runtime
-from engine.deploy import plan_deploy
-from engine.lint import Problem
-from engine.registry import ProcessFileError
+from engine import PlannedVersion, Problem, ProcessFileError, plan_deploy
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "seed_data.json"
 _FORM_PROPERTY = re.compile(r'name="form(?:Json|Ui)SchemaFilename"\s+value="([^"]+)"')
@@ -110,6 +108,26 @@ def split_upload(files: Mapping[str, bytes | str]) -> Upload:
     return upload
 
 
+def form_upload_name(filename: str, folder: str, uploaded_bpmn: Mapping[str, str]) -> str:
+    """The `forms/<path>` name of a form file chosen in a browser, which sends only its bare file name.
+
+    A path sent along is kept; else the folder given by the analyst is used; else the one path
+    with this file name that an uploaded or current diagram names. Anything else stays under
+    `forms/` as sent, and the deploy reports it as a form no diagram names.
+    """
+    clean = filename.replace("\\", "/").removeprefix("processes/")
+    if clean.startswith("forms/"):
+        return clean
+    if "/" in clean:
+        return f"forms/{clean}"
+    if folder.strip("/ "):
+        return f"forms/{folder.strip('/ ')}/{clean}"
+    current_bpmn, _forms = _current_files()
+    named = {ref for text in [*current_bpmn.values(), *uploaded_bpmn.values()] for ref in _FORM_PROPERTY.findall(text)}
+    matches = sorted(ref for ref in named if ref.rsplit("/", 1)[-1] == clean)
+    return f"forms/{matches[0]}" if len(matches) == 1 else f"forms/{clean}"
+
+
 def known_roles() -> set[str]:
     """Roles a lane may name: any role granted to someone, a lane of a current version, a lane of the seed data."""
     roles = set(db.session.execute(db.select(RoleGrant.role).distinct()).scalars())
@@ -138,6 +156,20 @@ def _current_files() -> tuple[dict[str, str], dict[str, str]]:
     return bpmn, forms
 
 
+def unreferenced_forms(upload: Upload, planned: list[PlannedVersion]) -> list[Problem]:
+    """Uploaded forms that no diagram (uploaded or current) names: most likely a misspelt path.
+
+    Refused rather than ignored: the analyst believes the form is live, and it never would be.
+    """
+    used = {name for version in planned for name in version.sources if name.startswith("forms/")}
+    return [
+        Problem(upload.sent_as.get(name, name), None, None,
+                f"formulir forms/{name} tidak dirujuk diagram mana pun (formJsonSchemaFilename/"
+                "formUiSchemaFilename); periksa nama dan foldernya, atau unggah diagram yang memakainya")
+        for name in sorted(upload.forms) if f"forms/{name}" not in used
+    ]
+
+
 def deploy(
     files: Mapping[str, bytes | str],
     deployed_by: str,
@@ -159,6 +191,9 @@ def deploy(
     plan = plan_deploy(upload.bpmn, upload.forms, current_bpmn, current_forms, known_roles())
     if not plan.ok:
         return DeployResult(problems=[upload.as_sent(p) for p in plan.problems])
+    unused = unreferenced_forms(upload, plan.versions)
+    if unused:
+        return DeployResult(problems=unused)
     uploaded = {f"bpmn/{n}" for n in upload.bpmn} | {f"forms/{n}" for n in upload.forms}
     result = DeployResult()
     try:

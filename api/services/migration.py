@@ -7,6 +7,11 @@ next timer from the new version (so new forms, lanes and deadlines apply), write
 "migrated" audit event, commit. One refusal or conflict never undoes the others.
 Instances that cannot take part (suspended, errored, finished) are reported with
 the reason, never dropped silently.
+
+A waiting timer is computed again on the target version when an instance moves
+(SpiffWorkflow re-predicts every ready and waiting task): a changed expression
+applies, and a duration ("P3D") counts again from the moment of the move. Every
+due moment that moves is reported, in the dry run and in the migration's event.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
@@ -25,8 +31,17 @@ from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, Instance, PendingTask
 from api.regions import contains, sql_contains
 from api.services.instances import Actor, lock_instance, record, save
 from api.services.versions import VersionRef, runtime
-from engine import StateError
-from engine.versions import ElementChange, FlowChange, MigrationRefused, check_migration, diff_versions, migrate
+from engine import (
+    ElementChange,
+    Engine,
+    FlowChange,
+    MigrationRefused,
+    ProcessVersion,
+    StateError,
+    check_migration,
+    diff_versions,
+    migrate,
+)
 
 CHUNK = 500  # instances read per query in a dry run
 _NOT_MOVABLE = {
@@ -37,6 +52,25 @@ _NOT_MOVABLE = {
 }
 
 
+@dataclass(frozen=True)
+class TimerChange:
+    """A waiting timer whose due moment is different on the target version (None: none there, or none before)."""
+
+    name: str
+    before: datetime | None
+    after: datetime | None
+
+    def note(self) -> str:
+        def text(moment: datetime | None) -> str:
+            return moment.isoformat(timespec="minutes") if moment else "tidak ada"
+
+        return f"penanda waktu '{self.name}' dihitung ulang: {text(self.before)} -> {text(self.after)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "before": self.before.isoformat() if self.before else None,
+                "after": self.after.isoformat() if self.after else None}
+
+
 @dataclass
 class InstanceResult:
     instance_id: int
@@ -45,10 +79,15 @@ class InstanceResult:
     status: str | None  # the instance's status (after the move when it moved)
     from_version: int | None
     reasons: list[str] = field(default_factory=list)
+    timers: list[TimerChange] = field(default_factory=list)  # due moments the move changes (or would)
+
+    @property
+    def notes(self) -> list[str]:
+        return [t.note() for t in self.timers]
 
     def as_dict(self) -> dict[str, Any]:
         return {"instance_id": self.instance_id, "ok": self.ok, "outcome": self.outcome, "status": self.status,
-                "from_version": self.from_version, "reasons": self.reasons}
+                "from_version": self.from_version, "reasons": self.reasons, "notes": self.notes}
 
 
 @dataclass
@@ -104,6 +143,8 @@ def select_instances(
     if statuses:
         query = query.where(Instance.status.in_(list(statuses)))
     if prefixes is not None:
+        if not prefixes:  # no region at all; an empty OR would match every row
+            return []
         query = query.where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
     return list(db.session.execute(query.order_by(Instance.id)).scalars())
 
@@ -141,13 +182,19 @@ def dry_run(process_id: str, instance_ids: list[int], target: VersionRef,
                 batch.results.append(early)
                 continue
             source = runtime().by_row(instance.version_id)
+            timers: list[TimerChange] = []
             try:
                 check = check_migration(engine, source.version, target.version, instance.state)
                 reasons, ok = check.reasons, check.ok
+                if ok and instance.next_timer_at is not None:
+                    moved = migrate(engine, source.version, target.version, instance.state)  # not stored
+                    timers = timer_changes(engine, source.version, instance.state, target.version, moved.state)
+            except MigrationRefused as exc:
+                reasons, ok = exc.reasons, False
             except StateError:
                 reasons, ok = ["keadaan instance tersimpan tidak dapat dibaca"], False
             batch.results.append(InstanceResult(instance_id, ok, "can_migrate" if ok else "refused",
-                                                instance.status, source.number, reasons))
+                                                instance.status, source.number, reasons, timers))
         db.session.rollback()  # read only; also lets the identity map go
     return batch
 
@@ -179,6 +226,8 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
         db.session.rollback()
         return InstanceResult(instance_id, False, "refused", instance.status, source.number,
                               ["keadaan instance tersimpan tidak dapat dibaca"])
+    timers = (timer_changes(runtime().engine, source.version, instance.state, target.version, result.state)
+              if instance.next_timer_at is not None or result.next_timer is not None else [])
     lanes_before = dict(db.session.execute(
         db.select(PendingTask.id, PendingTask.lane).filter_by(instance_id=instance.id)
     ).all())
@@ -189,15 +238,36 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
             # A claim belongs to someone holding the old lane; when the lane changed it must go back to the pool.
             if row.id in lanes_before and lanes_before[row.id] != row.lane:
                 row.claimed_by_id = None
-        record(instance, "migrated", actor, {"from": source.number, "to": target.number,
-                                             "from_hash": source.version.hash, "to_hash": target.version.hash})
+        detail = {"from": source.number, "to": target.number,
+                  "from_hash": source.version.hash, "to_hash": target.version.hash}
+        if timers:
+            detail["timers"] = [t.as_dict() for t in timers]
+        record(instance, "migrated", actor, detail)
         status = instance.status
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         return InstanceResult(instance_id, False, "conflict", None, source.number,
                               ["instance diubah bersamaan oleh orang lain; coba lagi"])
-    return InstanceResult(instance_id, True, "migrated", status, source.number, [])
+    return InstanceResult(instance_id, True, "migrated", status, source.number, [], timers)
+
+
+def timer_changes(engine: Engine, source: ProcessVersion, before: str, target: ProcessVersion,
+                  after: str) -> list[TimerChange]:
+    """The waiting timers whose due moment differs between the state before and after a move."""
+    old = engine.inspect(source, before).timers
+    new = engine.inspect(target, after).timers
+    by_id = {t.task_id: t for t in old}
+    by_name = {t.name: t for t in old}
+    changes, matched = [], set()
+    for timer in new:
+        previous = by_id.get(timer.task_id) or by_name.get(timer.name)
+        if previous is not None:
+            matched.add(previous.task_id)
+        if previous is None or previous.due != timer.due:
+            changes.append(TimerChange(timer.name, previous.due if previous else None, timer.due))
+    changes += [TimerChange(t.name, t.due, None) for t in old if t.task_id not in matched]
+    return changes
 
 
 # -- the diff, as the API and the analysts' page show it ------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +27,24 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db import db
 from api.models import ORIGIN_FILES, ProcessVersionRow
-from engine import Engine, ProcessRegistry, ProcessVersion, now
+from engine import (
+    Engine,
+    Problem,
+    ProcessFileError,
+    ProcessRegistry,
+    ProcessVersion,
+    collect_sources,
+    content_hash,
+    executable_process_ids,
+    lint_text,
+    now,
+    read_directory,
+)
 
 log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # a concurrent deploy can take the same number or activation; then we read again and retry
+_LINT_CACHE: dict[str, list[Problem]] = {}  # content key -> problems: the same text always lints the same
+_LINT_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -77,29 +91,62 @@ class Runtime:
                     self.sync()
                     self._synced = True
 
+    def use_stored_only(self) -> None:
+        """Serve the versions stored in the database without reading processes/ first.
+
+        For read-only tools (`alur lint`): syncing would store the very files being
+        checked as a new version, and a broken one would stop them before they report.
+        """
+        self._synced = True
+
     def sync(self) -> list[VersionRef]:
         """Compare processes/ and forms/ with the stored versions; store what changed. Returns the new ones.
 
-        A file whose content is new becomes the next version (v1, v2, ... per process). Files that
-        match an older version make it current again only when the current one also came from
-        the files (a developer reverting an edit); a version deployed by upload or CLI is not undone
-        by a restart with older files on disk.
+        A file whose content is new becomes the next version (v1, v2, ... per process), but only
+        after the lint a deploy runs: a file with problems is logged with each problem and is not
+        made a version, so the version already current stays current. Only whether each lane is a
+        role someone holds is left to deploys: at a first start the users are seeded after this.
+        Files that match an older version make it current again only when the current one also
+        came from the files (a developer reverting an edit); a version deployed by upload or CLI
+        is not undone by a restart with older files on disk.
         """
         added = []
-        if self.processes_dir.exists():
-            self.registry.load_directory(self.processes_dir, self.forms_dir)
-            for process_id in self.registry.process_ids():
-                version = self.registry.latest(process_id)
-                done = self.register(version, deployed_by="sistem", origin=ORIGIN_FILES,
-                                     note="berkas di processes/ atau forms/ berubah", only_if_from=ORIGIN_FILES)
-                if done.outcome != "unchanged":
-                    log.info("%s %s v%s (%s) from the files on disk", done.outcome, process_id, done.ref.number,
-                             version.short_hash)
-                if done.outcome == "created":
-                    added.append(done.ref)
+        for version in self._clean_versions_on_disk():
+            done = self.register(version, deployed_by="sistem", origin=ORIGIN_FILES,
+                                 note="berkas di processes/ atau forms/ berubah", only_if_from=ORIGIN_FILES)
+            if done.outcome != "unchanged":
+                log.info("%s %s v%s (%s) from the files on disk", done.outcome, version.process_id,
+                         done.ref.number, version.short_hash)
+            if done.outcome == "created":
+                added.append(done.ref)
         db.session.commit()
         self.refresh(force=True)
         return added
+
+    def _clean_versions_on_disk(self) -> list[ProcessVersion]:
+        """The processes on disk whose files pass the lint, parsed; a failing file is logged and left out."""
+        if not self.processes_dir.exists():
+            return []
+        bpmn_files, form_texts = read_directory(self.processes_dir, self.forms_dir)
+        forms_key = content_hash({f"forms/{k}": v for k, v in form_texts.items()})
+        clean: dict[str, str] = {}
+        for name, text in bpmn_files.items():
+            problems = _cached_lint(f"{forms_key}:{content_hash({name: text})}",
+                                    lambda n=name, t=text: lint_text(t, n, form_texts.get, None))
+            if problems:
+                log.error("%s not registered: %d lint problem(s); the current version stays current\n%s",
+                          name, len(problems), "\n".join("  " + p.format() for p in problems))
+            else:
+                clean[name] = text
+        versions = []
+        for process_id in sorted(executable_process_ids(clean)):
+            try:
+                sources = collect_sources(process_id, clean, form_texts)
+                with self._lock:
+                    versions.append(self.registry.add(process_id, sources))
+            except ProcessFileError as exc:  # e.g. a called process that lives in a file refused above
+                log.error("process %s not registered: %s (%s line %s)", process_id, exc.reason, exc.file, exc.line)
+        return versions
 
     def register(
         self,
@@ -254,6 +301,29 @@ class Runtime:
                 names.update(form.fields_marked("x-alur-personal"))
             fields = self._personal[version.hash] = frozenset(names)
         return fields
+
+
+def _cached_lint(key: str, run: Callable[[], list[Problem]]) -> list[Problem]:
+    if key not in _LINT_CACHE:
+        if len(_LINT_CACHE) >= _LINT_CACHE_SIZE:
+            _LINT_CACHE.clear()
+        _LINT_CACHE[key] = run()
+    return _LINT_CACHE[key]
+
+
+def lint_sources(sources: Mapping[str, str], known_roles: set[str] | None = None) -> list[Problem]:
+    """The deploy's lint of a version's own files ("bpmn/<file>", "forms/<path>"), problems named by file name.
+
+    For what is stored, not what is on disk: the stored files are what instances run on.
+    """
+    forms = {k.removeprefix("forms/"): v for k, v in sources.items() if k.startswith("forms/")}
+    roles = "*" if known_roles is None else content_hash({r: "" for r in known_roles})
+    problems: list[Problem] = []
+    for name in sorted(k for k in sources if k.startswith("bpmn/")):
+        short, text = name.removeprefix("bpmn/"), sources[name]
+        problems += _cached_lint(f"{roles}:{content_hash(dict(sources))}:{short}",
+                                 lambda s=short, t=text: lint_text(t, s, forms.get, known_roles))
+    return problems
 
 
 def init_runtime(app: Flask) -> Runtime:

@@ -20,7 +20,7 @@ from api.services.tracking import normalize
 from api.services.versions import runtime
 from api.web import bp
 from api.web.common import STATUS_NAMES, PageError, page_login, period, principal
-from api.web.queries import form_fields, region_names, version_rows
+from api.web.queries import form_fields, last_error, region_names, version_rows
 from api.web.tasks import context_rows
 from engine import now
 
@@ -82,8 +82,10 @@ def admin_instance(instance_id: int):
     waiting = sorted(set(detail["active_elements"]) - ready)
     markers = {"aktif": sorted(ready), "selesai": done, "menunggu": waiting,
                "galat": sorted({e["name"] for e in detail["errors"]})}
+    # The engine's message of each failed step: the newest "error" event of that task.
+    error_text = {e["task_id"]: e["detail"].get("message") for e in detail["events"] if e["kind"] == "error"}
     return render_template(
-        "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers),
+        "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers), error_text=error_text,
         diagram_url=url_for("web.diagram_xml", process_id=ref.version.process_id, number=ref.number),
         context=context_rows(detail["data"], form_fields(ref.version), set()),
         can_act=bool(scope_prefixes(principal(), act=True)), region=detail["region"],
@@ -109,11 +111,15 @@ def admin_act(instance_id: int, action: str):
         elif action == "batalkan":
             admin_service.cancel(instance_id, reason, actor)
         elif action == "ulangi":
-            admin_service.retry(instance_id, actor)
+            if admin_service.retry(instance_id, actor).status == "error":
+                message = last_error(instance_id) or "tanpa pesan"
+                flash(f"Langkah dijalankan ulang tetapi gagal lagi: {message}", "galat")
+                return redirect(url_for("web.admin_instance", instance_id=instance_id))
         else:
             raise PageError(404, "tindakan tidak dikenal")
         flash({"tangguhkan": "Instance ditangguhkan.", "lanjutkan": "Instance dilanjutkan.",
-               "batalkan": "Instance dibatalkan.", "ulangi": "Langkah yang gagal dijalankan ulang."}[action], "sukses")
+               "batalkan": "Instance dibatalkan.",
+               "ulangi": "Langkah yang gagal dijalankan ulang dan berhasil."}[action], "sukses")
     except ApiError as exc:
         flash(exc.message, "galat")
     return redirect(url_for("web.admin_instance", instance_id=instance_id))

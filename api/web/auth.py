@@ -7,6 +7,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from api.auth import check_credentials, current_principal, issue_token, revoke_token
 from api.db import db
 from api.services.admin_scope import scope_prefixes
+from api.services.deploy import analyst_role
 from api.web import bp
 from api.web.common import csrf_token, safe_next
 
@@ -15,9 +16,12 @@ def home_for_current() -> str:
     who = current_principal()
     if who is None:
         return url_for("web.login")
-    special = {current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"]}
+    analyst = analyst_role()
+    special = {current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"], analyst}
     if not (who.roles - special) and scope_prefixes(who, act=False):
         return url_for("web.admin_instances")
+    if who.roles == {analyst}:
+        return url_for("web.analyst")
     return url_for("web.inbox")
 
 

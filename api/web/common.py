@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from api.auth import Principal, current_principal
 from api.config import ROOT
 from api.errors import ApiError
+from api.services.deploy import analyst_role
 from api.web import bp
 from api.web.formkit import datetime_parts
 from engine import EngineError, now
@@ -77,7 +78,10 @@ EVENT_NAMES = {
     "instance_cancelled": "dibatalkan",
     "instance_retried": "dicoba ulang",
     "message_retry": "pengiriman pesan diulang",
+    "migrated": "dipindahkan ke versi lain",
 }
+# Pages whose form carries files: their body may be as large as a deploy upload, not the usual request limit.
+UPLOAD_ENDPOINTS = {"web.upload_submit"}
 
 
 class PageError(Exception):
@@ -128,6 +132,9 @@ def csrf_token() -> str:
 
 @bp.before_request
 def _check_csrf() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        # Set before the form is read below; a larger body is refused with 413 while it is read.
+        request.max_content_length = int(current_app.config.get("ALUR_DEPLOY_MAX_BYTES", 8_000_000))
     if _has_nul(request.args) or (request.method not in ("GET", "HEAD", "OPTIONS") and _has_nul(request.form)):
         raise PageError(400, "isian memuat karakter yang tidak sah (NUL)")
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -304,12 +311,14 @@ def header_user() -> dict[str, Any] | None:
     for role, prefix in who.grants:
         roles.setdefault(role, []).append(names.get(prefix, prefix) if prefix else "semua wilayah")
     admin_role, viewer_role = current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"]
+    analyst = analyst_role()
     return {
         "username": who.user.username,
         "full_name": who.user.full_name or who.user.username,
         "roles": roles,
-        "staff": bool(who.roles - {admin_role, viewer_role}),
+        "staff": bool(who.roles - {admin_role, viewer_role, analyst}),
         "monitor": bool(who.roles & {admin_role, viewer_role}),
+        "analyst": analyst in who.roles,
     }
 
 

@@ -186,6 +186,26 @@ def _indexed(form: MultiDict, name: str) -> dict[int, dict[str, str]]:
     return dict(sorted(groups.items()))
 
 
+def _object_item(items: dict[str, Any], form: MultiDict, keys: dict[str, str]) -> dict[str, Any]:
+    """One item of a list of objects; {} for an untouched row.
+
+    An unticked checkbox sends nothing, so a boolean is false unless its input came, but only
+    in a row that holds something: a blank row the page offers must not become an item.
+    """
+    props = items.get("properties", {})
+    item: dict[str, Any] = {}
+    for sub, key in keys.items():
+        if sub in props:
+            present, value = _scalar(props[sub], form, key)
+            if present and (value is not False or props[sub].get("type") != "boolean"):
+                item[sub] = value
+    if item:
+        for sub, prop in props.items():
+            if prop.get("type") == "boolean":
+                item.setdefault(sub, False)
+    return item
+
+
 def parse(form_ref: FormRef, form: MultiDict, skip: set[str] = frozenset()) -> dict[str, Any]:
     """The typed data of a submitted form (hidden fields from the schema, not from the browser)."""
     data: dict[str, Any] = {}
@@ -204,17 +224,8 @@ def parse(form_ref: FormRef, form: MultiDict, skip: set[str] = frozenset()) -> d
             if values:
                 data[fld.name] = values
         elif fld.kind == "objects":
-            props = spec["items"].get("properties", {})
-            items = []
-            for _, keys in _indexed(form, fld.name).items():
-                item = {}
-                for sub, key in keys.items():
-                    if sub in props and props[sub].get("type") != "boolean":
-                        present, value = _scalar(props[sub], form, key)
-                        if present:
-                            item[sub] = value
-                if item:
-                    items.append(item)
+            rows = [_object_item(spec["items"], form, keys) for keys in _indexed(form, fld.name).values()]
+            items = [item for item in rows if item]
             if items:
                 data[fld.name] = items
         else:

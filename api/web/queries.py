@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import false, or_
 
 from api.db import db
-from api.models import AuditEvent, Instance, PendingTask, ProcessVersionRow, Region
+from api.models import AuditEvent, Instance, PendingTask, ProcessVersionRow, Region, User
 from api.regions import sql_contains
 
-ROW_LIMIT = 2000  # recaps and reports read at most this many instances
+ROW_LIMIT = 2000  # a recap lists at most this many instances (and says so); reports count every one
+STATE_CHUNK = 500  # instance states read per query by a report
 
 
 def region_names(codes: Iterable[str]) -> dict[str, str]:
@@ -45,11 +46,8 @@ def version_rows(process_id: str | None = None) -> list[ProcessVersionRow]:
 
 def instance_counts(prefixes: list[str]) -> dict[int, dict[str, int]]:
     """version row id -> status -> number of instances, within the region prefixes."""
-    query = (
-        db.select(Instance.version_id, Instance.status, db.func.count())
-        .where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
-        .group_by(Instance.version_id, Instance.status)
-    )
+    query = in_regions(db.select(Instance.version_id, Instance.status, db.func.count()), prefixes).group_by(
+        Instance.version_id, Instance.status)
     out: dict[int, dict[str, int]] = {}
     for version_id, status, count in db.session.execute(query).all():
         out.setdefault(version_id, {})[status] = count
@@ -57,6 +55,9 @@ def instance_counts(prefixes: list[str]) -> dict[int, dict[str, int]]:
 
 
 def in_regions(query, prefixes: list[str]):
+    """Only instances within one of the prefixes; with none, no instance (an empty OR would match every row)."""
+    if not prefixes:
+        return query.where(false())
     return query.where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
 
 
@@ -84,17 +85,60 @@ def waiting_steps(instance_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def started_in(process_id: str, prefixes: list[str], start, end) -> list[Instance]:
-    query = db.select(Instance).where(
+def _started(process_id: str, prefixes: list[str], start, end, *columns):
+    query = db.select(*columns).where(
         Instance.process_id == process_id, Instance.created_at >= start, Instance.created_at < end
     )
-    return list(db.session.execute(in_regions(query, prefixes).order_by(Instance.id).limit(ROW_LIMIT)).scalars())
+    return in_regions(query, prefixes)
+
+
+def status_counts(process_id: str, prefixes: list[str], start, end) -> dict[str, int]:
+    """status -> number of the process's instances started in [start, end) within the prefixes (every one)."""
+    query = _started(process_id, prefixes, start, end, Instance.status, db.func.count()).group_by(Instance.status)
+    return dict(db.session.execute(query).all())
+
+
+def states_mentioning(process_id: str, prefixes: list[str], start, end, text: str) -> Iterator[tuple[int, str]]:
+    """(version id, state) of every instance started in the period whose stored state contains `text`.
+
+    Streamed in chunks by id (no cap); the text test is only a cheap pre-filter, the caller reads the state.
+    """
+    last, chunk = 0, STATE_CHUNK
+    while True:
+        query = _started(process_id, prefixes, start, end, Instance.id, Instance.version_id, Instance.state).where(
+            Instance.id > last, Instance.state.contains(text, autoescape=True)
+        ).order_by(Instance.id).limit(chunk)
+        rows = db.session.execute(query).all()
+        for _id, version_id, state in rows:
+            yield version_id, state
+        if len(rows) < chunk:
+            return
+        last = rows[-1][0]
 
 
 def late_pending(process_id: str, prefixes: list[str], moment) -> int:
     query = db.select(db.func.count()).select_from(PendingTask).join(Instance, Instance.id == PendingTask.instance_id)
     query = query.where(PendingTask.process_id == process_id, PendingTask.due_at < moment)
     return db.session.execute(in_regions(query, prefixes)).scalar() or 0
+
+
+def last_error(instance_id: int) -> str | None:
+    """The engine's message of the instance's newest error event."""
+    detail = db.session.execute(
+        db.select(AuditEvent.detail).where(AuditEvent.instance_id == instance_id, AuditEvent.kind == "error")
+        .order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return (detail or {}).get("message")
+
+
+def completion_of(task_id: str) -> tuple[str, Any] | None:
+    """(who, when) completed a task, from its audit event: the user's full name when known, else the actor."""
+    found = db.session.execute(
+        db.select(AuditEvent.actor, AuditEvent.at, User.full_name)
+        .outerjoin(User, User.username == AuditEvent.actor)
+        .where(AuditEvent.task_id == task_id, AuditEvent.kind == "task_completed").limit(1)
+    ).first()
+    return (found.full_name or found.actor, found.at) if found else None
 
 
 def form_fields(version: Any) -> dict[str, dict[str, Any]]:

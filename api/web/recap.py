@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, render_template, request
 
 from api.services import privacy
+from api.services.deploy import analyst_role
 from api.services.versions import VersionRef, runtime
 from api.web import bp
 from api.web.common import display_value, fmt_moment, page_login, principal
@@ -21,7 +22,9 @@ FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"
 
 
 def _prefixes() -> list[str]:
-    return sorted({p for _, p in principal().grants})
+    """Regions of the user's grants; an analyst grant changes diagrams and shows counts, never instance data."""
+    analyst = analyst_role()
+    return sorted({p for role, p in principal().grants if role != analyst})
 
 
 def _sort_key(value: Any) -> tuple:

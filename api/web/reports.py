@@ -2,7 +2,8 @@
 
 A deadline's verdict is a boolean data field ending in `_tepat_waktu` that the diagram's
 script computes (`respon_awal_tepat_waktu = on_time(batas_respon_awal, respon_awal_pada)`);
-the report counts true (met), false (missed) and absent (no verdict yet).
+the report counts true (met), false (missed) and absent (no verdict yet), over every
+instance of the period: only states that name a verdict field are opened.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask import render_template, request
 from api.services.versions import runtime
 from api.web import bp
 from api.web.common import page_login, period, principal
-from api.web.queries import late_pending, started_in
+from api.web.queries import late_pending, states_mentioning, status_counts
 from engine import now
 
 VERDICT_SUFFIX = "_tepat_waktu"
@@ -26,16 +27,13 @@ def deadline_label(field: str) -> str:
 
 
 def report_for(process_id: str, prefixes: list[str], start, end) -> dict[str, Any]:
+    """Every instance started in the period counts: totals by SQL, verdicts from each state that records one."""
     ref = runtime().current(process_id)
-    instances = started_in(process_id, prefixes, start, end)
+    statuses = status_counts(process_id, prefixes, start, end)
+    total = sum(statuses.values())
     verdicts: dict[str, dict[str, int]] = {}
-    statuses: dict[str, int] = {}
-    datas = []
-    for instance in instances:
-        statuses[instance.status] = statuses.get(instance.status, 0) + 1
-        version = runtime().by_row(instance.version_id).version
-        data = runtime().engine.inspect(version, instance.state).data
-        datas.append(data)
+    for version_id, state in states_mentioning(process_id, prefixes, start, end, VERDICT_SUFFIX + '"'):
+        data = runtime().engine.inspect(runtime().by_row(version_id).version, state).data
         for key, value in data.items():
             if key.endswith(VERDICT_SUFFIX) and isinstance(value, bool):
                 verdicts.setdefault(key, {"tepat": 0, "terlambat": 0})
@@ -43,9 +41,9 @@ def report_for(process_id: str, prefixes: list[str], start, end) -> dict[str, An
     rows = []
     for key in sorted(verdicts):
         counts = verdicts[key]
-        counts["belum"] = sum(1 for d in datas if not isinstance(d.get(key), bool))
+        counts["belum"] = total - counts["tepat"] - counts["terlambat"]
         rows.append({"field": key, "label": deadline_label(key), **counts})
-    return {"id": process_id, "name": ref.version.name, "total": len(instances), "statuses": statuses,
+    return {"id": process_id, "name": ref.version.name, "total": total, "statuses": statuses,
             "deadlines": rows, "late_now": late_pending(process_id, prefixes, now()), "chart": chart(rows)}
 
 

@@ -16,7 +16,7 @@ from api.services.versions import runtime
 from api.web import bp
 from api.web.common import page_login, principal
 from api.web.formkit import form_view, initial_values, parse
-from api.web.queries import form_fields, region_label
+from api.web.queries import completion_of, form_fields, region_label
 from engine import FormInvalid
 
 # Data the application itself adds; not worth a line in the context table.
@@ -53,6 +53,13 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     ), status
 
 
+def _gone(task_id: str, message: str, title: str | None = None):
+    """The page for a task no longer waiting: who completed it and when, if a person did."""
+    done = completion_of(task_id)
+    return render_template("task_gone.html", message=message, title=title,
+                           done_by=done[0] if done else None, done_at=done[1] if done else None), 409
+
+
 @bp.route("/tugas/<task_id>", methods=["GET"])
 @page_login
 def task_page(task_id: str):
@@ -60,7 +67,7 @@ def task_page(task_id: str):
         return _page(task_id)
     except ApiError as exc:
         if exc.status == 409:
-            return render_template("task_gone.html", message=exc.message), 409
+            return _gone(task_id, exc.message)
         raise
 
 
@@ -72,7 +79,7 @@ def task_submit(task_id: str):
         row = instances.visible_task(who, task_id)
     except ApiError as exc:
         if exc.status == 409:
-            return render_template("task_gone.html", message=exc.message), 409
+            return _gone(task_id, exc.message)
         raise
     instance = db.session.get(Instance, row.instance_id)
     info = runtime().by_row(instance.version_id).version.tasks.get(row.name)
@@ -89,7 +96,7 @@ def task_submit(task_id: str):
         if exc.status == 422:
             return _page(task_id, data, exc.fields, 422)
         if exc.status == 409:
-            return render_template("task_gone.html", message=exc.message, title=title), 409
+            return _gone(task_id, exc.message, title)
         raise
     flash(f"Tugas \u201c{title}\u201d selesai.", "sukses")
     mine = [r for r in rows if who.holds(r.lane, r.region)]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from api import worker
 from api.cli import cli
 from api.db import db
 from api.models import AuditEvent, Instance, PendingTask, ProcessVersionRow
@@ -22,7 +24,7 @@ from api.services import instances
 from api.services.instances import Actor, lock_instance, save
 from api.services.versions import runtime
 from engine.registry import MAX_BPMN_BYTES
-from tests.api.conftest import LAPOR_BODY, LAPOR_LANES, REPORT, make_app, only_task, start_report
+from tests.api.conftest import LAPOR_BODY, LAPOR_LANES, REPORT, WIB, inbox, make_app, only_task, start_report
 from tests.bpmn_builder import build_bpmn
 
 MESSAGE = '<bpmn:message id="msg_balasan" name="balasan_pelapor"/>'
@@ -196,6 +198,20 @@ def test_a_multipart_upload_names_files_by_their_relative_path(app, client, user
         "analis_proses", "lewat berkas", "unggah", True)
 
 
+def test_a_form_that_no_diagram_names_is_refused_not_ignored(app, client, users, analyst):
+    misspelt = "forms/uji/verifkasi.schema.json"
+
+    answer = deploy(client, users, {"lapor.bpmn": lapor(EDITED_BODY, EDITED_LANES),
+                                    "forms/uji/verifikasi.schema.json": EDITED_VERIFY_FORM,
+                                    misspelt: EDITED_VERIFY_FORM})
+
+    body = answer.get_json()
+    assert answer.status_code == 422 and body["code"] == "deploy_refused"
+    assert [(f["file"], f["line"], f["element"]) for f in body["fields"]] == [(misspelt, None, None)]
+    assert "tidak dirujuk diagram mana pun" in body["fields"][0]["message"]
+    assert version_rows(app) == [("uji_lapor", 1), ("uji_usulan", 1)]  # the whole upload is refused
+
+
 # -- untrusted uploads ---------------------------------------------------------------------
 
 XXE = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
@@ -332,7 +348,7 @@ def test_a_waiting_instance_moves_takes_the_new_step_and_can_move_back(app, clie
     moved = migrate(client, users, instance_id=started["id"]).get_json()
 
     assert check["results"] == [{"instance_id": started["id"], "ok": True, "outcome": "can_migrate",
-                                 "status": "running", "from_version": 1, "reasons": []}]
+                                 "status": "running", "from_version": 1, "reasons": [], "notes": []}]
     assert moved["results"][0]["outcome"] == "migrated" and moved["target"]["number"] == 2
     task = only_task(client, users, "petugas", "verifikasi")
     assert task["title"] == "Verifikasi dan kategori"  # the pending row follows the new version
@@ -372,7 +388,8 @@ def test_a_dry_run_refuses_an_unsafe_change_and_says_why(app, client, users, ana
     refused = migrate(client, users, instance_id=started["id"]).get_json()
 
     expected = {"instance_id": started["id"], "ok": False, "outcome": "refused", "status": "running",
-                "from_version": 1, "reasons": ["langkah yang sudah dikerjakan 'Siapkan' berubah di versi tujuan"]}
+                "from_version": 1, "reasons": ["langkah yang sudah dikerjakan 'Siapkan' berubah di versi tujuan"],
+                "notes": []}
     assert check["results"] == [expected] and refused["results"] == [expected]
     with app.app_context():
         assert db.session.get(Instance, started["id"]).version_id == runtime().by_number("uji_lapor", 1).row_id
@@ -387,6 +404,74 @@ def test_only_analysts_and_admins_migrate_and_only_within_their_region(app, clie
     outside = migrate(client, users, who="admin_kec", instance_id=started["id"]).get_json()
     assert outside["results"][0]["outcome"] == "not_found"
     assert migrate(client, users, who="admin_kec").get_json()["summary"]["total"] == 0
+
+
+# -- timers of migrated instances ---------------------------------------------------------------
+
+# The verification deadline moves two working days later.
+LATER_DEADLINE = LAPOR_BODY.replace(">batas<", ">end_of_office_day(add_working_days(batas, 2))<")
+FOUR_HOURS = LAPOR_BODY.replace('<bpmn:timeDate xsi:type="bpmn:tFormalExpression">batas</bpmn:timeDate>',
+                                '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT4H"</bpmn:timeDuration>')
+
+
+def _reprimands(client, users) -> list[dict]:
+    return [t for t in inbox(client, users, "kepala") if t["name"] == "tegur"]
+
+
+def test_a_waiting_timer_whose_expression_changed_follows_the_new_version_after_migration(app, client, users,
+                                                                                          analyst, clock):
+    started = start_report(client, users)  # verification due at the end of 25 March (holidays from 18 to 24)
+    deploy(client, users, {"lapor.bpmn": lapor(LATER_DEADLINE)})
+
+    moved = migrate(client, users, instance_id=started["id"]).get_json()
+
+    assert moved["results"][0]["outcome"] == "migrated"
+    with app.app_context():
+        assert db.session.get(Instance, started["id"]).next_timer_at == datetime(2026, 3, 27, 16, 0, tzinfo=WIB)
+        event = db.session.execute(db.select(AuditEvent).filter_by(kind="migrated")).scalar_one()
+        assert event.detail["timers"] == [{"name": "Batas verifikasi", "before": "2026-03-25T09:00:00+00:00",
+                                           "after": "2026-03-27T09:00:00+00:00"}]
+    clock.set(datetime(2026, 3, 26, 9, 0, tzinfo=WIB))  # past the old due moment, before the new one
+    with app.app_context():
+        assert worker.run_once().timers_fired == 0
+    assert _reprimands(client, users) == []
+    clock.set(datetime(2026, 3, 27, 16, 1, tzinfo=WIB))
+    with app.app_context():
+        assert worker.run_once().timers_fired == 1
+    assert [t["instance_id"] for t in _reprimands(client, users)] == [started["id"]]
+
+
+def test_an_unchanged_duration_timer_keeps_its_due_moment_when_the_instance_moves(app, client, users, analyst, clock):
+    deploy(client, users, {"lapor.bpmn": lapor(FOUR_HOURS)})
+    started = start_report(client, users)  # 09:00 WIB: due at 13:00 WIB
+    clock.advance(hours=1)
+    renamed = FOUR_HOURS.replace('name="Verifikasi laporan"', 'name="Verifikasi"')  # the timer itself is unchanged
+    deploy(client, users, {"lapor.bpmn": lapor(renamed)})
+
+    [checked] = migrate(client, users, dry_run=True, instance_id=started["id"]).get_json()["results"]
+    moved = migrate(client, users, instance_id=started["id"]).get_json()
+
+    assert checked["ok"] and checked["notes"] == [] and moved["results"][0]["notes"] == []
+    with app.app_context():  # the move did not restart the four hours
+        assert db.session.get(Instance, started["id"]).next_timer_at == datetime(2026, 3, 17, 13, 0, tzinfo=WIB)
+
+
+def test_a_changed_duration_counts_from_the_move_and_the_dry_run_says_so(app, client, users, analyst, clock):
+    deploy(client, users, {"lapor.bpmn": lapor(FOUR_HOURS)})
+    started = start_report(client, users)  # 09:00 WIB: due at 13:00 WIB
+    clock.advance(hours=1)
+    deploy(client, users, {"lapor.bpmn": lapor(FOUR_HOURS.replace('"PT4H"', '"PT6H"'))})
+
+    [checked] = migrate(client, users, dry_run=True, instance_id=started["id"]).get_json()["results"]
+    with app.app_context():
+        assert db.session.get(Instance, started["id"]).next_timer_at == datetime(2026, 3, 17, 13, 0, tzinfo=WIB)
+    moved = migrate(client, users, instance_id=started["id"]).get_json()
+
+    assert checked["ok"] and checked["notes"] == [
+        "penanda waktu 'Batas verifikasi' dihitung ulang: 2026-03-17T06:00+00:00 -> 2026-03-17T09:00+00:00"]
+    assert moved["results"][0]["notes"] == checked["notes"]
+    with app.app_context():  # six hours from the move at 10:00
+        assert db.session.get(Instance, started["id"]).next_timer_at == datetime(2026, 3, 17, 16, 0, tzinfo=WIB)
 
 
 # -- a batch of 1,000 ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.procedures.test_musrenbang import USULAN
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, ROOT
 
 PROPOSAL_TITLE = "Perbaikan talud jalan Dusun Ngemplak (uji peramban)"
 
@@ -122,3 +122,36 @@ def test_an_invalid_form_shows_the_field_errors_and_keeps_the_input(new_page):
     assert rt.input_value("[name=perkiraan_biaya]") == "mahal"
     assert rt.input_value("[name=judul]") == "Usulan salah isi"
     assert rt.input_value("[name='lampiran.1']") == "denah-talud.pdf"
+
+
+def test_the_inbox_fits_a_phone_screen_without_sideways_scrolling(new_page):
+    rt = new_page()
+    sign_in(rt, "ketua_rt")
+    fill_proposal(rt, "Usulan dengan judul yang cukup panjang untuk layar ponsel di Dusun Ngemplak (uji peramban)")
+    rt.click("button.utama")
+    rt.wait_for_selector(".kotak.sukses")
+
+    rw = new_page(390, 844)
+    sign_in(rw, "ketua_rw")
+    rw.goto("/tugas")
+    rw.wait_for_selector("li.tugas")
+    widths = rw.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"
+    wider = rw.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .map(el => el.tagName + '.' + el.className)""")
+    assert wider == []
+    assert rw.locator("li.tugas a.tombol", has_text="Kerjakan").first.is_visible()
+
+
+def test_the_analyst_uploads_a_diagram_from_the_page(new_page):
+    analyst = new_page()
+    sign_in(analyst, "analis_proses")
+    assert analyst.url.endswith("/analis")
+    analyst.click("#tautan-unggah")
+    analyst.set_input_files("#i-berkas", str(ROOT / "processes" / "musrenbang.bpmn"))
+    analyst.fill("#i-catatan", "unggah ulang tanpa perubahan")
+    analyst.click("button.utama")
+    analyst.wait_for_selector("#hasil-unggah")
+    assert analyst.get_attribute("#hasil-unggah", "data-hasil") == "sama"
+    assert "Tidak ada perubahan" in analyst.inner_text("#hasil-unggah")

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 from api.db import db
-from api.models import Instance, PendingTask
+from api.models import AuditEvent, Instance, PendingTask
+from api.seed import ensure_user, grant
+from api.services import instances
+from api.services.instances import Actor, save
+from api.services.versions import runtime
+from api.web import queries
+from api.web.formkit import parse
+from engine import FixedClock, now, use_clock
+from engine.forms import parse_form
+from tests.api.conftest import REPORT, WIB, write_fixture_project
 from tests.procedures.test_musrenbang import TERIMA_RW, USULAN
 from tests.procedures.test_pengaduan import KLASIFIKASI, PENGADUAN, RESPON_AWAL
-from tests.web.conftest import PASSWORD, csrf, login, post
+from tests.web.conftest import PASSWORD, csrf, fresh_db, login, make_app, post
 
 
 def as_form(data: dict) -> list[tuple[str, str]]:
@@ -82,14 +93,18 @@ def test_login_follows_next_but_never_to_another_site(client):
     assert answer.location == "/admin/instance"  # an admin-only user lands on the instances
 
 
-@pytest.mark.parametrize("user", ["ketua_rt", "admin", "pemantau", "tim_pengaduan"])
+@pytest.mark.parametrize("user", ["ketua_rt", "admin", "pemantau", "tim_pengaduan", "analis_proses"])
 def test_every_signed_in_page_renders(client, user):
     login(client, user)
     for path in ["/tugas", "/mulai", "/rekap", "/laporan", "/tugas?klaim=saya&terlambat=1&urut=turun"]:
         assert client.get(path).status_code == 200, path
-    expected = 200 if user in ("admin", "pemantau") else 403
-    for path in ["/admin/instance", "/analis", "/analis/musrenbang/v1"]:
-        assert client.get(path).status_code == expected, path
+    instances = 200 if user in ("admin", "pemantau") else 403
+    assert client.get("/admin/instance").status_code == instances
+    processes = 200 if user in ("admin", "pemantau", "analis_proses") else 403
+    for path in ["/analis", "/analis/musrenbang/v1", "/analis/musrenbang/beda"]:
+        assert client.get(path).status_code == processes, path
+    uploads = 200 if user in ("admin", "analis_proses") else 403
+    assert client.get("/analis/unggah").status_code == uploads
 
 
 def test_security_headers_and_cookie_flags(client):
@@ -269,8 +284,9 @@ def test_analyst_page_lists_versions_lint_and_instances_per_version(client):
     start_proposal(client)
     login(client, "pemantau")
     page = client.get("/analis").get_data(as_text=True)
-    assert "musrenbang.bpmn" in page and "Lint: tidak ada masalah" in page
+    assert "musrenbang.bpmn" in page and "tidak ada masalah" in page
     assert "Lihat diagram" in page and "berjalan 1" in page
+    assert 'data-col="oleh">sistem<' in page and 'data-col="asal">berkas di server<' in page
 
 
 # -- recap and reports -------------------------------------------------------------------------
@@ -304,20 +320,162 @@ def test_recap_with_chosen_columns_sorted_and_exported_as_csv_and_xlsx(client, a
     assert len(_recap_rows(other, query)) == 1
 
 
-def test_report_counts_deadlines_met_and_missed(client, app):
-    code = submit_complaint(client)
-    submit_complaint(client, {**PUBLIC, "perihal": "Pengaduan kedua"})
-    team = app.test_client()
-    login(team, "tim_pengaduan")
+def _answer_first_response(client, app, code: str) -> None:
+    """Classify the complaint and send the initial response through the task pages."""
     with app.app_context():
-        first = db.session.execute(db.select(Instance.id).filter_by(tracking_code=code)).scalar_one()
-        tid = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=first)).scalar_one()
-    assert post(team, f"/tugas/{tid}", as_form(KLASIFIKASI)).status_code == 302
+        instance_id = db.session.execute(db.select(Instance.id).filter_by(tracking_code=code)).scalar_one()
+        tid = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=instance_id)).scalar_one()
+    assert post(client, f"/tugas/{tid}", as_form(KLASIFIKASI)).status_code == 302
     with app.app_context():
-        tid = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=first, name="respon_awal")).scalar_one()
-    assert post(team, f"/tugas/{tid}", as_form(RESPON_AWAL)).status_code == 302
-    page = team.get("/laporan?proses=pengaduan").get_data(as_text=True)
+        tid = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=instance_id,
+                                                                     name="respon_awal")).scalar_one()
+    assert post(client, f"/tugas/{tid}", as_form(RESPON_AWAL)).status_code == 302
+
+
+def test_report_counts_every_instance_with_deadlines_met_missed_and_not_reached(client, app, monkeypatch):
+    monkeypatch.setattr(queries, "STATE_CHUNK", 1)  # states are streamed in chunks; here each is its own chunk
+    monkeypatch.setattr(queries, "ROW_LIMIT", 1)  # the recap's cap does not limit a report
+    with use_clock(FixedClock(datetime(2026, 3, 17, 9, 0, tzinfo=WIB)), everywhere=True) as clock:
+        on_time, late, _unanswered = [submit_complaint(client, {**PUBLIC, "perihal": f"Pengaduan ke-{n}"})
+                                      for n in (1, 2, 3)]
+        team = app.test_client()
+        login(team, "tim_pengaduan")
+        _answer_first_response(team, app, on_time)
+        clock.advance(days=14)  # past the one-working-day deadline of the second complaint
+        team = app.test_client()
+        login(team, "tim_pengaduan")
+        _answer_first_response(team, app, late)
+        page = team.get("/laporan?proses=pengaduan").get_data(as_text=True)
     row = re.search(r'data-deadline="respon_awal_tepat_waktu">(.*?)</tr>', page, re.S).group(1)
     counts = dict(re.findall(r'data-col="(\w+)">(\d+)<', row))
-    assert counts == {"tepat": "1", "terlambat": "0", "belum": "1"}
-    assert "<svg" in page and 'class="g-tepat"' in page
+    assert counts == {"tepat": "1", "terlambat": "1", "belum": "1"}
+    assert "3 instance" in page
+    assert "<svg" in page and 'class="g-tepat"' in page and 'class="g-terlambat"' in page
+
+
+# -- inbox paging and filters, completion by someone else, admin retry ---------------------------
+
+
+def _proposals(app, count: int) -> list[str]:
+    """`count` proposals waiting at the RW step (started in the service layer: the pages are tested above)."""
+    with app.app_context():
+        ref = runtime().current("musrenbang")
+        for n in range(count):
+            instances.start(ref, {**USULAN, "judul": f"Usulan nomor {n:02d}"}, Actor("uji"))
+        db.session.commit()
+        return list(db.session.execute(db.select(PendingTask.id).order_by(PendingTask.id)).scalars())
+
+
+def _listed(client, query: str = "") -> list[str]:
+    return re.findall(r'<li class="tugas [^"]*" data-task="([^"]+)"', client.get(f"/tugas{query}").get_data(as_text=True))
+
+
+def test_inbox_pages_show_every_task_exactly_once(client, app):
+    every = _proposals(app, 23)
+    login(client, "ketua_rw")
+
+    first, second = _listed(client), _listed(client, "?hal=2")
+
+    assert len(first) == 20 and len(second) == 3
+    assert set(first).isdisjoint(second) and set(first) | set(second) == set(every)
+    assert "Halaman 2 dari 2" in client.get("/tugas?hal=2").get_data(as_text=True)
+
+
+def test_the_late_only_filter_returns_the_overdue_tasks_and_nothing_else(client, app):
+    every = _proposals(app, 6)
+    overdue = {every[1], every[4]}
+    with app.app_context():
+        past = now() - timedelta(days=3)
+        db.session.execute(db.update(PendingTask).where(PendingTask.id.in_(overdue)).values(due_at=past, sort_key=past))
+        db.session.commit()
+    login(client, "ketua_rw")
+
+    assert set(_listed(client, "?terlambat=1")) == overdue
+    assert set(_listed(client)) == set(every)
+
+
+def test_a_task_completed_by_a_colleague_names_who_did_it(client, app):
+    with app.app_context():
+        colleague = ensure_user("ketua_rw_wakil", PASSWORD, "Wakil Ketua RW 02")
+        grant(colleague, "Ketua RW", "33.13.05.2001/RW02")
+        db.session.commit()
+    login(client, "ketua_rt")
+    start_proposal(client)
+    tid = task_id(app, "verifikasi_rw")
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, "ketua_rw")
+    login(theirs, "ketua_rw_wakil")
+    token = csrf(mine, f"/tugas/{tid}")  # the RW opens the form ...
+
+    assert post(theirs, f"/tugas/{tid}", as_form(TERIMA_RW)).status_code == 302  # ... the colleague is faster
+    late = mine.post(f"/tugas/{tid}", data=MultiDict([*as_form(TERIMA_RW), ("csrf_token", token)]))
+
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409 and 'id="tugas-selesai"' in page
+    assert '<strong id="diselesaikan-oleh">Wakil Ketua RW 02</strong>' in page and "isian Anda tidak disimpan" in page
+    with app.app_context():
+        completions = db.session.execute(db.select(AuditEvent.actor).filter_by(kind="task_completed")).scalars().all()
+    assert completions == ["ketua_rw_wakil"]
+
+
+@pytest.fixture
+def errored(seeded_db, tmp_path):
+    """An app with the small test procedures beside the real ones, and a report whose score script divides by 0."""
+    processes, forms = write_fixture_project(tmp_path / "uji")
+    app = make_app(fresh_db(seeded_db, tmp_path / "alur.db"), ALUR_PROCESSES_DIR=processes, ALUR_FORMS_DIR=forms)
+    with app.app_context():
+        instance = instances.start(runtime().current("uji_lapor"), REPORT, Actor("uji"))
+        for data in ({"catatan": "sudah dicek"}, {"jawaban": "bagi nol", "pembagi": 0}):  # verify, then answer
+            waiting = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=instance.id)).scalar_one()
+            result = runtime().engine.complete(runtime().by_row(instance.version_id).version, instance.state,
+                                               waiting, data, lane=None)
+            save(instance, result, Actor("uji"))
+            db.session.commit()
+        assert instance.status == "error"
+        instance_id = instance.id
+    yield app, instance_id
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_admin_sees_why_a_step_failed_and_the_retry_button_runs_it_again(errored):
+    app, instance_id = errored
+    admin = app.test_client()
+    login(admin, "admin")
+    url = f"/admin/instance/{instance_id}"
+
+    page = admin.get(url).get_data(as_text=True)
+    failed = re.search(r'<li data-element="nilai">(.*?)</li>', page, re.S).group(1)
+    assert "Hitung skor" in failed and "ZeroDivisionError" in failed
+    again = post(admin, f"{url}/ulangi", {}, token_page=url, follow_redirects=True).get_data(as_text=True)
+    assert "gagal lagi" in again and "ZeroDivisionError" in again
+    with app.app_context():  # someone corrects the data the step divides by (the API's retry can do this too)
+        instance = db.session.get(Instance, instance_id)
+        ref = runtime().by_row(instance.version_id)
+        failed_task = runtime().engine.inspect(ref.version, instance.state).errored[0].task_id
+        instance.state = runtime().engine.update_data(ref.version, instance.state, failed_task, {"pembagi": 4})
+        db.session.commit()
+
+    done = post(admin, f"{url}/ulangi", {}, token_page=url, follow_redirects=True).get_data(as_text=True)
+
+    assert "dijalankan ulang dan berhasil" in done
+    with app.app_context():
+        assert db.session.get(Instance, instance_id).status == "complete"
+        retries = db.session.execute(db.select(db.func.count()).select_from(AuditEvent).filter_by(
+            instance_id=instance_id, kind="instance_retried")).scalar()
+    assert retries == 2
+
+
+# -- form parsing --------------------------------------------------------------------------------
+
+
+def test_booleans_inside_a_list_of_objects_are_kept_ticked_or_not():
+    schema = {"type": "object", "properties": {"opd": {"type": "array", "items": {
+        "type": "object", "properties": {"nama": {"type": "string"}, "hadir": {"type": "boolean"}}}}}}
+    form = parse_form("uji/hadir.schema.json", json.dumps(schema))
+    sent = MultiDict([("opd.0.nama", "Dinas PU"), ("opd.0.hadir", "1"), ("opd.1.nama", "Bappeda"),
+                      ("opd.2.hadir", "1"), ("opd.3.nama", "")])
+
+    assert parse(form, sent) == {"opd": [{"nama": "Dinas PU", "hadir": True}, {"nama": "Bappeda", "hadir": False},
+                                         {"hadir": True}]}
