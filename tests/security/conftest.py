@@ -32,7 +32,9 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROLES = {
     "anonim": None,
     "lane_in_region": "rw02",  # Ketua RW Uji for 33.13.05.2001/RW02: the task's lane, inside its region
+    "lane_parent_region": "rw_kec",  # Ketua RW Uji for the whole kecamatan 33.13.05: a prefix of the task's region
     "lane_out_region": "rw01",  # the same role for RW01: outside the task's region
+    "starter": "rt1",  # Ketua RT Uji for RT001: may start the proposal process there, not act at RW level
     "other_role": "orang_lain",  # a role no diagram knows, granted everywhere
     "viewer": "pemantau",  # Pemantau (report viewer), everywhere
     "analyst": "analis_proses",  # Analis Proses, everywhere
@@ -58,7 +60,8 @@ def people(users: Users) -> Users:
     """The API test users plus a process analyst, all logged in already (so counting rows later sees only
     what a request under test stored, not a login or the first request's sync of the diagrams)."""
     users.add("analis_proses", ("Analis Proses", ""))
-    for username in ("rt1", "rw02", "rw01", "kec05", "orang_lain", "pemantau", "analis_proses", "admin", "kepala"):
+    users.add("rw_kec", ("Ketua RW Uji", "33.13.05"))
+    for username in ("rt1", "rt2", "rw02", "rw_kec", "rw01", "kec05", "orang_lain", "pemantau", "analis_proses", "admin", "kepala"):
         users.headers(username)
     return users
 
