@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench bench-load clean
 
 $(BIN)/alur: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,15 @@ test: setup lint
 		ALUR_TEST_DATABASE_URL="$$ALUR_TEST_DATABASE_URL_PG" $(BIN)/python -m pytest tests/api tests/security; \
 	fi
 
+# The quick ones (a few minutes); `make bench-load` runs gunicorn and workers under load (6-10 minutes,
+# PostgreSQL too when ALUR_TEST_DATABASE_URL_PG is set).
 bench: setup
 	$(BIN)/python -m bench.engine_floor
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.migrate
+
+bench-load: setup
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

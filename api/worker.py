@@ -63,7 +63,8 @@ def run_once(batch: int = 50, chunk: int = 500, lookahead: float | None = None) 
     prepared.discard_stale(moment, max_late)
     while True:
         try:
-            taken, applied = prepared.apply_due(moment, max_late, chunk)
+            # now(), not the round's moment: while a crowd comes due, each chunk takes what fell due meanwhile
+            taken, applied = prepared.apply_due(now(), max_late, chunk)
         except Exception:  # e.g. SQLite: another writer committed since the read; the normal path below covers it
             db.session.rollback()
             log.warning("applying prepared firings failed; firing the normal way", exc_info=True)
