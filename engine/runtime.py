@@ -297,9 +297,11 @@ class Engine:
     def _catch_up(self, workflow: BpmnWorkflow) -> list[EngineEvent]:
         """Fire the timers already due before acting; a failure there refuses the operation."""
         events: list[EngineEvent] = []
+        waiting = [t for t in workflow.event_manager.tasks.values() if _is_timer(t)]
         try:
             workflow.refresh_timers()
-            _run_ready_timers(workflow, events)
+            if any(t.state == TaskState.READY for t in waiting):  # most calls: nothing due, no tree walk
+                _run_ready_timers(workflow, events)
         except SpiffWorkflowException as exc:
             detail = _error_event(exc).detail["message"]
             raise DueTimerFailed(

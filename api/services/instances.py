@@ -257,6 +257,16 @@ def unclaim(principal: Principal, task_id: str) -> PendingTask:
     return row
 
 
+# Built once (building costs more than running it); a Core statement, so no session objects are synchronized.
+_PENDING = PendingTask.__table__
+_TAKE_TASK = (
+    _PENDING.update()
+    .where(_PENDING.c.id == bindparam("task_id"),
+           or_(_PENDING.c.claimed_by_id.is_(None), _PENDING.c.claimed_by_id == bindparam("user_id")))
+    .values(claimed_by_id=bindparam("user_id"))
+)
+
+
 def _take_for_completion(principal: Principal, task_id: str) -> None:
     """Check the claim again under the lock, as a write: the check above ran before it.
 
@@ -265,12 +275,7 @@ def _take_for_completion(principal: Principal, task_id: str) -> None:
     (PostgreSQL's row lock; SQLite's single write lock), so no claim can slip in before the save;
     a claim that got there first makes it match nothing. Rolled back with the rest if the engine refuses.
     """
-    taken = db.session.execute(
-        db.update(PendingTask)
-        .where(PendingTask.id == task_id,
-               or_(PendingTask.claimed_by_id.is_(None), PendingTask.claimed_by_id == principal.user.id))
-        .values(claimed_by_id=principal.user.id)
-    ).rowcount
+    taken = db.session.execute(_TAKE_TASK, {"task_id": task_id, "user_id": principal.user.id}).rowcount
     if taken:
         return
     db.session.rollback()
