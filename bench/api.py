@@ -47,11 +47,11 @@ def make_app(root: Path, database_url: str):
     processes, forms = root / "processes", root / "forms"
     processes.mkdir(parents=True)
     forms.mkdir()
-    for name, text in fixture_sources().items():  # "bpmn/<file>" and "forms/<process>/<file>"
+    for name, content in fixture_sources().items():  # "bpmn/<file>" and "forms/<process>/<file>"
         kind, _, rest = name.partition("/")
         path = (processes if kind == "bpmn" else forms) / rest
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(content, encoding="utf-8")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "ALUR_PROCESSES_DIR": processes,
                       "ALUR_FORMS_DIR": forms, "ALUR_PASSWORD_METHOD": "scrypt:1024:8:1"})
     with app.app_context():
