@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from api.db import db
 from api.models import AuditEvent, Instance, PendingTask
@@ -120,7 +120,8 @@ def start_case(stack, tempo: str) -> tuple[int, str]:
     with stack.app.app_context():
         ref = instances.runtime().current("uji_beban")
         case = instances.start(ref, {"judul": "Hampir", "wilayah": REGION, "tempo": tempo}, instances.Actor("uji"))
-        task_id = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=case.id)).scalar_one()
+        task_id = db.session.execute(db.select(PendingTask.id).filter_by(instance_id=case.id, name="periksa")
+                                     ).scalar_one()
         case_id = case.id
         db.session.remove()
     return case_id, task_id
@@ -145,8 +146,8 @@ def test_a_completion_killed_just_before_commit_leaves_nothing_and_locks_nothing
 
 def test_a_timer_firing_killed_just_before_commit_fires_once_on_the_next_round(make_stack):
     stack = make_stack(desk=1, analysts=0, heads=0)
-    case_id, _ = start_case(stack, soon(0.2))
-    time.sleep(0.5)
+    case_id, _ = start_case(stack, soon(1.5))  # not due while it starts, even on a loaded machine
+    time.sleep(2)
     before = snapshot(stack, case_id)
 
     where = die_at_commit(stack, "fire")
@@ -161,11 +162,12 @@ def test_a_timer_firing_killed_just_before_commit_fires_once_on_the_next_round(m
 
 def test_a_bulk_apply_of_prepared_firings_killed_just_before_commit_leaves_nothing_and_fires_once_later(make_stack):
     stack = make_stack(desk=1, analysts=0, heads=0)
-    cases = [start_case(stack, soon(2))[0] for _ in range(3)]
+    due = datetime.now(UTC) + timedelta(seconds=4)  # time enough to start and prepare, even on a loaded machine
+    cases = [start_case(stack, due.isoformat())[0] for _ in range(3)]
     with stack.app.app_context():
         assert prepared.prepare(datetime.now(UTC), lookahead=300) == 3
         db.session.remove()
-    time.sleep(2.5)  # due now; well within the bound a preparation may still be applied
+    time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.5)  # due now, well within the bound
     before = [snapshot(stack, case_id) for case_id in cases]
 
     where = die_at_commit(stack, "fire")
