@@ -110,7 +110,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Served by the app from node_modules like bpmn-js, so the page works on an office network without internet.
+        "OPENAPI_SWAGGER_UI_URL": "/web/vendor/swagger-ui-dist/",
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides or {})

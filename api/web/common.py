@@ -36,7 +36,8 @@ from engine import EngineError, now
 
 log = logging.getLogger(__name__)
 CSRF_FIELD = "csrf_token"
-VENDOR_DIRS = {"bpmn-js": ROOT / "node_modules" / "bpmn-js" / "dist"}
+VENDOR_DIRS = {"bpmn-js": ROOT / "node_modules" / "bpmn-js" / "dist",
+               "swagger-ui-dist": ROOT / "node_modules" / "swagger-ui-dist"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "

@@ -127,6 +127,12 @@ def test_a_post_without_the_csrf_token_is_refused(client, app):
         assert db.session.execute(db.select(db.func.count()).select_from(Instance)).scalar() == 0
 
 
+def test_the_api_page_loads_swagger_ui_from_the_app_itself_not_a_cdn(client):
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "/web/vendor/swagger-ui-dist/swagger-ui-bundle.js" in page and "cdn" not in page
+    assert client.get("/web/vendor/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
 def test_vendor_files_are_served_only_from_the_package(client):
     assert client.get("/web/vendor/bpmn-js/../../package.json").status_code == 404
     assert client.get("/web/vendor/lain/x.js").status_code == 404
