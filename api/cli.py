@@ -195,10 +195,21 @@ def migrate_command(process_id: str, instance_id: int | None, from_version: int 
 
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
-    """Demo regions and one user per lane (idempotent); prints the users and password."""
+    """Demo regions, one user per lane and, into a database without instances, the demo cases (idempotent)."""
     from api.seed import seed_demo
 
     _print_users(seed_demo())
+    click.echo(_seed_demo_cases())
+
+
+def _seed_demo_cases() -> str:
+    """The demo cases of the seed file, or the refused case, field and reason as a CLI error (no stack trace)."""
+    from api.seed import DemoCaseError, seed_demo_cases
+
+    try:
+        return seed_demo_cases().message()
+    except DemoCaseError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _print_users(users) -> None:
@@ -307,11 +318,12 @@ def _interrupt(*_: object) -> None:
 @click.option("--port", default=8000, type=int)
 @click.option("--workers", default=2, type=int)
 def run_demo_command(host: str, port: int, workers: int) -> None:
-    """Migrate, seed, then run gunicorn and the timer worker together (Ctrl-C stops both)."""
+    """Migrate, seed (users, then demo cases into an empty database), then run gunicorn and the timer worker."""
     from api.seed import seed_demo
 
     _upgrade()
     users = seed_demo()
+    cases = _seed_demo_cases()
     base = f"http://{host}:{port}"
     click.echo(f"\nAlur berjalan di {base}")
     click.echo(f"  petugas:  {base}/masuk  (kotak tugas {base}/tugas, mulai layanan {base}/mulai)")
@@ -321,6 +333,7 @@ def run_demo_command(host: str, port: int, workers: int) -> None:
     click.echo(f"  API:      {base}/api/v1  (dokumentasi {base}/api/docs)")
     click.echo(f"basis data: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}\n")
     _print_users(users)
+    click.echo(cases)
     # `kill` (SIGTERM) stops the demo like Ctrl-C: both children are terminated below.
     signal.signal(signal.SIGTERM, _interrupt)
     bin_dir = Path(sys.executable).parent

@@ -1,19 +1,24 @@
-"""Users, grants, regions, and the demo data (one user per lane of every loaded process)."""
+"""Users, grants, regions, and the demo data (one user per lane of every loaded process, and demo cases)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from api.auth import hash_password
+from api.auth import Principal, SignedInUser, hash_password, load_grants
 from api.db import db
-from api.models import Region, RoleGrant, User
+from api.errors import ApiError
+from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, RoleGrant, User
 from api.regions import is_valid_path
+from api.services import instances
 from api.services.versions import runtime
-from engine import now
+from engine import EngineError, FormInvalid, now
 
 SEED_FILE = Path(__file__).with_name("seed_data.json")
 
@@ -82,3 +87,196 @@ def seed_demo(seed_file: Path = SEED_FILE) -> list[DemoUser]:
         users.append(DemoUser(username, password, role, region))
     db.session.commit()
     return users
+
+
+# -- demo cases ------------------------------------------------------------------------
+
+T = TypeVar("T")
+# Demo data stays current whenever it is seeded: "{hari-3}" is the date three days ago, "{tahun+1}" next year.
+_RELATIVE = re.compile(r"\{(hari|tahun)(?:([+-])(\d+))?\}")
+
+
+class DemoCaseError(Exception):
+    """A demo case that cannot be seeded; the message names the case, the step and the fields at fault."""
+
+    def __init__(self, case: str, problem: str, step: str | None = None) -> None:
+        where = f"kasus demo '{case}'" + (f", langkah '{step}'" if step else "")
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    task: str  # the BPMN element id of the human task
+    by: str  # the demo user who completes it (or, in waits_at, who must see it)
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    id: str
+    process_id: str
+    by: str
+    data: dict[str, Any]
+    steps: tuple[DemoStep, ...]
+    waits_at: tuple[DemoStep, ...]  # the tasks left waiting afterwards; none: the case is finished
+
+
+@dataclass(frozen=True)
+class DemoCasesResult:
+    created: dict[str, int]  # case id -> instance id
+    existing: int  # instances the database already had (then nothing is created)
+
+    def message(self) -> str:
+        if self.existing:
+            return f"kasus demo tidak dibuat: basis data sudah berisi {self.existing} instance"
+        return f"{len(self.created)} kasus demo dibuat"
+
+
+def relative_dates(value: Any, today: date) -> Any:
+    """`value` with every "{hari±n}" as an ISO date and "{tahun±n}" as a year; a lone "{tahun±n}" is a number."""
+    if isinstance(value, dict):
+        return {key: relative_dates(item, today) for key, item in value.items()}
+    if isinstance(value, list):
+        return [relative_dates(item, today) for item in value]
+    if not isinstance(value, str):
+        return value
+    alone = _RELATIVE.fullmatch(value)
+    if alone and alone[1] == "tahun":
+        return _shifted(alone, today)
+    return _RELATIVE.sub(lambda found: str(_shifted(found, today)), value)
+
+
+def _shifted(found: re.Match[str], today: date) -> date | int:
+    offset = int(found[3] or 0) * (-1 if found[2] == "-" else 1)
+    return today.year + offset if found[1] == "tahun" else today + timedelta(days=offset)
+
+
+def demo_cases(items: list[dict[str, Any]]) -> list[DemoCase]:
+    """The `demo_cases` of the seed file, read strictly: a case missing a key is named, not skipped."""
+    return [_demo_case(item, number) for number, item in enumerate(items, 1)]
+
+
+def _demo_case(item: dict[str, Any], number: int) -> DemoCase:
+    case_id = str(item.get("id") or f"ke-{number}")
+    try:
+        return DemoCase(
+            id=case_id, process_id=item["process_id"], by=item["by"], data=item["data"],
+            steps=tuple(DemoStep(s["task"], s["by"], s.get("data", {})) for s in item.get("steps", [])),
+            waits_at=tuple(DemoStep(w["task"], w["by"], {}) for w in item["waits_at"]),
+        )
+    except KeyError as exc:
+        raise DemoCaseError(case_id, f"isian {exc} wajib ada di berkas seed") from None
+
+
+def seed_demo_cases(seed_file: Path = SEED_FILE) -> DemoCasesResult:
+    """Start the seed file's demo cases and complete their steps as their users, only into a database without instances.
+
+    They go through the same services as requests, so state, inbox rows, audit events and outbox
+    messages are what real use writes. A case the procedures refuse stops the seed with a
+    DemoCaseError, and the cases already created are removed, so a corrected file can be seeded again.
+    """
+    existing = db.session.execute(db.select(db.func.count()).select_from(Instance)).scalar_one()
+    if existing:
+        return DemoCasesResult({}, existing)
+    data = json.loads(seed_file.read_text(encoding="utf-8"))
+    cases, today = demo_cases(data.get("demo_cases", [])), now().date()
+    created: dict[str, int] = {}
+    try:
+        for case in cases:
+            created[case.id] = _start_case(case, today)
+            _run_steps(case, created[case.id], today)
+            _check_waiting(case, created[case.id])
+    except DemoCaseError:
+        _remove_instances(created.values())
+        raise
+    return DemoCasesResult(created, 0)
+
+
+def _principal(case: DemoCase, username: str, step: str | None) -> Principal:
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+    if user is None:
+        raise DemoCaseError(case.id, f"pengguna demo '{username}' tidak ada", step)
+    # As after a login, without issuing a token: the services only use the user and the grants.
+    return Principal(user=SignedInUser(user.id, user.username, user.full_name), token_id=0,
+                     grants=load_grants(user.id))
+
+
+def _refused_as(case: DemoCase, step: str, action: Callable[[], T]) -> T:
+    """Run a service call; a refusal becomes a DemoCaseError naming the fields instead of a stack trace."""
+    try:
+        return action()
+    except FormInvalid as exc:
+        db.session.rollback()
+        raise DemoCaseError(case.id, "; ".join(f"{e.field}: {e.message}" for e in exc.errors), step) from None
+    except ApiError as exc:
+        db.session.rollback()
+        fields = "; ".join(f"{f['field']}: {f['message']}" for f in exc.fields)
+        raise DemoCaseError(case.id, fields or exc.message, step) from None
+    except EngineError as exc:
+        db.session.rollback()
+        raise DemoCaseError(case.id, str(exc), step) from None
+
+
+def _start_case(case: DemoCase, today: date) -> int:
+    ref = runtime().current(case.process_id)
+    if ref is None:
+        raise DemoCaseError(case.id, f"proses '{case.process_id}' tidak dikenal")
+    starter, lane = _principal(case, case.by, "mulai"), ref.version.start.lane
+
+    def may_start(region: str) -> None:  # the start route's rule: the start lane within the case's region
+        if lane and not starter.holds(lane, region):
+            raise DemoCaseError(case.id, f"pengguna '{case.by}' tidak memegang peran '{lane}' di wilayah '{region}'",
+                                "mulai")
+
+    actor = instances.Actor(starter.user.username, starter.user.id)
+    data = relative_dates(case.data, today)
+    return _refused_as(case, "mulai", partial(instances.start, ref, data, actor, check=may_start)).id
+
+
+def _pending(instance_id: int) -> list[PendingTask]:
+    return list(db.session.execute(
+        db.select(PendingTask).filter_by(instance_id=instance_id).order_by(PendingTask.name)
+    ).scalars())
+
+
+def _waiting_row(case: DemoCase, instance_id: int, step: DemoStep) -> PendingTask:
+    """The pending task `step` names, held by its user; otherwise a DemoCaseError saying what waits instead."""
+    rows = _pending(instance_id)
+    row = next((r for r in rows if r.name == step.task), None)
+    if row is None:
+        waiting = ", ".join(r.name for r in rows) or "tidak ada"
+        raise DemoCaseError(case.id, f"tugas ini tidak sedang menunggu (yang menunggu: {waiting})", step.task)
+    if not _principal(case, step.by, step.task).holds(row.lane, row.region):
+        raise DemoCaseError(case.id, f"pengguna '{step.by}' tidak memegang peran '{row.lane}' di wilayah "
+                                     f"'{row.region}'", step.task)
+    return row
+
+
+def _run_steps(case: DemoCase, instance_id: int, today: date) -> None:
+    for step in case.steps:
+        task_id = _waiting_row(case, instance_id, step).id
+        who, data = _principal(case, step.by, step.task), relative_dates(step.data, today)
+        _refused_as(case, step.task, partial(instances.complete, who, task_id, data))
+
+
+def _check_waiting(case: DemoCase, instance_id: int) -> None:
+    """The case must end where the seed file says, so the inboxes show what the file promises."""
+    instance = db.session.get(Instance, instance_id)
+    if instance.status in ("error", STATUS_CANCELLED):
+        raise DemoCaseError(case.id, f"instance berakhir dengan status {instance.status}")
+    waiting = [r.name for r in _pending(instance_id)]
+    wanted = sorted(w.task for w in case.waits_at)
+    if waiting != wanted:
+        raise DemoCaseError(case.id, f"menunggu di {', '.join(waiting) or 'tidak ada tugas'}, "
+                                     f"bukan di {', '.join(wanted) or 'tidak ada tugas (selesai)'}")
+    for step in case.waits_at:
+        _waiting_row(case, instance_id, step)
+
+
+def _remove_instances(ids: Iterable[int]) -> None:
+    """Undo a seed that stopped half-way; pending tasks, events and outbox rows go with them (ON DELETE CASCADE)."""
+    db.session.rollback()
+    ids = list(ids)
+    if ids:
+        db.session.execute(Instance.__table__.delete().where(Instance.__table__.c.id.in_(ids)))
+        db.session.commit()

@@ -1,0 +1,158 @@
+"""The demo cases of `make run`: seeded once through the real services, so every demo user's inbox has work.
+
+The cases live in api/seed_data.json (`demo_cases`): process, who starts it, the start data,
+the steps to complete in order, and the tasks it must then wait at (`waits_at`) for whom.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from api.db import db
+from api.models import AuditEvent, Instance, OutboxMessage, PendingTask
+from api.seed import SEED_FILE, DemoCaseError, relative_dates, seed_demo, seed_demo_cases, username_for
+from api.services.versions import runtime
+from tests.api.procedures import REAL_PROJECT, ROOT
+
+SEED = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+CASES = SEED["demo_cases"]
+
+
+@pytest.fixture
+def project():
+    return REAL_PROJECT
+
+
+@pytest.fixture
+def seeded(app):
+    with app.app_context():
+        seed_demo()
+        return seed_demo_cases()
+
+
+def count(model) -> int:
+    return db.session.execute(db.select(db.func.count()).select_from(model)).scalar_one()
+
+
+def inbox_of(client, username: str) -> list[dict]:
+    login = client.post("/api/v1/auth/login", json={"username": username, "password": SEED["password"]})
+    assert login.status_code == 200, login.get_json()
+    answer = client.get("/api/v1/tasks", query_string={"per_page": 200},
+                        headers={"Authorization": f"Bearer {login.get_json()['token']}"})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["items"]
+
+
+def test_given_an_empty_database_when_the_demo_is_seeded_twice_then_the_cases_are_created_once(app, seeded):
+    assert sorted(seeded.created) == sorted(case["id"] for case in CASES)
+    assert seeded.message() == f"{len(CASES)} kasus demo dibuat"
+    with app.app_context():
+        seed_demo()
+        again = seed_demo_cases()
+        assert again.created == {}
+        assert again.message() == f"kasus demo tidak dibuat: basis data sudah berisi {len(CASES)} instance"
+        assert count(Instance) == len(CASES)
+
+
+def test_given_the_seeded_demo_then_each_user_a_case_waits_for_sees_that_task_in_their_inbox(app, client, seeded):
+    for case in CASES:
+        for waiting in case["waits_at"]:
+            seen = {(t["instance_id"], t["name"]) for t in inbox_of(client, waiting["by"])}
+            assert (seeded.created[case["id"]], waiting["task"]) in seen, (case["id"], waiting)
+
+
+def test_given_the_seeded_demo_then_finished_cases_are_complete_and_have_no_task_left(app, seeded):
+    finished = [case["id"] for case in CASES if not case["waits_at"]]
+    with app.app_context():
+        for case_id in finished:
+            instance = db.session.get(Instance, seeded.created[case_id])
+            assert instance.status == "complete", case_id
+            assert not db.session.execute(
+                db.select(PendingTask).filter_by(instance_id=instance.id)).first(), case_id
+
+
+def test_given_the_seeded_demo_then_every_procedure_has_open_and_finished_cases_and_every_lane_user_has_work(
+        app, client, seeded):
+    with app.app_context():
+        lanes = {lane for pid in runtime().process_ids() for lane in runtime().current(pid).version.lanes}
+        processes = runtime().process_ids()
+    for process_id in processes:
+        cases = [c for c in CASES if c["process_id"] == process_id]
+        assert any(c["waits_at"] for c in cases) and any(not c["waits_at"] for c in cases), process_id
+    for lane in sorted(lanes):
+        assert inbox_of(client, username_for(lane)), f"{username_for(lane)} ({lane}) has an empty inbox"
+
+
+def test_given_the_seeded_demo_then_the_history_and_outbox_are_what_real_requests_write(app, seeded):
+    with app.app_context():
+        starts = db.session.execute(db.select(AuditEvent).filter_by(kind="instance_started")).scalars().all()
+        assert sorted(e.actor for e in starts) == sorted(case["by"] for case in CASES)
+        completed = db.session.execute(db.select(AuditEvent).filter_by(kind="task_completed")).scalars().all()
+        assert len(completed) == sum(len(case["steps"]) for case in CASES)
+        assert {e.actor for e in completed} == {step["by"] for case in CASES for step in case["steps"]}
+        # Replies to reporters wait in the outbox like any complaint's (no SMTP host in tests).
+        assert count(OutboxMessage) > 0
+
+
+def test_given_the_demo_seeded_on_tuesday_17_march_2026_then_a_new_complaint_is_due_the_next_working_day(
+        app, client, seeded):
+    # 18-24 March 2026 are Nyepi, Idul Fitri and cuti bersama: the next working day is 25 March, due 16:00 WIB.
+    [task] = [t for t in inbox_of(client, "tim_pengaduan") if t["instance_id"] == seeded.created["aduan_dokumen_rkpd"]]
+    assert task["name"] == "klasifikasi"
+    assert task["due_at"] == "2026-03-25T09:00:00+00:00"
+
+
+def test_given_relative_dates_in_the_seed_data_then_they_count_from_the_seeding_day():
+    today = date(2026, 3, 17)
+    data = {"tahun_rkpd": "{tahun+1}", "tanggal": "{hari-3}", "waktu": "{hari+6}T09:00:00+08:00",
+            "nomor": "BA/RT001/{tahun}", "daftar": ["{hari}"], "jumlah": 3}
+    assert relative_dates(data, today) == {
+        "tahun_rkpd": 2027, "tanggal": "2026-03-14", "waktu": "2026-03-23T09:00:00+08:00",
+        "nomor": "BA/RT001/2026", "daftar": ["2026-03-17"], "jumlah": 3,
+    }
+
+
+def test_given_a_case_its_form_refuses_then_the_seed_stops_naming_the_case_and_field_and_leaves_nothing(
+        app, tmp_path):
+    broken = json.loads(json.dumps(SEED))
+    [case] = [c for c in broken["demo_cases"] if c["id"] == "usulan_talud_kali"]
+    case["steps"][1]["data"]["keputusan_desa"] = "setuju"
+    bad_file = tmp_path / "seed_data.json"
+    bad_file.write_text(json.dumps(broken), encoding="utf-8")
+    with app.app_context():
+        seed_demo()
+        with pytest.raises(DemoCaseError) as refused:
+            seed_demo_cases(bad_file)
+        assert str(refused.value).startswith("kasus demo 'usulan_talud_kali', langkah 'verifikasi_desa': keputusan_desa")
+        # The cases seeded before it are gone too, so the corrected file seeds into an empty database.
+        assert count(Instance) == count(PendingTask) == count(AuditEvent) == count(OutboxMessage) == 0
+        assert len(seed_demo_cases().created) == len(CASES)
+
+
+def test_given_a_case_left_waiting_elsewhere_than_the_file_says_then_the_seed_stops_saying_where_it_waits(
+        app, tmp_path):
+    broken = json.loads(json.dumps(SEED))
+    broken["demo_cases"] = [c for c in broken["demo_cases"] if c["id"] == "usulan_jalan_rt001"]
+    broken["demo_cases"][0]["waits_at"] = [{"task": "verifikasi_desa", "by": "kepala_desa"}]
+    bad_file = tmp_path / "seed_data.json"
+    bad_file.write_text(json.dumps(broken), encoding="utf-8")
+    with app.app_context():
+        seed_demo()
+        with pytest.raises(DemoCaseError, match="menunggu di verifikasi_rw, bukan di verifikasi_desa"):
+            seed_demo_cases(bad_file)
+        assert count(Instance) == 0
+
+
+def test_no_procedure_name_appears_in_the_python_code_of_api_or_engine():
+    procedures = sorted(path.stem for path in (ROOT / "processes").glob("*.bpmn"))
+    assert procedures, "no diagrams found"
+    pattern = re.compile("|".join(map(re.escape, procedures)), re.IGNORECASE)
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for folder in ("api", "engine") for path in sorted((ROOT / folder).rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert found == []
+
