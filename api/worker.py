@@ -17,7 +17,7 @@ Work is found by indexed columns (`next_timer_at`, `prepared_firings.due_at`,
 `next_attempt_at`). Every write commits with the state it belongs to or not at all,
 so a crash loses nothing and repeats nothing. On PostgreSQL instance rows are
 locked `FOR NO KEY UPDATE SKIP LOCKED`, so several workers run side by side on
-different instances; on SQLite the version counter turns a race into a skipped row.
+different instances; on SQLite a worker takes the write lock before it reads a chunk.
 Between rounds it sleeps until the earliest due moment, at most
 `ALUR_WORKER_MAX_SLEEP` seconds (new instances may bring an earlier timer), and
 not at all while there is more to prepare.
@@ -64,13 +64,13 @@ def run_once(batch: int = 50, chunk: int = 500, lookahead: float | None = None) 
     while True:
         try:
             # now(), not the round's moment: while a crowd comes due, each chunk takes what fell due meanwhile
-            taken, applied = prepared.apply_due(now(), max_late, chunk)
-        except Exception:  # e.g. SQLite: another writer committed since the read; the normal path below covers it
-            db.session.rollback()
+            applied = prepared.apply_due(now(), max_late, chunk)
+        except Exception:  # a chunk undone whole (its version check failed, the database went away): the normal
+            db.session.rollback()  # path below fires those instances
             log.warning("applying prepared firings failed; firing the normal way", exc_info=True)
             break
         result.applied += applied
-        if taken < chunk:
+        if applied < chunk:
             break
     result.timers_fired = result.applied
     while True:

@@ -51,7 +51,7 @@ _PENDING = PendingTask.__table__
 _TASK_FIELDS = ("name", "title", "lane", "form", "due_at", "sort_key")  # what a firing may change on a kept row
 # The valid preparation of an instance: computed from its current version.
 _VALID = exists().where(_PF.c.instance_id == Instance.id, _PF.c.for_lock_version == Instance.lock_version)
-# The version-checked instance write of an applied firing (SQLite: per row, PostgreSQL: executemany on locked rows).
+# The version-checked instance write of an applied firing, one executemany per chunk on both databases.
 _UPDATE_INSTANCE = (
     _INSTANCES.update()
     .where(_INSTANCES.c.id == bindparam("b_id"), _INSTANCES.c.lock_version == bindparam("b_version"),
@@ -169,8 +169,8 @@ def discard_all() -> None:
     db.session.commit()
 
 
-def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> tuple[int, int]:
-    """Write up to `chunk` preparations due since at most `max_late`, in one transaction; returns (taken, applied)."""
+def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> int:
+    """Write up to `chunk` preparations due since at most `max_late`, in one transaction; returns how many."""
     query = (db.select(_PF, Instance.finished_at, Instance.process_id, Instance.title, Instance.region)
              .join(Instance, Instance.id == _PF.c.instance_id)
              .where(_PF.c.due_at < moment, _PF.c.due_at >= moment - max_late, _PF.c.fires.is_(True),
@@ -185,13 +185,13 @@ def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> tuple[
         # Only when there is something: this runs every round.
         if db.session.execute(query.limit(1)).first() is None:
             db.session.rollback()
-            return 0, 0
+            return 0
         db.session.rollback()
         db.session.execute(text("BEGIN IMMEDIATE"))
     taken = db.session.execute(query).all()
     if not taken:
         db.session.rollback()
-        return 0, 0
+        return 0
     stamp = now()
     updates = [_instance_values(row, stamp) for row in taken]
     # The rows read are locked (PostgreSQL) or nobody else can write (SQLite's lock, taken before the read), so
@@ -202,7 +202,7 @@ def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> tuple[
     _write_rows(taken, stamp)
     db.session.execute(db.delete(PreparedFiring).where(PreparedFiring.instance_id.in_([r.instance_id for r in taken])))
     db.session.commit()
-    return len(taken), len(taken)
+    return len(taken)
 
 
 def _tasks(row: Any) -> list[dict[str, Any]]:
@@ -224,16 +224,16 @@ def _instance_values(row: Any, stamp: datetime) -> dict[str, Any]:
             "b_finished": finished}
 
 
-def _write_rows(applied: list[Any], stamp: datetime) -> None:
+def _write_rows(taken: list[Any], stamp: datetime) -> None:
     """Pending tasks, audit events and outbox rows of the applied firings, with bulk statements."""
-    ids = [row.instance_id for row in applied]
+    ids = [row.instance_id for row in taken]
     existing = {found.id: found for found in db.session.execute(
         db.select(_PENDING.c.id, *(_PENDING.c[name] for name in _TASK_FIELDS))
         .where(_PENDING.c.instance_id.in_(ids)))}
     ready_ids: set[str] = set()
     new_rows, kept_rows, events, messages = [], [], [], []
     actor = system_actor().name
-    for row in applied:
+    for row in taken:
         for task in _tasks(row):
             ready_ids.add(task["id"])
             if task["id"] in existing:  # still ready: keep the row (and its claim), refresh what changed
