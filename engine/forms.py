@@ -19,6 +19,9 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 SCHEMA_PROPERTY = "formJsonSchemaFilename"
 UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
+# A human task's target unit (OPD, bidang, Komisi): the name of the data field that holds the unit code.
+# The inbox narrows such a task to holders of the lane's role in that unit.
+UNIT_PROPERTY = "unitField"
 
 
 class FormFileError(ValueError):

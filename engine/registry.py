@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, FormRef, parse_form
+from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, UNIT_PROPERTY, FormRef, parse_form
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 MAX_BPMN_BYTES = 2_000_000
@@ -82,6 +82,7 @@ class TaskInfo:
     lane: str | None
     form: FormRef | None
     instructions: str | None
+    unit_field: str | None = None  # the data field naming the unit this task goes to (`unitField`)
 
 
 @dataclass
@@ -241,6 +242,7 @@ def _task_infos(specs: Iterable[BpmnProcessSpec], forms: Mapping[str, FormRef]) 
                 lane=getattr(task_spec, "lane", None),
                 form=forms.get(props.get(SCHEMA_PROPERTY, "")),
                 instructions=(task_spec.extensions or {}).get("instructionsForEndUser"),
+                unit_field=props.get(UNIT_PROPERTY) or None,
             )
     return infos
 

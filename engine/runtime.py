@@ -44,7 +44,7 @@ from engine.errors import (
     WrongLane,
 )
 from engine.forms import FormRef
-from engine.registry import ProcessVersion
+from engine.registry import ProcessVersion, TaskInfo
 from engine.sandbox import SandboxEnvironment, SandboxScriptEngine, SandboxViolation, ScriptBudgetExceeded, ScriptError
 from engine.script_helpers import make_helpers
 from engine.serializer import StateSerializer
@@ -72,6 +72,7 @@ class HumanTask:
     form: FormRef | None
     due: datetime | None
     instructions: str | None = None
+    unit: str | None = None  # the unit code read from the task's data through its `unitField`, if any
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,7 @@ class Engine:
                     form=info.form if info else None,
                     due=_due(task),
                     instructions=info.instructions if info else None,
+                    unit=_unit(task, info),
                 )
             )
         return result
@@ -399,6 +401,14 @@ class Engine:
         spec = task.task_spec
         finished = datetime.fromtimestamp(task.last_state_change, UTC) if task.last_state_change else None
         return CompletedStep(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane, finished, spec.manual)
+
+
+def _unit(task: Task, info: TaskInfo | None) -> str | None:
+    """The unit a task is routed to: the value of its `unitField` in the task's data, as text."""
+    if info is None or not info.unit_field:
+        return None
+    value = task.data.get(info.unit_field)
+    return str(value) if value not in (None, "") else None
 
 
 def _title(task: Task) -> str:

@@ -227,3 +227,23 @@ def test_given_a_script_the_sandbox_stops_then_the_instance_is_in_error_at_that_
     assert (error.task_name, error.detail["message"]) == ("hitung", reason)
     [errored] = engine.inspect(version, result.state).errored
     assert (errored.name, errored.title) == ("hitung", "Hitung")
+
+
+def test_a_task_with_a_unit_field_is_routed_to_the_unit_its_data_names(engine, project, clock):
+    """`unitField` names the data field holding the target unit; the ready task carries its value."""
+    body = (
+        '<bpmn:startEvent id="mulai"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="mulai" targetRef="telaah"/>'
+        f'<bpmn:userTask id="telaah" name="Telaah">{form_props(unitField="unit_tujuan")}</bpmn:userTask>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="telaah" targetRef="selesai"/>'
+        '<bpmn:endEvent id="selesai"/>'
+    )
+    project.diagram("uji_unit.bpmn", "uji_unit", body, {"Analis": ["mulai", "telaah", "selesai"]})
+    version = project.registry().latest("uji_unit")
+
+    routed = engine.start(version, {"unit_tujuan": "bidang.infrastruktur"}, validate=False)
+    unrouted = engine.start(version, {}, validate=False)
+
+    assert version.tasks["telaah"].unit_field == "unit_tujuan"
+    assert routed.tasks[0].unit == "bidang.infrastruktur"
+    assert unrouted.tasks[0].unit is None
