@@ -37,7 +37,7 @@ FLOW_NODES = (
     "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "subProcess",
 )  # fmt: skip
 ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
-FILES = ["musrenbang", "pengaduan", "aspirasi"]
+FILES = ["musrenbang", "pengaduan", "aspirasi", "pengaduan_layanan_dprd"]
 
 
 def load(name):

@@ -1,0 +1,112 @@
+"""Links between cases: a form field marked `"x-alur-case-link": true` holds another case's tracking code.
+
+A complaint can name the proposal or aspiration it is about. The code is checked when the form is
+sent (a code that names no case is refused with 422 naming the field, and nothing is stored), and
+the link is written as a row in the same transaction as the save, so each end finds the other by an
+index: the complaint shows what it is about, the proposal shows the complaints about it. Which
+fields link is the form's business; nothing here knows a procedure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.db import db
+from api.errors import invalid
+from api.models import CaseLink, Instance
+from api.services.tracking import normalize
+from api.services.versions import runtime
+from engine import FormRef, now
+
+KEYWORD = "x-alur-case-link"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A linking field of a form and the case its code names."""
+
+    field: str
+    target_id: int
+
+
+def link_fields(form: FormRef | None) -> list[str]:
+    return form.fields_marked(KEYWORD) if form is not None else []
+
+
+def resolve(form: FormRef | None, data: dict[str, Any], own_id: int | None = None) -> list[Found]:
+    """The cases the form's linking fields name; 422 naming each field whose code finds no case."""
+    wanted = {name: normalize(data[name]) for name in link_fields(form)
+              if isinstance(data.get(name), str) and data[name].strip()}
+    if not wanted:
+        return []
+    ids = dict(db.session.execute(
+        db.select(Instance.tracking_code, Instance.id).where(Instance.tracking_code.in_(set(wanted.values())))
+    ).all())
+    errors, found = [], []
+    for name, code in wanted.items():
+        if code not in ids:
+            errors.append({"field": name, "message": f"kode lacak {code} tidak ditemukan"})
+        elif ids[code] == own_id:
+            errors.append({"field": name, "message": "kode lacak ini milik kasus ini sendiri"})
+        else:
+            found.append(Found(name, ids[code]))
+    if errors:
+        raise invalid(errors)
+    return found
+
+
+def write(instance: Instance, found: list[Found]) -> None:
+    """Store the links of one save (in the caller's transaction); a link already stored is kept once."""
+    if not found:
+        return
+    have = set(db.session.execute(
+        db.select(CaseLink.field, CaseLink.target_id).where(CaseLink.source_id == instance.id)
+    ).all())
+    moment = now()
+    for link in found:
+        if (link.field, link.target_id) not in have:
+            db.session.add(CaseLink(source_id=instance.id, target_id=link.target_id, field=link.field,
+                                    created_at=moment))
+            have.add((link.field, link.target_id))
+
+
+def _field_title(instance: Instance, field: str) -> str:
+    """The title the form gives the linking field, for the reader; the field name if no form has it."""
+    for form in runtime().by_row(instance.version_id).version.forms.values():
+        spec = form.schema.get("properties", {}).get(field)
+        if isinstance(spec, dict) and spec.get("title"):
+            return str(spec["title"])
+    return field
+
+
+def links_of(instance: Instance) -> dict[str, list[dict[str, Any]]]:
+    """Both directions: `about` = the cases this one names, `named_by` = the cases that name this one."""
+    about = db.session.execute(
+        db.select(CaseLink, Instance).join(Instance, Instance.id == CaseLink.target_id)
+        .where(CaseLink.source_id == instance.id).order_by(CaseLink.id)
+    ).all()
+    named_by = db.session.execute(
+        db.select(CaseLink, Instance).join(Instance, Instance.id == CaseLink.source_id)
+        .where(CaseLink.target_id == instance.id).order_by(CaseLink.id)
+    ).all()
+    return {
+        "about": [_item(link, other, _field_title(instance, link.field)) for link, other in about],
+        "named_by": [_item(link, other, _field_title(other, link.field)) for link, other in named_by],
+    }
+
+
+def _item(link: CaseLink, other: Instance, field_title: str) -> dict[str, Any]:
+    return {
+        "instance_id": other.id, "tracking_code": other.tracking_code, "process_id": other.process_id,
+        "process": runtime().by_row(other.version_id).version.name, "title": other.title,
+        "status": other.status, "field": link.field, "field_title": field_title,
+        "confidential": other.confidential,
+    }
+
+
+def public_links(instance: Instance) -> dict[str, list[dict[str, Any]]]:
+    """What tracking shows of the links: only cases that are public too (not confidential), no ids."""
+    keep = ("tracking_code", "process", "title")
+    return {side: [{k: item[k] for k in keep} for item in items if not item["confidential"]]
+            for side, items in links_of(instance).items()}
