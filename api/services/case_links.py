@@ -23,52 +23,59 @@ KEYWORD = "x-alur-case-link"
 
 
 @dataclass(frozen=True)
-class Found:
-    """A linking field of a form and the case its code names."""
+class Resolved:
+    """The linking fields a form sent (`fields`, also those sent empty) and the case each non-empty one names."""
 
-    field: str
-    target_id: int
+    fields: frozenset[str]
+    targets: dict[str, int]  # field -> instance id
+
+
+NOTHING = Resolved(frozenset(), {})
 
 
 def link_fields(form: FormRef | None) -> list[str]:
     return form.fields_marked(KEYWORD) if form is not None else []
 
 
-def resolve(form: FormRef | None, data: dict[str, Any], own_id: int | None = None) -> list[Found]:
+def resolve(form: FormRef | None, data: dict[str, Any], own_id: int | None = None) -> Resolved:
     """The cases the form's linking fields name; 422 naming each field whose code finds no case."""
-    wanted = {name: normalize(data[name]) for name in link_fields(form)
-              if isinstance(data.get(name), str) and data[name].strip()}
-    if not wanted:
-        return []
+    sent = frozenset(name for name in link_fields(form) if name in data)
+    wanted = {name: normalize(data[name]) for name in sent if isinstance(data[name], str) and data[name].strip()}
+    if not sent:
+        return NOTHING
     ids = dict(db.session.execute(
         db.select(Instance.tracking_code, Instance.id).where(Instance.tracking_code.in_(set(wanted.values())))
-    ).all())
-    errors, found = [], []
-    for name, code in wanted.items():
+    ).all()) if wanted else {}
+    errors, targets = [], {}
+    for name, code in sorted(wanted.items()):
         if code not in ids:
             errors.append({"field": name, "message": f"kode lacak {code} tidak ditemukan"})
         elif ids[code] == own_id:
             errors.append({"field": name, "message": "kode lacak ini milik kasus ini sendiri"})
         else:
-            found.append(Found(name, ids[code]))
+            targets[name] = ids[code]
     if errors:
         raise invalid(errors)
-    return found
+    return Resolved(sent, targets)
 
 
-def write(instance: Instance, found: list[Found]) -> None:
-    """Store the links of one save (in the caller's transaction); a link already stored is kept once."""
-    if not found:
+def write(instance: Instance, resolved: Resolved) -> None:
+    """Store the links of one save (in the caller's transaction): a field sent again points where it now says."""
+    if not resolved.fields:
         return
-    have = set(db.session.execute(
-        db.select(CaseLink.field, CaseLink.target_id).where(CaseLink.source_id == instance.id)
-    ).all())
+    stored = db.session.execute(
+        db.select(CaseLink).where(CaseLink.source_id == instance.id, CaseLink.field.in_(resolved.fields))
+    ).scalars().all()
+    kept = set()
+    for row in stored:
+        if resolved.targets.get(row.field) == row.target_id:
+            kept.add(row.field)
+        else:
+            db.session.delete(row)
     moment = now()
-    for link in found:
-        if (link.field, link.target_id) not in have:
-            db.session.add(CaseLink(source_id=instance.id, target_id=link.target_id, field=link.field,
-                                    created_at=moment))
-            have.add((link.field, link.target_id))
+    for field, target_id in resolved.targets.items():
+        if field not in kept:
+            db.session.add(CaseLink(source_id=instance.id, target_id=target_id, field=field, created_at=moment))
 
 
 def _field_title(instance: Instance, field: str) -> str:
