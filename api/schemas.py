@@ -372,7 +372,7 @@ PUBLIC_STATUSES = ["running", "complete", "suspended", "cancelled"]
 
 
 class PublicCaseLinkSchema(Schema):
-    tracking_code = fields.String(required=True)
+    tracking_code = fields.String(metadata={"description": "hanya untuk kasus yang disebut kiriman ini"})
     process = fields.String(required=True)
     title = fields.String(required=True)
 

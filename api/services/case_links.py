@@ -113,7 +113,15 @@ def _item(link: CaseLink, other: Instance, field_title: str) -> dict[str, Any]:
 
 
 def public_links(instance: Instance) -> dict[str, list[dict[str, Any]]]:
-    """What tracking shows of the links: only cases that are public too (not confidential), no ids."""
-    keep = ("tracking_code", "process", "title")
-    return {side: [{k: item[k] for k in keep} for item in items if not item["confidential"]]
-            for side, items in links_of(instance).items()}
+    """What tracking shows of the links: only cases that are public too (not confidential), no ids.
+
+    The code of a case that names this one is left out: a tracking code opens that case's replies,
+    and whoever follows this case (a proposal) has no business reading the replies to a complaint about it.
+    """
+    links = links_of(instance)
+    return {
+        "about": [{k: item[k] for k in ("tracking_code", "process", "title")}
+                  for item in links["about"] if not item["confidential"]],
+        "named_by": [{k: item[k] for k in ("process", "title")}
+                     for item in links["named_by"] if not item["confidential"]],
+    }

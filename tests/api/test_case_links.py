@@ -84,10 +84,12 @@ def test_a_complaint_about_a_musrenbang_proposal_and_the_proposal_show_each_othe
     tracked_aduan = client.get(f"/api/v1/public/track/{aduan}").get_json()
     assert tracked_aduan["links"] == {"about": [{"tracking_code": usulan, "process": about["about"][0]["process"],
                                                  "title": USULAN["judul"]}], "named_by": []}
+    # The proposal's page says a complaint is about it, without the complaint's code: that code opens
+    # the replies to the complainant.
     tracked_usulan = client.get(f"/api/v1/public/track/{usulan}").get_json()
-    assert [link["tracking_code"] for link in tracked_usulan["links"]["named_by"]] == [aduan]
+    assert tracked_usulan["links"]["named_by"] == [{"process": tracked_aduan["process"], "title": PENGADUAN["perihal"]}]
     page = client.get(f"/lacak?kode={usulan}").get_data(as_text=True)
-    assert "Pengaduan atau kiriman terkait" in page and aduan in page
+    assert "Pengaduan atau kiriman terkait" in page and PENGADUAN["perihal"] in page and aduan not in page
 
     # The complaint team sees what the complaint is about on its task page; the admin page shows both ends.
     sign_in(client, "tim")
