@@ -1,4 +1,4 @@
-"""Tables: process versions, instances, pending tasks, audit events, users, outbox."""
+"""Tables: process versions, instances, pending tasks, audit events, users, outbox, case links."""
 
 from __future__ import annotations
 
@@ -189,6 +189,25 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_instance", "instance_id"),
+    )
+
+
+class CaseLink(db.Model):
+    """One case naming another by its tracking code, in a form field marked `x-alur-case-link`.
+
+    Written with the save that stored the field; read both ways (the complaint names the proposal,
+    the proposal lists the complaints about it), so both ends are indexed.
+    """
+
+    __tablename__ = "case_links"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    target_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    field: Mapped[str] = mapped_column(String(100), nullable=False)  # the form field that named the target
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("source_id", "field", "target_id", name="uq_case_links"),
+        Index("ix_case_links_target", "target_id"),
     )
 
 

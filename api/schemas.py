@@ -304,6 +304,25 @@ class FailedStepSchema(Schema):
     message = fields.String(allow_none=True, required=True)  # what the engine said when it failed
 
 
+class CaseLinkSchema(Schema):
+    """Another case this one names (`about`) or that names this one (`named_by`) by tracking code."""
+
+    instance_id = fields.Integer(required=True)
+    tracking_code = fields.String(required=True)
+    process_id = fields.String(required=True)
+    process = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    field = fields.String(required=True, metadata={"description": "isian formulir yang memuat kode lacak"})
+    field_title = fields.String(required=True)
+    confidential = fields.Boolean(required=True)
+
+
+class CaseLinksSchema(Schema):
+    about = fields.List(fields.Nested(CaseLinkSchema), required=True)
+    named_by = fields.List(fields.Nested(CaseLinkSchema), required=True)
+
+
 class InstanceDetailSchema(InstanceSummarySchema):
     engine_status = fields.String(required=True)  # "unreadable" when the stored state cannot be loaded
     state_problem = fields.String(allow_none=True, required=True)
@@ -315,6 +334,8 @@ class InstanceDetailSchema(InstanceSummarySchema):
     active_elements = fields.List(fields.String(), required=True)
     events = fields.List(fields.Nested(EventSchema), required=True)
     outbox = fields.List(fields.Nested(OutboxMessageSchema), required=True)
+    links = fields.Nested(CaseLinksSchema, required=True, metadata={
+        "description": "kasus yang disebut kasus ini lewat kode lacak, dan kasus yang menyebut kasus ini"})
 
 
 class PublicProcessSchema(Schema):
@@ -350,6 +371,17 @@ class PublicMessageSchema(Schema):
 PUBLIC_STATUSES = ["running", "complete", "suspended", "cancelled"]
 
 
+class PublicCaseLinkSchema(Schema):
+    tracking_code = fields.String(metadata={"description": "hanya untuk kasus yang disebut kiriman ini"})
+    process = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class PublicCaseLinksSchema(Schema):
+    about = fields.List(fields.Nested(PublicCaseLinkSchema), required=True)
+    named_by = fields.List(fields.Nested(PublicCaseLinkSchema), required=True)
+
+
 class TrackSchema(Schema):
     """A confidential report shows only its code and status; the rest is absent."""
 
@@ -362,6 +394,8 @@ class TrackSchema(Schema):
     finished_at = fields.String(allow_none=True)
     steps = fields.List(fields.Nested(PublicStepSchema))
     messages = fields.List(fields.Nested(PublicMessageSchema))
+    links = fields.Nested(PublicCaseLinksSchema, metadata={
+        "description": "kasus terkait yang juga publik (tidak rahasia): yang disebut kiriman ini dan yang menyebutnya"})
 
 
 class RegionSchema(Schema):

@@ -94,6 +94,8 @@ def seed_demo(seed_file: Path = SEED_FILE) -> list[DemoUser]:
 T = TypeVar("T")
 # Demo data stays current whenever it is seeded: "{hari-3}" is the date three days ago, "{tahun+1}" next year.
 _RELATIVE = re.compile(r"\{(hari|tahun)(?:([+-])(\d+))?\}")
+# "{kode_lacak:<case id>}" is the tracking code of an earlier demo case, so a demo complaint can name it.
+_CASE_CODE = re.compile(r"\{kode_lacak:([A-Za-z0-9_-]+)\}")
 
 
 class DemoCaseError(Exception):
@@ -146,6 +148,23 @@ def relative_dates(value: Any, today: date) -> Any:
     return _RELATIVE.sub(lambda found: str(_shifted(found, today)), value)
 
 
+def case_codes(value: Any, codes: dict[str, str], case: str, step: str | None = None) -> Any:
+    """`value` with every "{kode_lacak:<id>}" as the tracking code of the demo case `id` seeded before it."""
+    if isinstance(value, dict):
+        return {key: case_codes(item, codes, case, step) for key, item in value.items()}
+    if isinstance(value, list):
+        return [case_codes(item, codes, case, step) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def code(found: re.Match[str]) -> str:
+        if found[1] not in codes:
+            raise DemoCaseError(case, f"kasus demo '{found[1]}' belum dibuat sebelum kasus ini", step)
+        return codes[found[1]]
+
+    return _CASE_CODE.sub(code, value)
+
+
 def _shifted(found: re.Match[str], today: date) -> date | int:
     offset = int(found[3] or 0) * (-1 if found[2] == "-" else 1)
     return today.year + offset if found[1] == "tahun" else today + timedelta(days=offset)
@@ -181,10 +200,12 @@ def seed_demo_cases(seed_file: Path = SEED_FILE) -> DemoCasesResult:
     data = json.loads(seed_file.read_text(encoding="utf-8"))
     cases, today = demo_cases(data.get("demo_cases", [])), now().date()
     created: dict[str, int] = {}
+    codes: dict[str, str] = {}
     try:
         for case in cases:
-            created[case.id] = _start_case(case, today)
-            _run_steps(case, created[case.id], today)
+            created[case.id] = _start_case(case, today, codes)
+            codes[case.id] = db.session.get(Instance, created[case.id]).tracking_code
+            _run_steps(case, created[case.id], today, codes)
             _check_waiting(case, created[case.id])
     except DemoCaseError:
         _remove_instances(created.values())
@@ -217,7 +238,7 @@ def _refused_as(case: DemoCase, step: str, action: Callable[[], T]) -> T:
         raise DemoCaseError(case.id, str(exc), step) from None
 
 
-def _start_case(case: DemoCase, today: date) -> int:
+def _start_case(case: DemoCase, today: date, codes: dict[str, str]) -> int:
     ref = runtime().current(case.process_id)
     if ref is None:
         raise DemoCaseError(case.id, f"proses '{case.process_id}' tidak dikenal")
@@ -229,7 +250,7 @@ def _start_case(case: DemoCase, today: date) -> int:
                                 "mulai")
 
     actor = instances.Actor(starter.user.username, starter.user.id)
-    data = relative_dates(case.data, today)
+    data = case_codes(relative_dates(case.data, today), codes, case.id, "mulai")
     return _refused_as(case, "mulai", partial(instances.start, ref, data, actor, check=may_start)).id
 
 
@@ -252,10 +273,11 @@ def _waiting_row(case: DemoCase, instance_id: int, step: DemoStep) -> PendingTas
     return row
 
 
-def _run_steps(case: DemoCase, instance_id: int, today: date) -> None:
+def _run_steps(case: DemoCase, instance_id: int, today: date, codes: dict[str, str]) -> None:
     for step in case.steps:
         task_id = _waiting_row(case, instance_id, step).id
-        who, data = _principal(case, step.by, step.task), relative_dates(step.data, today)
+        who = _principal(case, step.by, step.task)
+        data = case_codes(relative_dates(step.data, today), codes, case.id, step.task)
         _refused_as(case, step.task, partial(instances.complete, who, task_id, data))
 
 

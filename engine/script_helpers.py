@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from engine import clock
@@ -29,6 +29,11 @@ def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
     def add_working_days(start: str, n: int, tz: str = DEFAULT_TZ, wilayah: str | None = None) -> str:
         days = _bounded("add_working_days", int(n), MAX_WORKING_DAYS, "hari kerja")
         return work_calendar.add_working_days(local_date(start, tz), days, wilayah).isoformat()
+
+    def add_days(start: str, n: int, tz: str = DEFAULT_TZ) -> str:
+        """The calendar date `n` days after the local date of `start` (holidays and weekends count)."""
+        days = _bounded("add_days", int(n), MAX_SPAN_DAYS, "hari")
+        return (local_date(start, tz) + timedelta(days=days)).isoformat()
 
     def working_days_between(a: str, b: str, tz: str = DEFAULT_TZ, wilayah: str | None = None) -> int:
         first, last = local_date(a, tz), local_date(b, tz)
@@ -55,6 +60,7 @@ def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
 
     return {
         "add_working_days": add_working_days,
+        "add_days": add_days,
         "working_days_between": working_days_between,
         "end_of_office_day": end_of_office_day,
         "now": now,

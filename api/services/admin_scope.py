@@ -15,7 +15,7 @@ from api.errors import ApiError, not_found
 from api.models import Instance, OutboxMessage, PendingTask
 from api.presenters import history, instance_summary, iso, task_item, usernames
 from api.regions import contains
-from api.services import privacy
+from api.services import case_links, privacy
 from api.services.versions import runtime
 from engine import InstanceView, StateError, now
 
@@ -62,6 +62,7 @@ def describe(instance: Instance, principal: Principal) -> dict[str, Any]:
     body.update({
         "tasks": [task_item(r, moment, names) for r in rows],
         "events": events,
+        "links": case_links.links_of(instance),
         "outbox": [outbox_json(m, instance, principal) for m in db.session.execute(
             db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)).scalars()],
     })

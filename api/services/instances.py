@@ -32,7 +32,7 @@ from api.models import (
     PendingTask,
 )
 from api.regions import is_valid_path
-from api.services import privacy
+from api.services import case_links, privacy
 from api.services.tracking import new_code
 from api.services.versions import VersionRef, runtime
 from engine import EngineEvent, HumanTask, StepResult, now
@@ -176,6 +176,7 @@ def start(
     region = region_of(ref, data)
     if check is not None:
         check(region)
+    links = case_links.resolve(version.start.form, data)
     code = new_code()
     result = runtime().engine.start(version, {**data, "kode_lacak": code}, validate=False)
     moment = now()
@@ -197,6 +198,7 @@ def start(
     db.session.flush()
     record(instance, "instance_started", actor, {"data": data, "version": ref.number})
     save(instance, result, actor)
+    case_links.write(instance, links)
     db.session.commit()
     return instance
 
@@ -298,8 +300,10 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
         raise not_found("tugas")
     if instance.status not in ("running", "waiting"):
         raise conflict("instance_not_active", f"instance berstatus {instance.status}; tugas tidak dapat diselesaikan")
-    _take_for_completion(principal, task_id)
     ref = runtime().by_row(instance.version_id)
+    info = ref.version.tasks.get(name)
+    links = case_links.resolve(info.form if info else None, data, own_id=instance.id)
+    _take_for_completion(principal, task_id)
     result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)
     actor = Actor(principal.user.username, principal.user.id)
     record(instance, "task_completed", actor, {"data": data, "lane": lane}, task_id, name)
@@ -308,6 +312,7 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     except StaleDataError:
         db.session.rollback()
         raise conflict("task_not_ready", "tugas sudah diselesaikan orang lain") from None
+    case_links.write(instance, links)
     commit_or_conflict()
     return instance, rows
 

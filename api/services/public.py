@@ -18,7 +18,7 @@ from api.db import db, is_postgres
 from api.errors import ApiError, not_found
 from api.models import Instance, OutboxMessage, PendingTask, RateHit
 from api.presenters import is_late, iso
-from api.services import instances
+from api.services import case_links, instances
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
 from engine import FormRef, now
@@ -102,6 +102,7 @@ def submit(ref: VersionRef, data: dict[str, Any]) -> Instance:
         data = public_data(form, data)
         form.validate(data)  # FormInvalid -> 422 with every field, and no rate-limit hit spent
     instances.region_of(ref, data)
+    case_links.resolve(form, data)  # a code that names no case is refused before the rate limit too
     rate_limit()
     return instances.start(ref, data, instances.Actor("publik"))
 
@@ -157,5 +158,6 @@ def tracking(code: str) -> dict[str, Any]:
         "finished_at": iso(instance.finished_at),
         "steps": [{"title": t.title, "due_at": iso(t.due_at), "late": is_late(t.due_at, moment)} for t in tasks],
         "messages": [outbox.public_view(m) for m in messages],
+        "links": case_links.public_links(instance),
     })
     return body

@@ -10,7 +10,7 @@ from api.db import db
 from api.errors import ApiError
 from api.models import Instance
 from api.presenters import history, usernames
-from api.services import instances
+from api.services import case_links, instances
 from api.services.inbox import open_task
 from api.services.versions import runtime
 from api.web import bp
@@ -49,7 +49,7 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
         if form else None,
         context=context_rows(task.data, specs, own), events=history(instance, ref, who),
         region=region_label(row.region),
-        claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id,
+        claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id, links=case_links.links_of(instance),
     ), status
 
 

@@ -14,7 +14,16 @@ import pytest
 
 from api.db import db
 from api.models import AuditEvent, Instance, OutboxMessage, PendingTask
-from api.seed import SEED_FILE, DemoCaseError, relative_dates, seed_demo, seed_demo_cases, username_for
+from api.seed import (
+    SEED_FILE,
+    DemoCaseError,
+    case_codes,
+    relative_dates,
+    seed_demo,
+    seed_demo_cases,
+    username_for,
+)
+from api.services import case_links
 from api.services.versions import runtime
 from tests.api.procedures import REAL_PROJECT, ROOT
 
@@ -156,3 +165,28 @@ def test_no_procedure_name_appears_in_the_python_code_of_api_or_engine():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert found == []
 
+
+
+def test_given_the_seeded_demo_then_a_complaint_names_the_case_it_is_about_and_both_show_it(app, client, seeded):
+    with app.app_context():
+        for complaint, about in (("aduan_data_sipd", "usulan_pju_surya"),
+                                 ("aduan_layanan_aspirasi_pupuk", "demo_pupuk_petani")):
+            links = case_links.links_of(db.session.get(Instance, seeded.created[complaint]))
+            assert [link["instance_id"] for link in links["about"]] == [seeded.created[about]]
+            back = case_links.links_of(db.session.get(Instance, seeded.created[about]))
+            assert [link["instance_id"] for link in back["named_by"]] == [seeded.created[complaint]]
+
+
+def test_given_the_seeded_demo_then_a_disposition_to_two_organs_waits_as_two_tasks(app, seeded):
+    with app.app_context():
+        rows = db.session.execute(db.select(PendingTask).filter_by(
+            instance_id=seeded.created["demo_pupuk_petani"])).scalars().all()
+        assert sorted(r.name for r in rows) == ["terima_disposisi", "terima_disposisi"]
+
+
+def test_given_a_code_placeholder_then_it_is_the_tracking_code_of_the_case_seeded_before():
+    codes = {"usulan_pju_surya": "ALR-7K2QD-M9X4P"}
+    assert case_codes({"kode": "{kode_lacak:usulan_pju_surya}", "n": 3}, codes, "aduan") == {
+        "kode": "ALR-7K2QD-M9X4P", "n": 3}
+    with pytest.raises(DemoCaseError, match="kasus demo 'belum_ada' belum dibuat sebelum kasus ini"):
+        case_codes(["{kode_lacak:belum_ada}"], codes, "aduan")

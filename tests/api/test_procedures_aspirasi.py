@@ -13,7 +13,7 @@ WHO = {
     "Kasubbag Aspirasi": "kasubbag",
     "Pimpinan DPRD": "pimpinan",
     "Alat Kelengkapan DPRD": "komisi",
-    "Arsiparis DPRD": "arsiparis",
+    "Subbag Pengaduan dan Layanan Aspirasi": "subbag_aspirasi",
 }
 
 
@@ -41,11 +41,20 @@ def test_an_approved_demonstration_is_handled_step_by_step(client, dprd, clock):
 
     do(client, dprd, "sekwan", "persetujuan_sekretaris", SETUJUI, clock, wita(4, 1, 10))
     for name, lane, form, day, hour in STEPS:
+        if name == "terima_disposisi":  # one task per organ of the disposition: Komisi III and dapil
+            for organ_form in form.values():
+                result = do(client, dprd, WHO[lane], name, organ_form, clock, wita(4, day, hour))
+            continue
         result = do(client, dprd, WHO[lane], name, form, clock, wita(4, day, hour))
 
     assert result["instance"]["status"] == "complete"
     tracked = client.get(f"/api/v1/public/track/{started.get_json()['tracking_code']}").get_json()
     assert tracked["status"] == "complete"
+    # Each organ's follow-up reached the aspirants, in plain words, on the tracking page too.
+    follow_ups = sorted(m["isi"] for m in tracked["messages"] if m["jenis"] == "tindak_lanjut")
+    assert len(follow_ups) == 2
+    assert follow_ups[0].startswith("Kelompok daerah pemilihan DPRD Kabupaten Tanah Bumbu menindaklanjuti")
+    assert follow_ups[1].startswith("Komisi III DPRD Kabupaten Tanah Bumbu menindaklanjuti aspirasi Anda")
 
 
 def test_registration_is_checked_against_the_form(client, dprd):

@@ -247,3 +247,27 @@ def test_a_task_with_a_unit_field_is_routed_to_the_unit_its_data_names(engine, p
     assert version.tasks["telaah"].unit_field == "unit_tujuan"
     assert routed.tasks[0].unit == "bidang.infrastruktur"
     assert unrouted.tasks[0].unit is None
+
+
+def test_a_multi_instance_task_gives_each_item_its_own_task_routed_to_that_items_unit(engine, project, clock):
+    """Over a list of unit codes, `unitField` naming the `inputDataItem` routes each instance to its unit."""
+    body = (
+        '<bpmn:startEvent id="mulai"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="mulai" targetRef="tindak_lanjut"/>'
+        f'<bpmn:userTask id="tindak_lanjut" name="Tindak lanjut">{form_props(unitField="unit")}'
+        "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopDataInputRef>tujuan</bpmn:loopDataInputRef>"
+        '<bpmn:inputDataItem id="unit" name="unit"/></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="tindak_lanjut" targetRef="selesai"/>'
+        '<bpmn:endEvent id="selesai"/>'
+    )
+    project.diagram("uji_banyak.bpmn", "uji_banyak", body, {"Komisi": ["mulai", "tindak_lanjut", "selesai"]})
+    version = project.registry().latest("uji_banyak")
+
+    result = engine.start(version, {"tujuan": ["komisi_1", "komisi_3"]}, validate=False)
+
+    assert sorted((t.unit, t.lane) for t in result.tasks) == [("komisi_1", "Komisi"), ("komisi_3", "Komisi")]
+    first = next(t for t in result.tasks if t.unit == "komisi_1")
+    result = engine.complete(version, result.state, first.id, {}, lane="Komisi", validate=False)
+    assert [t.unit for t in result.tasks] == ["komisi_3"]
+    result = engine.complete(version, result.state, result.tasks[0].id, {}, lane="Komisi", validate=False)
+    assert result.status == "complete"

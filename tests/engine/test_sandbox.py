@@ -80,6 +80,14 @@ def test_helpers_are_callable_and_do_not_become_data(env):
     assert data == {"x": 1, "batas": "2026-03-25T16:00:00+07:00"}
 
 
+def test_calendar_days_count_weekends_and_holidays_from_the_local_date(env):
+    # 17 March 2026 23:30 WIB is already 18 March in WITA; six days later across Nyepi and Idul Fitri.
+    data = run(env, "a = add_days('2026-03-17T23:30:00+07:00', 6, 'Asia/Makassar')\n"
+                    "b = add_days('2027-12-30', 3)\n"
+                    "c = add_days('2026-03-01', -1)")
+    assert (data["a"], data["b"], data["c"]) == ("2026-03-24", "2028-01-02", "2026-02-28")
+
+
 def test_data_may_not_shadow_a_helper(env):
     with pytest.raises(ScriptError, match="now"):
         env.execute("x = 1", {"now": "kemarin"})
@@ -181,5 +189,7 @@ def test_ordinary_operations_still_work(env):
 def test_helpers_refuse_spans_they_cannot_compute_quickly(env):
     with pytest.raises(ScriptBudgetExceeded, match="add_working_days"):
         env.execute("batas = add_working_days('2026-03-17', 10**8)", {})
+    with pytest.raises(ScriptBudgetExceeded, match="add_days"):
+        env.execute("batas = add_days('2026-03-17', 10**8)", {})
     with pytest.raises(ScriptBudgetExceeded, match="working_days_between"):
         env.execute("n = working_days_between('2026-01-01', '9999-01-01')", {})

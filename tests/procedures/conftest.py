@@ -57,9 +57,9 @@ class Instance:
         self._take(self.engine.start(self.version, data))
         return self
 
-    def complete(self, name: str, form: dict[str, Any], lane: str | None = None) -> Instance:
-        """Complete the one ready task `name` as its own lane (or as `lane`)."""
-        task = self.task(name)
+    def complete(self, name: str, form: dict[str, Any], lane: str | None = None, unit: str | None = None) -> Instance:
+        """Complete the one ready task `name` (of `unit`, when several units each have one) as its own lane."""
+        task = self.task(name, unit)
         self._take(self.engine.complete(self.version, self.state, task.id, form, lane=lane or task.lane))
         self.done.append(name)
         return self
@@ -96,10 +96,14 @@ class Instance:
         """Names of the human tasks waiting for someone, sorted."""
         return sorted(t.name for t in self.result.tasks)
 
-    def task(self, name: str):
-        found = [t for t in self.result.tasks if t.name == name]
-        assert len(found) == 1, f"expected one ready '{name}', ready: {self.ready}"
+    def task(self, name: str, unit: str | None = None):
+        found = [t for t in self.result.tasks if t.name == name and (unit is None or t.unit == unit)]
+        assert len(found) == 1, f"expected one ready '{name}' (unit {unit}), ready: {self.ready}"
         return found[0]
+
+    def units_of(self, name: str) -> list[str | None]:
+        """The units the ready tasks `name` are routed to (a multi-instance step has one task per unit), sorted."""
+        return sorted((t.unit for t in self.result.tasks if t.name == name), key=str)
 
     def lane_of(self, name: str) -> str:
         return self.task(name).lane

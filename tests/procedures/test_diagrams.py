@@ -30,14 +30,14 @@ ROLES = {
     "Ketua RT", "Ketua RW", "Kepala Desa", "Operator Kecamatan", "Tim Musrenbang Kecamatan", "OPD",
     "Baperlitbang", "Tim Pengaduan", "Pejabat Analis", "Penghubung Lintas OPD", "Kepala Baperlitbang",
     "Subbag Umum", "Sekretaris DPRD", "Kabag Pengawasan", "Kasubbag Aspirasi", "Pimpinan DPRD",
-    "Alat Kelengkapan DPRD", "Arsiparis DPRD",
+    "Alat Kelengkapan DPRD", "Subbag Pengaduan dan Layanan Aspirasi",
 }  # fmt: skip
 FLOW_NODES = (
     "startEvent", "endEvent", "userTask", "scriptTask", "exclusiveGateway", "parallelGateway",
     "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "subProcess",
 )  # fmt: skip
 ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
-FILES = ["musrenbang", "pengaduan", "aspirasi"]
+FILES = ["musrenbang", "pengaduan", "aspirasi", "pengaduan_layanan_dprd"]
 
 
 def load(name):
@@ -107,10 +107,12 @@ def test_every_node_lane_and_flow_is_drawn(name):
     wanted += [lane.get("id") for lane in process.iterfind("bpmn:laneSet/bpmn:lane", NS)]
     wanted += [p.get("id") for p in tree.iterfind("bpmn:collaboration/bpmn:participant", NS)]
     wanted += [r.get("id") for r in process.iterfind(".//bpmn:dataObjectReference", NS)]
+    wanted += [a.get("id") for a in process.iterfind(".//bpmn:textAnnotation", NS)]
     assert [w for w in wanted if w not in drawn] == []
     edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
     flows = [f.get("id") for f in process.iterfind(".//bpmn:sequenceFlow", NS)]
     flows += [assoc_id for assoc_id, _, _ in data_associations(tree)]
+    flows += [a.get("id") for a in process.iterfind(".//bpmn:association", NS)]  # notes attached to a step
     assert sorted(edges) == sorted(flows)
     for shape in tree.iterfind(".//bpmndi:BPMNShape", NS):
         element = tree.find(f".//*[@id='{shape.get('bpmnElement')}']")
@@ -261,7 +263,9 @@ def test_personal_fields_are_marked_for_hiding():
     assert personal("musrenbang/usulan_rt.schema.json") == {
         "nik_pengusul", "nama_pengusul", "alamat_pengusul", "telepon_pengusul",
     }  # fmt: skip
-    assert personal("aspirasi/registrasi_aspirasi.schema.json") == {"penanggung_jawab", "telepon_penanggung_jawab"}
+    assert personal("aspirasi/registrasi_aspirasi.schema.json") == {
+        "penanggung_jawab", "telepon_penanggung_jawab", "email_penanggung_jawab"
+    }
 
 
 def test_local_holidays_are_small_dated_and_scoped_to_a_region():

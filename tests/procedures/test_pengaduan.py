@@ -43,7 +43,7 @@ KLASIFIKASI = {
     "jenis": "pengaduan",
     "topik": "musrenbang",
     "kewenangan": "baperlitbang",
-    "bidang_terkait": "Bidang Perencanaan Pemerintahan dan Pembangunan Manusia",
+    "bidang_terkait": "baperlitbang_sosbud",
 }
 RESPON_AWAL = {"isi_respon_awal": "Pengaduan Anda kami terima dan sedang ditelaah bidang terkait."}
 ANALISIS_INTERN = {
@@ -586,3 +586,30 @@ def test_the_complaint_form_needs_a_name_unless_anonymous_and_belongs_to_karanga
     assert sorted(errors) == ["diterima_pada", "wilayah"]
     assert "33.13" in errors["wilayah"]
     assert "zona waktu" in errors["diterima_pada"]
+
+
+@pytest.mark.parametrize("bidang", ["baperlitbang_infrastruktur", "baperlitbang_ekonomi", "baperlitbang_sosbud",
+                                    "baperlitbang_litbang", "baperlitbang_sekretariat"])
+def test_the_analysis_goes_to_the_division_chosen_at_classification(run, bidang):
+    inst = receive(run)
+    inst.at(wib(17, 10)).complete("klasifikasi", {**KLASIFIKASI, "bidang_terkait": bidang})
+    inst.complete("respon_awal", RESPON_AWAL)
+    assert inst.ready == ["analisis"]
+    assert inst.lane_of("analisis") == "Pejabat Analis"
+    assert inst.task("analisis").unit == bidang  # in the inbox of that division's Pejabat Analis
+
+
+def test_a_division_outside_baperlitbang_cannot_be_chosen(run):
+    inst = receive(run)
+    with pytest.raises(FormInvalid) as refused:
+        inst.complete("klasifikasi", {**KLASIFIKASI, "bidang_terkait": "Bidang Perencanaan Pembangunan"})
+    assert [e.field for e in refused.value.errors] == ["bidang_terkait"]
+
+
+def test_a_complaint_may_name_the_tracking_code_of_the_case_it_is_about(run):
+    # The code is checked and linked by the application (it knows the cases); the diagram keeps the field.
+    inst = receive(run, {**PENGADUAN, "kode_lacak_terkait": "ALR-7K2QD-M9X4P"})
+    assert inst.data["kode_lacak_terkait"] == "ALR-7K2QD-M9X4P"
+    with pytest.raises(FormInvalid) as refused:
+        receive(run, {**PENGADUAN, "kode_lacak_terkait": "usulan jalan RT 1"})
+    assert [e.field for e in refused.value.errors] == ["kode_lacak_terkait"]

@@ -1,0 +1,127 @@
+"""Links between cases: a form field marked `"x-alur-case-link": true` holds another case's tracking code.
+
+A complaint can name the proposal or aspiration it is about. The code is checked when the form is
+sent (a code that names no case is refused with 422 naming the field, and nothing is stored), and
+the link is written as a row in the same transaction as the save, so each end finds the other by an
+index: the complaint shows what it is about, the proposal shows the complaints about it. Which
+fields link is the form's business; nothing here knows a procedure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.db import db
+from api.errors import invalid
+from api.models import CaseLink, Instance
+from api.services.tracking import normalize
+from api.services.versions import runtime
+from engine import FormRef, now
+
+KEYWORD = "x-alur-case-link"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The linking fields a form sent (`fields`, also those sent empty) and the case each non-empty one names."""
+
+    fields: frozenset[str]
+    targets: dict[str, int]  # field -> instance id
+
+
+NOTHING = Resolved(frozenset(), {})
+
+
+def link_fields(form: FormRef | None) -> list[str]:
+    return form.fields_marked(KEYWORD) if form is not None else []
+
+
+def resolve(form: FormRef | None, data: dict[str, Any], own_id: int | None = None) -> Resolved:
+    """The cases the form's linking fields name; 422 naming each field whose code finds no case."""
+    sent = frozenset(name for name in link_fields(form) if name in data)
+    wanted = {name: normalize(data[name]) for name in sent if isinstance(data[name], str) and data[name].strip()}
+    if not sent:
+        return NOTHING
+    ids = dict(db.session.execute(
+        db.select(Instance.tracking_code, Instance.id).where(Instance.tracking_code.in_(set(wanted.values())))
+    ).all()) if wanted else {}
+    errors, targets = [], {}
+    for name, code in sorted(wanted.items()):
+        if code not in ids:
+            errors.append({"field": name, "message": f"kode lacak {code} tidak ditemukan"})
+        elif ids[code] == own_id:
+            errors.append({"field": name, "message": "kode lacak ini milik kasus ini sendiri"})
+        else:
+            targets[name] = ids[code]
+    if errors:
+        raise invalid(errors)
+    return Resolved(sent, targets)
+
+
+def write(instance: Instance, resolved: Resolved) -> None:
+    """Store the links of one save (in the caller's transaction): a field sent again points where it now says."""
+    if not resolved.fields:
+        return
+    stored = db.session.execute(
+        db.select(CaseLink).where(CaseLink.source_id == instance.id, CaseLink.field.in_(resolved.fields))
+    ).scalars().all()
+    kept = set()
+    for row in stored:
+        if resolved.targets.get(row.field) == row.target_id:
+            kept.add(row.field)
+        else:
+            db.session.delete(row)
+    moment = now()
+    for field, target_id in resolved.targets.items():
+        if field not in kept:
+            db.session.add(CaseLink(source_id=instance.id, target_id=target_id, field=field, created_at=moment))
+
+
+def _field_title(instance: Instance, field: str) -> str:
+    """The title the form gives the linking field, for the reader; the field name if no form has it."""
+    for form in runtime().by_row(instance.version_id).version.forms.values():
+        spec = form.schema.get("properties", {}).get(field)
+        if isinstance(spec, dict) and spec.get("title"):
+            return str(spec["title"])
+    return field
+
+
+def links_of(instance: Instance) -> dict[str, list[dict[str, Any]]]:
+    """Both directions: `about` = the cases this one names, `named_by` = the cases that name this one."""
+    about = db.session.execute(
+        db.select(CaseLink, Instance).join(Instance, Instance.id == CaseLink.target_id)
+        .where(CaseLink.source_id == instance.id).order_by(CaseLink.id)
+    ).all()
+    named_by = db.session.execute(
+        db.select(CaseLink, Instance).join(Instance, Instance.id == CaseLink.source_id)
+        .where(CaseLink.target_id == instance.id).order_by(CaseLink.id)
+    ).all()
+    return {
+        "about": [_item(link, other, _field_title(instance, link.field)) for link, other in about],
+        "named_by": [_item(link, other, _field_title(other, link.field)) for link, other in named_by],
+    }
+
+
+def _item(link: CaseLink, other: Instance, field_title: str) -> dict[str, Any]:
+    return {
+        "instance_id": other.id, "tracking_code": other.tracking_code, "process_id": other.process_id,
+        "process": runtime().by_row(other.version_id).version.name, "title": other.title,
+        "status": other.status, "field": link.field, "field_title": field_title,
+        "confidential": other.confidential,
+    }
+
+
+def public_links(instance: Instance) -> dict[str, list[dict[str, Any]]]:
+    """What tracking shows of the links: only cases that are public too (not confidential), no ids.
+
+    The code of a case that names this one is left out: a tracking code opens that case's replies,
+    and whoever follows this case (a proposal) has no business reading the replies to a complaint about it.
+    """
+    links = links_of(instance)
+    return {
+        "about": [{k: item[k] for k in ("tracking_code", "process", "title")}
+                  for item in links["about"] if not item["confidential"]],
+        "named_by": [{k: item[k] for k in ("process", "title")}
+                     for item in links["named_by"] if not item["confidential"]],
+    }
