@@ -213,9 +213,9 @@ def _seed_demo_cases() -> str:
 
 
 def _print_users(users) -> None:
-    click.echo(f"{'pengguna':<28} {'kata sandi':<12} {'peran':<28} wilayah")
+    click.echo(f"{'pengguna':<28} {'kata sandi':<12} {'peran':<28} {'wilayah':<26} unit")
     for u in users:
-        click.echo(f"{u.username:<28} {u.password:<12} {u.role:<28} {u.region or '(semua)'}")
+        click.echo(f"{u.username:<28} {u.password:<12} {u.role:<28} {u.region or '(semua)':<26} {u.unit or '(semua)'}")
 
 
 @cli.command("create-user")

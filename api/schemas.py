@@ -121,6 +121,8 @@ class OkSchema(Schema):
 class GrantSchema(Schema):
     role = fields.String(required=True)
     region_prefix = fields.String(required=True)
+    units = fields.List(fields.String(), metadata={
+        "description": "Hanya pada hak per unit: unit yang dicakup beserta unit di bawahnya; tanpa isian ini: semua unit"})
 
 
 class UserSchema(Schema):
@@ -216,6 +218,8 @@ class TaskItemSchema(Schema):
     instance_title = fields.String(allow_none=True, required=True)
     lane = fields.String(allow_none=True, required=True)
     region = fields.String(allow_none=True, required=True)
+    unit = fields.String(allow_none=True, required=True,
+                         metadata={"description": "Kode unit tujuan tugas (unitField diagram); null: semua pemegang peran"})
     due_at = fields.String(allow_none=True, required=True)
     late = fields.Boolean(required=True)
     claimed_by = fields.String(allow_none=True, required=True)
