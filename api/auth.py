@@ -151,7 +151,9 @@ def _load_principal() -> Principal | None:
     return Principal(user=SignedInUser(user_id, username, full_name), token_id=token_id, grants=grants, units=units)
 
 
-def grant_scopes(rows: list[tuple[str, str, str | None]]) -> tuple[list[tuple[str, str]], dict[tuple[str, str], UnitScope]]:
+def grant_scopes(
+    rows: list[tuple[str, str, str | None]],
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], UnitScope]]:
     """(role, prefix, unit) grants as distinct (role, prefix) pairs and the units each pair covers.
 
     A unit grant covers its unit and every unit below it (a grant at an OPD sees its bidang's tasks);

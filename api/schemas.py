@@ -122,7 +122,7 @@ class GrantSchema(Schema):
     role = fields.String(required=True)
     region_prefix = fields.String(required=True)
     units = fields.List(fields.String(), metadata={
-        "description": "Hanya pada hak per unit: unit yang dicakup beserta unit di bawahnya; tanpa isian ini: semua unit"})
+        "description": "Hanya pada hak per unit: unit yang dicakup beserta unit di bawahnya; tanpa ini: semua unit"})
 
 
 class UserSchema(Schema):
@@ -219,7 +219,7 @@ class TaskItemSchema(Schema):
     lane = fields.String(allow_none=True, required=True)
     region = fields.String(allow_none=True, required=True)
     unit = fields.String(allow_none=True, required=True,
-                         metadata={"description": "Kode unit tujuan tugas (unitField diagram); null: semua pemegang peran"})
+                         metadata={"description": "Kode unit tujuan tugas (unitField diagram); null: semua pemegang"})
     due_at = fields.String(allow_none=True, required=True)
     late = fields.Boolean(required=True)
     claimed_by = fields.String(allow_none=True, required=True)

@@ -118,7 +118,8 @@ def role_in_use(name: str) -> str | None:
     """Why a role cannot go, in Indonesian, or None: a special role, a pending task, a running instance, a lane."""
     if name in special_roles():
         return f"peran '{name}' adalah peran khusus sistem (lihat konfigurasi) dan tidak dapat dihapus"
-    tasks = db.session.execute(db.select(func.count()).select_from(PendingTask).where(PendingTask.lane == name)).scalar()
+    tasks = db.session.execute(
+        db.select(func.count()).select_from(PendingTask).where(PendingTask.lane == name)).scalar()
     if tasks:
         return f"peran '{name}' masih dipakai {tasks} tugas yang menunggu; selesaikan atau alihkan dulu"
     lanes = current_lanes().get(name)
@@ -136,7 +137,8 @@ def _running_versions_with_lane(name: str) -> list[str]:
         db.select(Instance.version_id, ProcessVersionRow.process_id, ProcessVersionRow.number).distinct()
         .join(ProcessVersionRow, ProcessVersionRow.id == Instance.version_id)
         .where(Instance.status.in_(ACTIVE_STATUSES))).all()
-    return [f"{pid} v{number}" for version_id, pid, number in rows if name in runtime().by_row(version_id).version.lanes]
+    return [f"{pid} v{number}" for version_id, pid, number in rows
+            if name in runtime().by_row(version_id).version.lanes]
 
 
 def remove_role(name: str) -> int:
@@ -218,7 +220,8 @@ def _would_cycle(code: str, parent: str) -> bool:
 
 
 def unit_in_use(code: str) -> str | None:
-    tasks = db.session.execute(db.select(func.count()).select_from(PendingTask).where(PendingTask.unit == code)).scalar()
+    tasks = db.session.execute(
+        db.select(func.count()).select_from(PendingTask).where(PendingTask.unit == code)).scalar()
     if tasks:
         return f"unit '{code}' masih menjadi tujuan {tasks} tugas yang menunggu; alihkan dulu ke unit lain"
     children = list(db.session.execute(db.select(Unit.code).where(Unit.parent == code).order_by(Unit.code)).scalars())
