@@ -34,15 +34,40 @@ def cli() -> None:
 def lint_command(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
     """Check BPMN files (or folders of them) before they go live; exit 1 on any problem.
 
-    With a reachable database, lanes are also checked against the roles it knows.
+    With a reachable database, lanes are checked against the roles it knows; without one, against
+    the roles of the seed data plus the lanes the diagrams declare (new roles are listed, not refused).
     """
+    paths = paths or (Path("processes"),)
     roles, note = _lint_roles()
+    declared = _declared_lanes(paths)
+    if roles is None:
+        from api.services.deploy import seed_roles
+
+        seed = seed_roles()
+        roles = seed | {lane for lanes in declared.values() for lane in lanes}
+        note = (f"{note}: lane dicocokkan dengan {len(seed)} peran data seed (api/seed_data.json) ditambah lane "
+                "yang dideklarasikan diagram")
+        new = {lane: file for file, lanes in declared.items() for lane in lanes if lane not in seed}
+        note += "".join(f"\nperan baru dari diagram {file}: '{lane}' (dibuat saat deploy dengan --create-roles)"
+                        for lane, file in new.items())
     click.echo(note, err=True)
-    report = lint_paths(list(paths) or [Path("processes")], forms_dir=forms_dir, known_roles=roles)
+    report = lint_paths(list(paths), forms_dir=forms_dir, known_roles=roles)
+    unknown = sorted({lane for lanes in declared.values() for lane in lanes if lane not in roles})
+    if unknown:
+        click.echo(f"lane tanpa peran: {', '.join(unknown)}; buat perannya (`alur roles add`) atau pasang dengan "
+                   "`alur deploy --create-roles`", err=True)
     for problem in report.problems:
         click.echo(problem.format())
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
+
+
+def _declared_lanes(paths: tuple[Path, ...]) -> dict[str, list[str]]:
+    """Each .bpmn file of `paths` (files or folders) with the lanes it declares."""
+    from engine import lane_names
+
+    files = [f for path in paths for f in (sorted(path.glob("*.bpmn")) if path.is_dir() else [path])]
+    return {str(f): lane_names(f.read_bytes(), str(f)) for f in files if f.suffix == ".bpmn"}
 
 
 def _lint_roles() -> tuple[set[str] | None, str]:
@@ -55,9 +80,8 @@ def _lint_roles() -> tuple[set[str] | None, str]:
 
     overrides: dict[str, object] = {"SECRET_KEY": "lint"}  # no sessions here: do not create the key file
     url = make_url(load_config(overrides)["SQLALCHEMY_DATABASE_URI"])
-    without = "lane tidak dicocokkan dengan peran"
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
-        return None, f"{without}: belum ada basis data"  # connecting would create an empty file
+        return None, "belum ada basis data"  # connecting would create an empty file
     if url.get_backend_name() != "sqlite":
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     app = create_app(overrides)
@@ -70,7 +94,7 @@ def _lint_roles() -> tuple[set[str] | None, str]:
             roles = known_roles()
     except SQLAlchemyError as exc:
         reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
-        return None, f"{without}: basis data tidak dapat dibaca ({reason})"
+        return None, f"basis data tidak dapat dibaca ({reason})"
     return roles, f"lane dicocokkan dengan {len(roles)} peran yang dikenal basis data"
 
 
@@ -109,15 +133,16 @@ def _deployer(by: str | None) -> str:
               help="Folder of form files (default: the app's forms folder).")
 @click.option("--by", default=None, help="Who deploys (default: cli:$USER).")
 @click.option("--dry-run", is_flag=True, help="Only lint and say what would change.")
+@click.option("--create-roles", is_flag=True, help="Create the roles that lanes name and the system lacks.")
 def deploy_command(paths: tuple[Path, ...], note: str | None, forms_dir: Path | None, by: str | None,
-                   dry_run: bool) -> None:
+                   dry_run: bool, create_roles: bool) -> None:
     """Lint and deploy .bpmn files (or folders) with the forms they name; exit 1 when refused."""
     from api.models import ORIGIN_CLI
     from api.services.deploy import deploy_paths
 
     config = current_app.config
     result = deploy_paths(list(paths) or [config["ALUR_PROCESSES_DIR"]], forms_dir or config["ALUR_FORMS_DIR"],
-                          _deployer(by), ORIGIN_CLI, note, dry_run=dry_run)
+                          _deployer(by), ORIGIN_CLI, note, dry_run=dry_run, create_roles=create_roles)
     for problem in result.problems:
         click.echo(problem.format())
     for version in result.versions:

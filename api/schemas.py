@@ -391,6 +391,8 @@ class DeployAnswerSchema(Schema):
     changed = fields.Boolean(required=True)
     dry_run = fields.Boolean(required=True)
     versions = fields.List(fields.Nested(DeployedVersionSchema), required=True)
+    roles_created = fields.List(fields.String(), metadata={
+        "description": "peran yang dibuat untuk lane baru (create_roles); pada dry run: yang akan dibuat"})
 
 
 class VersionListSchema(Schema):
@@ -447,6 +449,7 @@ class DeployRequestSchema(Schema):
                         metadata={"description": "nama berkas relatif -> isi"})
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
     dry_run = fields.Boolean()
+    create_roles = fields.Boolean(metadata={"description": "buat peran untuk lane yang belum menjadi peran"})
 
 
 _ERROR_TEXT = {
