@@ -247,18 +247,178 @@ def _print_users(users) -> None:
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "full_name", default="")
-@click.option("--role", "roles", multiple=True, help="ROLE or ROLE@REGION_PREFIX, repeatable")
+@click.option("--role", "roles", multiple=True, help="ROLE, ROLE@REGION_PREFIX or ROLE@REGION_PREFIX#UNIT, repeatable")
 def create_user_command(username: str, password: str, full_name: str, roles: tuple[str, ...]) -> None:
     """Create a user (or add roles to one): --role 'Ketua RT@33.13.05.2001/RW02/RT001' --role Admin."""
     from api.db import db
     from api.seed import ensure_user, grant
+    from api.services.organization import parse_grant
 
     user = ensure_user(username, password, full_name)
-    for spec in roles:
-        role, _, region = spec.partition("@")
-        grant(user, role, region)
+    for spec in map(parse_grant, roles):
+        grant(user, spec.role, spec.region, spec.unit)
     db.session.commit()
     click.echo(f"pengguna {username}: {', '.join(roles) or 'tanpa peran'}")
+
+
+# -- the organization: roles, units, regions, users (api/services/organization.py) -------------
+
+_ORG_KINDS = {"roles": "peran", "units": "unit", "regions": "wilayah", "users": "pengguna"}
+
+
+def _org_call(action):
+    """Run an organization service call; a refusal becomes a CLI error naming the fields, not a stack trace."""
+    from api.errors import ApiError
+
+    try:
+        return action()
+    except ApiError as exc:
+        fields = "; ".join(f"{f['field']}: {f['message']}" for f in exc.fields)
+        raise click.ClickException(exc.message + (f" ({fields})" if fields else "")) from None
+
+
+def _org_group(name: str, help_text: str) -> click.Group:
+    kind = _ORG_KINDS[name]
+
+    @cli.group(name, help=help_text)
+    def group() -> None:
+        pass
+
+    @group.command("export")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+    def export_command(path: Path | None) -> None:
+        """Write the CSV (to PATH, or to standard output)."""
+        from api.services.organization import export_csv
+
+        text = export_csv(kind)
+        if path is None:
+            click.echo(text, nl=False)
+        else:
+            path.write_text(text, encoding="utf-8")
+            click.echo(f"{kind}: {max(0, text.count(chr(10)) - 1)} baris -> {path}", err=True)
+
+    @group.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_command(path: Path) -> None:
+        """Create or update every line of the CSV; nothing is stored when any line is wrong."""
+        from api.services.organization import import_csv
+
+        click.echo(_org_call(lambda: import_csv(kind, path.read_text(encoding="utf-8-sig"))).message())
+
+    @group.command("remove")
+    @click.argument("key")
+    def remove_command(key: str) -> None:
+        """Remove one (refused, with the reason, while running work needs it)."""
+        from api.services import organization as org
+
+        removers = {"peran": org.remove_role, "unit": org.remove_unit, "wilayah": org.remove_region,
+                    "pengguna": org.remove_user}
+        _org_call(lambda: removers[kind](key))
+        click.echo(f"{kind} {key} dihapus" if kind != "pengguna" else f"pengguna {key} dinonaktifkan")
+
+    return group
+
+
+roles_group = _org_group("roles", "Roles: the names lanes use and users hold.")
+units_group = _org_group("units", "Organizational units (OPD, bidang, Komisi/AKD, kecamatan) tasks are routed to.")
+regions_group = _org_group("regions", "Regions (kode wilayah) for grants, units and instances.")
+users_group = _org_group("users", "Users and their role, region and unit grants.")
+
+
+@roles_group.command("list")
+def roles_list() -> None:
+    from api.services.organization import list_roles
+
+    for r in list_roles():
+        used = ", ".join(r["processes"]) or "-"
+        click.echo(f"{r['name']:<30} {r['users']:>4} pengguna  lane di: {used:<30} {r['description']}")
+
+
+@roles_group.command("add")
+@click.argument("name")
+@click.option("--description", default="", help="What holders of the role do.")
+def roles_add(name: str, description: str) -> None:
+    from api.db import db
+    from api.services.organization import save_role
+
+    new = _org_call(lambda: save_role(name, description))
+    db.session.commit()
+    click.echo(f"peran {name} {'dibuat' if new else 'diperbarui'}")
+
+
+@units_group.command("list")
+def units_list() -> None:
+    from api.services.organization import list_units
+
+    for u in list_units():
+        click.echo(f"{u['code']:<28} {u['kind']:<10} {u['region']:<10} {u['parent'] or '-':<16} {u['name']}")
+
+
+@units_group.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, help="opd, bidang, akd, lembaga, kecamatan, desa, lainnya")
+@click.option("--parent", default="", help="Code of the parent unit.")
+@click.option("--region", default="", help="Region code (kode wilayah) of the unit.")
+def units_add(code: str, name: str, kind: str, parent: str, region: str) -> None:
+    from api.db import db
+    from api.services.organization import save_unit
+
+    new = _org_call(lambda: save_unit({"kode": code, "nama": name, "jenis": kind, "induk": parent, "wilayah": region}))
+    db.session.commit()
+    click.echo(f"unit {code} {'dibuat' if new else 'diperbarui'}")
+
+
+@regions_group.command("list")
+def regions_list() -> None:
+    from api.services.organization import list_regions
+
+    for r in list_regions():
+        click.echo(f"{r['code']:<28} {r['level']:<10} {r['name']}")
+
+
+@regions_group.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--level", required=True, help="provinsi, kabupaten, kota, kecamatan, desa, kelurahan, rw, rt")
+@click.option("--parent", default="")
+def regions_add(code: str, name: str, level: str, parent: str) -> None:
+    from api.db import db
+    from api.services.organization import save_region
+
+    new = _org_call(lambda: save_region({"kode": code, "nama": name, "tingkat": level, "induk": parent}))
+    db.session.commit()
+    click.echo(f"wilayah {code} {'dibuat' if new else 'diperbarui'}")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    from api.services.organization import GrantSpec, list_users
+
+    for u in list_users():
+        grants = ", ".join(GrantSpec(g["role"], g["region_prefix"], g["unit"]).text() for g in u["grants"]) or "-"
+        click.echo(f"{u['username']:<24} {'aktif' if u['active'] else 'nonaktif':<9} {grants}")
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--password", default=None, help="Required for a new user (asked when missing).")
+@click.option("--name", "full_name", default="")
+@click.option("--email", default=None)
+@click.option("--grant", "grants", multiple=True, help="ROLE[@REGION][#UNIT], repeatable; replaces the user's grants")
+def users_add(username: str, password: str | None, full_name: str, email: str | None, grants: tuple[str, ...]) -> None:
+    """Create or change a user: --grant 'OPD@33.13#dpupr' --grant 'Pemantau@33.13'."""
+    from api.db import db
+    from api.models import User
+    from api.services.organization import parse_grant, save_user
+
+    exists = db.session.execute(db.select(User.id).filter_by(username=username)).first()
+    if exists is None and not password:
+        password = click.prompt("kata sandi", hide_input=True, confirmation_prompt=True)
+    specs = [parse_grant(g) for g in grants] if grants else None
+    new = _org_call(lambda: save_user(username, full_name, email, password, True, specs))
+    db.session.commit()
+    click.echo(f"pengguna {username} {'dibuat' if new else 'diperbarui'}")
 
 
 def _sqlite_path() -> Path:

@@ -452,6 +452,54 @@ class DeployRequestSchema(Schema):
     create_roles = fields.Boolean(metadata={"description": "buat peran untuk lane yang belum menjadi peran"})
 
 
+class OrgListSchema(Schema):
+    items = fields.List(fields.Dict(), required=True)
+
+
+class RoleInSchema(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "nama peran"})
+    description = Text(load_default="", validate=validate.Length(max=300))
+
+
+class UnitInSchema(Schema):
+    code = Text(required=True, validate=validate.Length(min=1, max=100),
+                metadata={"description": "kode unit: huruf kecil ASCII, angka, _ . - (mis. dpupr)"})
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    kind = Text(required=True, metadata={"description": "opd, bidang, akd, lembaga, kecamatan, desa, lainnya"})
+    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    region = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "kode wilayah"})
+
+
+class RegionInSchema(Schema):
+    code = Text(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    level = Text(required=True, metadata={"description": "provinsi, kabupaten, kota, kecamatan, desa, ..."})
+    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class GrantInSchema(Schema):
+    role = Text(required=True, validate=validate.Length(min=1, max=100))
+    region_prefix = Text(load_default="", validate=validate.Length(max=100))
+    unit = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class UserInSchema(Schema):
+    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    full_name = Text(load_default="", validate=validate.Length(max=200))
+    email = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    password = Text(load_default=None, allow_none=True, validate=validate.Length(min=8, max=200),
+                    metadata={"description": "wajib untuk pengguna baru"})
+    active = fields.Boolean(load_default=True)
+    grants = fields.List(fields.Nested(GrantInSchema), load_default=None, allow_none=True,
+                         metadata={"description": "bila dikirim, menggantikan semua hak pengguna"})
+
+
+class CsvImportAnswerSchema(Schema):
+    message = fields.String(required=True)
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+
+
 _ERROR_TEXT = {
     400: "permintaan tidak dapat dibaca (JSON rusak)",
     401: "belum masuk, atau token dicabut/kedaluwarsa",
