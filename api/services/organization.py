@@ -37,6 +37,9 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     # One line per grant; a user without grants has one line with an empty role.
     "pengguna": ("username", "nama_lengkap", "email", "aktif", "kata_sandi", "peran", "wilayah", "unit"),
 }
+# The columns an import cannot do without; the others may be left out of the file.
+CSV_REQUIRED: dict[str, tuple[str, ...]] = {"peran": ("nama",), "unit": ("kode", "nama", "jenis"),
+                                            "wilayah": ("kode", "nama", "tingkat"), "pengguna": ("username",)}
 
 
 @dataclass
@@ -447,11 +450,10 @@ def read_csv(kind: str, text: str) -> list[tuple[int, dict[str, str]]]:
         raise not_found("jenis data")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in CSV_COLUMNS[kind] if c not in header and c not in ("email", "aktif", "kata_sandi",
-                                                                           "keterangan", "induk")]
+    missing = [c for c in CSV_REQUIRED[kind] if c not in header]
     extra = [c for c in header if c not in CSV_COLUMNS[kind]]
     if not header or missing or extra:
-        raise invalid([{"field": "baris 1", "message": f"kolom harus {', '.join(CSV_COLUMNS[kind])}"
+        raise invalid([{"field": "baris 1", "message": f"kolom: {', '.join(CSV_COLUMNS[kind])}"
                         + (f"; tidak ada: {', '.join(missing)}" if missing else "")
                         + (f"; tidak dikenal: {', '.join(extra)}" if extra else "")}], "berkas CSV tidak sesuai")
     reader.fieldnames = header
