@@ -20,7 +20,6 @@ from tests.api.test_new_procedure_guide import (
     put_csv,
     set_up_the_procedure,
     start,
-    task_of,
 )
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
