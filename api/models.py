@@ -108,13 +108,12 @@ class PendingTask(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     __table_args__ = (
         # Covers the inbox: the (lane, region range) filter and the order, without touching the table.
-        Index("ix_pending_tasks_inbox", "lane", "region", "sort_key", "id"),
+        # The unit comes last: a unit grant's test is then read from the index too (no row lookups).
+        Index("ix_pending_tasks_inbox", "lane", "region", "sort_key", "id", "unit"),
         # A wide grant (a whole regency) matches most rows: walking the lane in due order and
         # stopping after one page beats sorting every row of the region range.
-        Index("ix_pending_tasks_lane_order", "lane", "sort_key", "id", "region"),
+        Index("ix_pending_tasks_lane_order", "lane", "sort_key", "id", "region", "unit"),
         Index("ix_pending_tasks_instance", "instance_id"),
-        # A unit grant's inbox: the lane's tasks routed to its units (and those routed to none), in due order.
-        Index("ix_pending_tasks_lane_unit", "lane", "unit", "sort_key", "id", "region"),
     )
 
 

@@ -1,5 +1,7 @@
 """The organization as data: roles and units as rows, unit grants, and the unit a pending task is routed to.
 
+The inbox indexes gain the unit as their last column (dropped and rebuilt: a few seconds per 100,000 tasks).
+
 Roles named by existing grants become rows, so nothing granted before is lost.
 
 Revision ID: 0006
@@ -15,6 +17,9 @@ revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
+
+_INBOX_INDEXES = {"ix_pending_tasks_inbox": ["lane", "region", "sort_key", "id"],
+                  "ix_pending_tasks_lane_order": ["lane", "sort_key", "id", "region"]}
 
 
 def upgrade():
@@ -39,8 +44,10 @@ def upgrade():
         batch.create_unique_constraint("uq_role_grants", ["user_id", "role", "region_prefix", "unit"])
         batch.create_index("ix_role_grants_unit", ["unit"], unique=False)
     op.add_column("pending_tasks", sa.Column("unit", sa.String(100), nullable=True))
-    op.create_index("ix_pending_tasks_lane_unit", "pending_tasks", ["lane", "unit", "sort_key", "id", "region"],
-                    unique=False)
+    # The inbox indexes end with the unit, so a unit grant's inbox is still answered from the index alone.
+    for name, columns in _INBOX_INDEXES.items():
+        op.drop_index(name, table_name="pending_tasks")
+        op.create_index(name, "pending_tasks", [*columns, "unit"], unique=False)
     connection = op.get_bind()
     grants = sa.table("role_grants", sa.column("role", sa.String()))
     roles = sa.table("roles", sa.column("name", sa.String()), sa.column("description", sa.String()),
@@ -52,7 +59,9 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index("ix_pending_tasks_lane_unit", table_name="pending_tasks")
+    for name, columns in _INBOX_INDEXES.items():
+        op.drop_index(name, table_name="pending_tasks")
+        op.create_index(name, "pending_tasks", columns, unique=False)
     with op.batch_alter_table("pending_tasks") as batch:
         batch.drop_column("unit")
     with op.batch_alter_table("role_grants") as batch:
