@@ -156,3 +156,26 @@ def test_no_procedure_name_appears_in_the_python_code_of_api_or_engine():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert found == []
 
+
+
+def test_given_the_seeded_demo_then_the_organization_units_and_unit_grants_exist(app, client, seeded):
+    """The unit codes the diagrams route to are seeded, and demo users hold them, so routing shows in `make run`."""
+    from api.models import Role, Unit
+
+    with app.app_context():
+        codes = set(db.session.execute(db.select(Unit.code)).scalars())
+        roles = set(db.session.execute(db.select(Role.name)).scalars())
+    assert {"dpupr", "dinkes", "baperlitbang", "baperlitbang_infrastruktur", "setwan_tanbu", "dprd_tanbu",
+            "komisi_1", "fraksi", "pimpinan"} <= codes
+    assert {"Admin", "Pemantau", "Analis Proses", "OPD", "Alat Kelengkapan DPRD"} <= roles
+
+    def grants(username: str) -> list[dict]:
+        login = client.post("/api/v1/auth/login", json={"username": username, "password": SEED["password"]})
+        return login.get_json()["user"]["roles"]
+
+    assert grants("opd_dpupr") == [{"role": "OPD", "region_prefix": "33.13", "units": ["dpupr"]}]
+    assert grants("komisi_1") == [{"role": "Alat Kelengkapan DPRD", "region_prefix": "63.10", "units": ["komisi_1"]}]
+    assert grants("analis_baperlitbang")[0]["units"] == [
+        "baperlitbang", "baperlitbang_ekonomi", "baperlitbang_infrastruktur", "baperlitbang_litbang",
+        "baperlitbang_sekretariat", "baperlitbang_sosbud"]
+    assert grants("opd") == [{"role": "OPD", "region_prefix": "33.13"}]  # the lane's demo user: every OPD

@@ -247,3 +247,46 @@ def test_the_alur_commands_add_list_and_refuse(app, client, users):
     assert "dlh,Dinas Lingkungan Hidup,opd,,33.13" in run("units", "export").output
     with app.app_context():
         assert db.session.execute(db.select(PendingTask.unit)).scalars().all() == ["dishub"]
+
+
+# -- deploy creates the roles its lanes declare --------------------------------------------------
+
+FIXTURE = "tests/fixtures/izin_reklame"
+
+
+def test_alur_deploy_names_each_lane_without_a_role_and_creates_them_when_asked(app, users):
+    runner, info = CliRunner(), ScriptInfo(create_app=lambda: app)
+    args = ["deploy", f"{FIXTURE}/processes/izin_reklame.bpmn", "--forms", f"{FIXTURE}/forms", "--by", "analis"]
+
+    refused = runner.invoke(cli, args, obj=info)
+    done = runner.invoke(cli, [*args, "--create-roles"], obj=info)
+
+    assert refused.exit_code == 1
+    assert "lane 'Petugas Loket Reklame' bukan peran yang dikenal sistem" in refused.output
+    assert "lane 'Tim Teknis Reklame' bukan peran yang dikenal sistem" in refused.output
+    assert "lane tanpa peran: Petugas Loket Reklame, Tim Teknis Reklame" in refused.output
+    assert done.exit_code == 0, done.output
+    assert done.output.strip().endswith("izin_reklame: v1 dibuat; peran baru: Petugas Loket Reklame, Tim Teknis Reklame")
+    with app.app_context():
+        made = db.session.get(Role, "Tim Teknis Reklame")
+        assert made is not None and made.description == "dibuat saat pemasangan oleh analis"
+
+
+def test_the_upload_page_offers_to_create_the_missing_roles(app, users):
+    users.add("analis_proses", ("Analis Proses", ""))
+    page = app.test_client()
+    token = CSRF.search(page.get("/masuk").get_data(as_text=True)).group(1)
+    page.post("/masuk", data={"username": "analis_proses", "password": PASSWORD, "csrf_token": token})
+
+    def upload(**extra):
+        token = CSRF.search(page.get("/analis/unggah").get_data(as_text=True)).group(1)
+        files = [(open(f"{FIXTURE}/processes/izin_reklame.bpmn", "rb"), "izin_reklame.bpmn")]
+        for name in ("permohonan_masuk", "periksa_berkas", "kajian_teknis"):
+            files.append((open(f"{FIXTURE}/forms/izin_reklame/{name}.schema.json", "rb"), f"{name}.schema.json"))
+        return page.post("/analis/unggah", data={"csrf_token": token, "berkas": files, "folder": "izin_reklame", **extra},
+                         content_type="multipart/form-data")
+
+    refused, done = upload(), upload(buat_peran="1")
+    assert refused.status_code == 422 and 'id="peran-belum-ada"' in refused.get_data(as_text=True)
+    assert done.status_code == 201
+    assert 'id="peran-baru"' in done.get_data(as_text=True) and "Tim Teknis Reklame" in done.get_data(as_text=True)
