@@ -3,7 +3,9 @@ and every kind goes out and comes back as CSV (API, pages and `alur` commands)."
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
@@ -280,9 +282,10 @@ def test_the_upload_page_offers_to_create_the_missing_roles(app, users):
 
     def upload(**extra):
         token = CSRF.search(page.get("/analis/unggah").get_data(as_text=True)).group(1)
-        files = [(open(f"{FIXTURE}/processes/izin_reklame.bpmn", "rb"), "izin_reklame.bpmn")]
+        files = [(io.BytesIO(Path(f"{FIXTURE}/processes/izin_reklame.bpmn").read_bytes()), "izin_reklame.bpmn")]
         for name in ("permohonan_masuk", "periksa_berkas", "kajian_teknis"):
-            files.append((open(f"{FIXTURE}/forms/izin_reklame/{name}.schema.json", "rb"), f"{name}.schema.json"))
+            form = Path(f"{FIXTURE}/forms/izin_reklame/{name}.schema.json").read_bytes()
+            files.append((io.BytesIO(form), f"{name}.schema.json"))
         return page.post("/analis/unggah", data={"csrf_token": token, "berkas": files, "folder": "izin_reklame", **extra},
                          content_type="multipart/form-data")
 
