@@ -253,7 +253,7 @@ def test_the_alur_commands_add_list_and_refuse(app, client, users):
 
 # -- deploy creates the roles its lanes declare --------------------------------------------------
 
-FIXTURE = "tests/fixtures/izin_reklame"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "izin_reklame"
 
 
 def test_alur_deploy_names_each_lane_without_a_role_and_creates_them_when_asked(app, users):
