@@ -173,7 +173,8 @@ def test_the_same_procedure_over_the_pages(app, client, users):
     page_login(dishub, "teknis_dishub")
     assert PERMOHONAN["judul"] not in satpol.get("/tugas").get_data(as_text=True)
     assert satpol.get(f"/tugas/{review}").status_code == 404
-    assert PERMOHONAN["judul"] in dishub.get("/tugas").get_data(as_text=True)
+    dishub_inbox = dishub.get("/tugas").get_data(as_text=True)
+    assert PERMOHONAN["judul"] in dishub_inbox and "unit <code>dishub</code>" in dishub_inbox
 
     empty = page_post(dishub, f"/tugas/{review}", {"rekomendasi": "setuju"}, f"/tugas/{review}")
     assert empty.status_code == 422 and 'id="galat-catatan_teknis"' in empty.get_data(as_text=True)
