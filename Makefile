@@ -42,6 +42,7 @@ test: setup lint
 bench: setup
 	$(BIN)/python -m bench.engine_floor
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.inbox_units
 	$(BIN)/python -m bench.migrate
 
 bench-load: setup

@@ -49,9 +49,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     description = "Alur: alur kerja BPMN untuk layanan publik pemerintah daerah"
     api = _Api(app, spec_kwargs={"info": {"description": description}})
-    from api.routes import admin, auth, processes, public, tasks, versions
+    from api.routes import admin, auth, organization, processes, public, tasks, versions
 
-    for module in (auth, processes, tasks, admin, public, versions):
+    for module in (auth, processes, tasks, admin, public, versions, organization):
         api.register_blueprint(module.blp)
     api.register_converter(_IdConverter, integerconverter2paramschema)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

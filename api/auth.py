@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.db import db
 from api.errors import ApiError
-from api.models import ApiToken, RoleGrant, User
+from api.models import ApiToken, RoleGrant, Unit, User
 from api.regions import contains
 from engine import now
 
@@ -24,19 +24,36 @@ from engine import now
 _DUMMY_HASH: str | None = None
 
 
+# The units a (role, region prefix) grant covers: None = every unit (a grant without a unit),
+# else the granted units with every unit below them, expanded once per request.
+UnitScope = frozenset[str] | None
+
+
 @dataclass
 class Principal:
-    """The signed-in user with their (role, region prefix) grants."""
+    """The signed-in user with their (role, region prefix) grants and the units each grant covers."""
 
     user: SignedInUser
     token_id: int
     grants: list[tuple[str, str]] = field(default_factory=list)
+    units: dict[tuple[str, str], UnitScope] = field(default_factory=dict)  # missing key: every unit
 
     def prefixes(self, role: str) -> list[str]:
         return [prefix for r, prefix in self.grants if r == role]
 
     def holds(self, role: str | None, region: str) -> bool:
         return any(contains(prefix, region) for prefix in self.prefixes(role or ""))
+
+    def unit_scope(self, role: str, prefix: str) -> UnitScope:
+        return self.units.get((role, prefix))
+
+    def sees(self, role: str | None, region: str, unit: str | None) -> bool:
+        """May this user see a task of lane `role` in `region` routed to `unit`? (the inbox's rule)"""
+        for prefix in self.prefixes(role or ""):
+            scope = self.unit_scope(role or "", prefix)
+            if contains(prefix, region) and (unit is None or scope is None or unit in scope):
+                return True
+        return False
 
     @property
     def roles(self) -> set[str]:
@@ -104,7 +121,7 @@ class SignedInUser:
 def _principal_query(match: Any) -> Any:
     return (
         db.select(ApiToken.id, User.id, User.username, User.full_name, ApiToken.expires_at, RoleGrant.role,
-                  RoleGrant.region_prefix)
+                  RoleGrant.region_prefix, RoleGrant.unit)
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
         .where(ApiToken.revoked_at.is_(None), User.active.is_(True), match)
@@ -130,13 +147,68 @@ def _load_principal() -> Principal | None:
     if expires_at <= now():
         g.token_expired = True  # said apart from "not logged in", so a script knows to log in again
         return None
-    grants = [(role, prefix) for *_, role, prefix in rows if role is not None]
-    return Principal(user=SignedInUser(user_id, username, full_name), token_id=token_id, grants=grants)
+    grants, units = grant_scopes([(role, prefix, unit) for *_, role, prefix, unit in rows if role is not None])
+    return Principal(user=SignedInUser(user_id, username, full_name), token_id=token_id, grants=grants, units=units)
+
+
+def grant_scopes(
+    rows: list[tuple[str, str, str | None]],
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], UnitScope]]:
+    """(role, prefix, unit) grants as distinct (role, prefix) pairs and the units each pair covers.
+
+    A unit grant covers its unit and every unit below it (a grant at an OPD sees its bidang's tasks);
+    a grant without a unit on the same pair covers every unit. The unit tree is read only when the
+    user has a unit grant, so the inbox itself stays one query on pending_tasks.
+    """
+    grants: list[tuple[str, str]] = []
+    granted: dict[tuple[str, str], set[str] | None] = {}
+    for role, prefix, unit in rows:
+        pair = (role, prefix)
+        if pair not in granted:
+            grants.append(pair)
+            granted[pair] = set()
+        if unit is None:
+            granted[pair] = None
+        elif granted[pair] is not None:
+            granted[pair].add(unit)
+    wanted = {unit for units in granted.values() if units for unit in units}
+    below = unit_descendants(wanted) if wanted else {}
+    scopes: dict[tuple[str, str], UnitScope] = {}
+    for pair, units in granted.items():
+        if units is not None:
+            scopes[pair] = frozenset(u for unit in units for u in below.get(unit, {unit}))
+    return grants, scopes
+
+
+def unit_descendants(codes: set[str]) -> dict[str, set[str]]:
+    """Each unit code with the codes of every unit below it (the unit table is small: one query)."""
+    children: dict[str | None, list[str]] = {}
+    for code, parent in db.session.execute(db.select(Unit.code, Unit.parent)).all():
+        children.setdefault(parent, []).append(code)
+    result: dict[str, set[str]] = {}
+    for code in codes:
+        found, todo = {code}, [code]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                if child not in found:  # a cycle an admin typed must not loop
+                    found.add(child)
+                    todo.append(child)
+        result[code] = found
+    return result
 
 
 def load_grants(user_id: int) -> list[tuple[str, str]]:
     rows = db.session.execute(db.select(RoleGrant.role, RoleGrant.region_prefix).filter_by(user_id=user_id)).all()
-    return [(role, prefix) for role, prefix in rows]
+    return list(dict.fromkeys((role, prefix) for role, prefix in rows))
+
+
+def principal_of(user: User, token_id: int = 0) -> Principal:
+    """A principal for `user` as after a login (seeding, scripts): grants and unit scopes from the database."""
+    rows = db.session.execute(
+        db.select(RoleGrant.role, RoleGrant.region_prefix, RoleGrant.unit).filter_by(user_id=user.id)).all()
+    grants, units = grant_scopes([tuple(r) for r in rows])
+    return Principal(user=SignedInUser(user.id, user.username, user.full_name), token_id=token_id, grants=grants,
+                     units=units)
 
 
 def current_principal() -> Principal | None:

@@ -34,15 +34,40 @@ def cli() -> None:
 def lint_command(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
     """Check BPMN files (or folders of them) before they go live; exit 1 on any problem.
 
-    With a reachable database, lanes are also checked against the roles it knows.
+    With a reachable database, lanes are checked against the roles it knows; without one, against
+    the roles of the seed data plus the lanes the diagrams declare (new roles are listed, not refused).
     """
+    paths = paths or (Path("processes"),)
     roles, note = _lint_roles()
+    declared = _declared_lanes(paths)
+    if roles is None:
+        from api.services.deploy import seed_roles
+
+        seed = seed_roles()
+        roles = seed | {lane for lanes in declared.values() for lane in lanes}
+        note = (f"{note}: lane dicocokkan dengan {len(seed)} peran data seed (api/seed_data.json) ditambah lane "
+                "yang dideklarasikan diagram")
+        new = {lane: file for file, lanes in declared.items() for lane in lanes if lane not in seed}
+        note += "".join(f"\nperan baru dari diagram {file}: '{lane}' (dibuat saat deploy dengan --create-roles)"
+                        for lane, file in new.items())
     click.echo(note, err=True)
-    report = lint_paths(list(paths) or [Path("processes")], forms_dir=forms_dir, known_roles=roles)
+    report = lint_paths(list(paths), forms_dir=forms_dir, known_roles=roles)
+    unknown = sorted({lane for lanes in declared.values() for lane in lanes if lane not in roles})
+    if unknown:
+        click.echo(f"lane tanpa peran: {', '.join(unknown)}; buat perannya (`alur roles add`) atau pasang dengan "
+                   "`alur deploy --create-roles`", err=True)
     for problem in report.problems:
         click.echo(problem.format())
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
+
+
+def _declared_lanes(paths: tuple[Path, ...]) -> dict[str, list[str]]:
+    """Each .bpmn file of `paths` (files or folders) with the lanes it declares."""
+    from engine import lane_names
+
+    files = [f for path in paths for f in (sorted(path.glob("*.bpmn")) if path.is_dir() else [path])]
+    return {str(f): lane_names(f.read_bytes(), str(f)) for f in files if f.suffix == ".bpmn"}
 
 
 def _lint_roles() -> tuple[set[str] | None, str]:
@@ -55,9 +80,8 @@ def _lint_roles() -> tuple[set[str] | None, str]:
 
     overrides: dict[str, object] = {"SECRET_KEY": "lint"}  # no sessions here: do not create the key file
     url = make_url(load_config(overrides)["SQLALCHEMY_DATABASE_URI"])
-    without = "lane tidak dicocokkan dengan peran"
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
-        return None, f"{without}: belum ada basis data"  # connecting would create an empty file
+        return None, "belum ada basis data"  # connecting would create an empty file
     if url.get_backend_name() != "sqlite":
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     app = create_app(overrides)
@@ -70,7 +94,7 @@ def _lint_roles() -> tuple[set[str] | None, str]:
             roles = known_roles()
     except SQLAlchemyError as exc:
         reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
-        return None, f"{without}: basis data tidak dapat dibaca ({reason})"
+        return None, f"basis data tidak dapat dibaca ({reason})"
     return roles, f"lane dicocokkan dengan {len(roles)} peran yang dikenal basis data"
 
 
@@ -109,15 +133,16 @@ def _deployer(by: str | None) -> str:
               help="Folder of form files (default: the app's forms folder).")
 @click.option("--by", default=None, help="Who deploys (default: cli:$USER).")
 @click.option("--dry-run", is_flag=True, help="Only lint and say what would change.")
+@click.option("--create-roles", is_flag=True, help="Create the roles that lanes name and the system lacks.")
 def deploy_command(paths: tuple[Path, ...], note: str | None, forms_dir: Path | None, by: str | None,
-                   dry_run: bool) -> None:
+                   dry_run: bool, create_roles: bool) -> None:
     """Lint and deploy .bpmn files (or folders) with the forms they name; exit 1 when refused."""
     from api.models import ORIGIN_CLI
     from api.services.deploy import deploy_paths
 
     config = current_app.config
     result = deploy_paths(list(paths) or [config["ALUR_PROCESSES_DIR"]], forms_dir or config["ALUR_FORMS_DIR"],
-                          _deployer(by), ORIGIN_CLI, note, dry_run=dry_run)
+                          _deployer(by), ORIGIN_CLI, note, dry_run=dry_run, create_roles=create_roles)
     for problem in result.problems:
         click.echo(problem.format())
     for version in result.versions:
@@ -213,27 +238,187 @@ def _seed_demo_cases() -> str:
 
 
 def _print_users(users) -> None:
-    click.echo(f"{'pengguna':<28} {'kata sandi':<12} {'peran':<28} wilayah")
+    click.echo(f"{'pengguna':<28} {'kata sandi':<12} {'peran':<28} {'wilayah':<26} unit")
     for u in users:
-        click.echo(f"{u.username:<28} {u.password:<12} {u.role:<28} {u.region or '(semua)'}")
+        click.echo(f"{u.username:<28} {u.password:<12} {u.role:<28} {u.region or '(semua)':<26} {u.unit or '(semua)'}")
 
 
 @cli.command("create-user")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "full_name", default="")
-@click.option("--role", "roles", multiple=True, help="ROLE or ROLE@REGION_PREFIX, repeatable")
+@click.option("--role", "roles", multiple=True, help="ROLE, ROLE@REGION_PREFIX or ROLE@REGION_PREFIX#UNIT, repeatable")
 def create_user_command(username: str, password: str, full_name: str, roles: tuple[str, ...]) -> None:
     """Create a user (or add roles to one): --role 'Ketua RT@33.13.05.2001/RW02/RT001' --role Admin."""
     from api.db import db
     from api.seed import ensure_user, grant
+    from api.services.organization import parse_grant
 
     user = ensure_user(username, password, full_name)
-    for spec in roles:
-        role, _, region = spec.partition("@")
-        grant(user, role, region)
+    for spec in map(parse_grant, roles):
+        grant(user, spec.role, spec.region, spec.unit)
     db.session.commit()
     click.echo(f"pengguna {username}: {', '.join(roles) or 'tanpa peran'}")
+
+
+# -- the organization: roles, units, regions, users (api/services/organization.py) -------------
+
+_ORG_KINDS = {"roles": "peran", "units": "unit", "regions": "wilayah", "users": "pengguna"}
+
+
+def _org_call(action):
+    """Run an organization service call; a refusal becomes a CLI error naming the fields, not a stack trace."""
+    from api.errors import ApiError
+
+    try:
+        return action()
+    except ApiError as exc:
+        fields = "; ".join(f"{f['field']}: {f['message']}" for f in exc.fields)
+        raise click.ClickException(exc.message + (f" ({fields})" if fields else "")) from None
+
+
+def _org_group(name: str, help_text: str) -> click.Group:
+    kind = _ORG_KINDS[name]
+
+    @cli.group(name, help=help_text)
+    def group() -> None:
+        pass
+
+    @group.command("export")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+    def export_command(path: Path | None) -> None:
+        """Write the CSV (to PATH, or to standard output)."""
+        from api.services.organization import export_csv
+
+        text = export_csv(kind)
+        if path is None:
+            click.echo(text, nl=False)
+        else:
+            path.write_text(text, encoding="utf-8")
+            click.echo(f"{kind}: {max(0, text.count(chr(10)) - 1)} baris -> {path}", err=True)
+
+    @group.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_command(path: Path) -> None:
+        """Create or update every line of the CSV; nothing is stored when any line is wrong."""
+        from api.services.organization import import_csv
+
+        click.echo(_org_call(lambda: import_csv(kind, path.read_text(encoding="utf-8-sig"))).message())
+
+    @group.command("remove")
+    @click.argument("key")
+    def remove_command(key: str) -> None:
+        """Remove one (refused, with the reason, while running work needs it)."""
+        from api.services import organization as org
+
+        removers = {"peran": org.remove_role, "unit": org.remove_unit, "wilayah": org.remove_region,
+                    "pengguna": org.remove_user}
+        _org_call(lambda: removers[kind](key))
+        click.echo(f"{kind} {key} dihapus" if kind != "pengguna" else f"pengguna {key} dinonaktifkan")
+
+    return group
+
+
+roles_group = _org_group("roles", "Roles: the names lanes use and users hold.")
+units_group = _org_group("units", "Organizational units (OPD, bidang, Komisi/AKD, kecamatan) tasks are routed to.")
+regions_group = _org_group("regions", "Regions (kode wilayah) for grants, units and instances.")
+users_group = _org_group("users", "Users and their role, region and unit grants.")
+
+
+@roles_group.command("list")
+def roles_list() -> None:
+    from api.services.organization import list_roles
+
+    for r in list_roles():
+        used = ", ".join(r["processes"]) or "-"
+        click.echo(f"{r['name']:<30} {r['users']:>4} pengguna  lane di: {used:<30} {r['description']}")
+
+
+@roles_group.command("add")
+@click.argument("name")
+@click.option("--description", default="", help="What holders of the role do.")
+def roles_add(name: str, description: str) -> None:
+    from api.db import db
+    from api.services.organization import save_role
+
+    new = _org_call(lambda: save_role(name, description))
+    db.session.commit()
+    click.echo(f"peran {name} {'dibuat' if new else 'diperbarui'}")
+
+
+@units_group.command("list")
+def units_list() -> None:
+    from api.services.organization import list_units
+
+    for u in list_units():
+        click.echo(f"{u['code']:<28} {u['kind']:<10} {u['region']:<10} {u['parent'] or '-':<16} {u['name']}")
+
+
+@units_group.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, help="opd, bidang, akd, lembaga, kecamatan, desa, lainnya")
+@click.option("--parent", default="", help="Code of the parent unit.")
+@click.option("--region", default="", help="Region code (kode wilayah) of the unit.")
+def units_add(code: str, name: str, kind: str, parent: str, region: str) -> None:
+    from api.db import db
+    from api.services.organization import save_unit
+
+    new = _org_call(lambda: save_unit({"kode": code, "nama": name, "jenis": kind, "induk": parent, "wilayah": region}))
+    db.session.commit()
+    click.echo(f"unit {code} {'dibuat' if new else 'diperbarui'}")
+
+
+@regions_group.command("list")
+def regions_list() -> None:
+    from api.services.organization import list_regions
+
+    for r in list_regions():
+        click.echo(f"{r['code']:<28} {r['level']:<10} {r['name']}")
+
+
+@regions_group.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--level", required=True, help="provinsi, kabupaten, kota, kecamatan, desa, kelurahan, rw, rt")
+@click.option("--parent", default="")
+def regions_add(code: str, name: str, level: str, parent: str) -> None:
+    from api.db import db
+    from api.services.organization import save_region
+
+    new = _org_call(lambda: save_region({"kode": code, "nama": name, "tingkat": level, "induk": parent}))
+    db.session.commit()
+    click.echo(f"wilayah {code} {'dibuat' if new else 'diperbarui'}")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    from api.services.organization import GrantSpec, list_users
+
+    for u in list_users():
+        grants = ", ".join(GrantSpec(g["role"], g["region_prefix"], g["unit"]).text() for g in u["grants"]) or "-"
+        click.echo(f"{u['username']:<24} {'aktif' if u['active'] else 'nonaktif':<9} {grants}")
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--password", default=None, help="Required for a new user (asked when missing).")
+@click.option("--name", "full_name", default="")
+@click.option("--email", default=None)
+@click.option("--grant", "grants", multiple=True, help="ROLE[@REGION][#UNIT], repeatable; replaces the user's grants")
+def users_add(username: str, password: str | None, full_name: str, email: str | None, grants: tuple[str, ...]) -> None:
+    """Create or change a user: --grant 'OPD@33.13#dpupr' --grant 'Pemantau@33.13'."""
+    from api.db import db
+    from api.models import User
+    from api.services.organization import parse_grant, save_user
+
+    exists = db.session.execute(db.select(User.id).filter_by(username=username)).first()
+    if exists is None and not password:
+        password = click.prompt("kata sandi", hide_input=True, confirmation_prompt=True)
+    specs = [parse_grant(g) for g in grants] if grants else None
+    new = _org_call(lambda: save_user(username, full_name, email, password, True, specs))
+    db.session.commit()
+    click.echo(f"pengguna {username} {'dibuat' if new else 'diperbarui'}")
 
 
 def _sqlite_path() -> Path:

@@ -103,13 +103,16 @@ class PendingTask(db.Model):
     # due_at, or the far future when there is none: the inbox's order, walkable from an index on both databases.
     sort_key: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The unit (OPD, bidang, Komisi) the task is routed to by its `unitField`; None: every holder of the lane.
+    unit: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     __table_args__ = (
         # Covers the inbox: the (lane, region range) filter and the order, without touching the table.
-        Index("ix_pending_tasks_inbox", "lane", "region", "sort_key", "id"),
+        # The unit comes last: a unit grant's test is then read from the index too (no row lookups).
+        Index("ix_pending_tasks_inbox", "lane", "region", "sort_key", "id", "unit"),
         # A wide grant (a whole regency) matches most rows: walking the lane in due order and
         # stopping after one page beats sorting every row of the region range.
-        Index("ix_pending_tasks_lane_order", "lane", "sort_key", "id", "region"),
+        Index("ix_pending_tasks_lane_order", "lane", "sort_key", "id", "region", "unit"),
         Index("ix_pending_tasks_instance", "instance_id"),
     )
 
@@ -144,17 +147,44 @@ class User(db.Model):
 
 
 class RoleGrant(db.Model):
-    """A user holds a role (a lane name, or Admin / Pemantau) within a region prefix ('' = everywhere)."""
+    """A user holds a role (a lane name, or Admin / Pemantau) within a region prefix ('' = everywhere).
+
+    With a unit, the grant sees the lane's tasks routed to that unit or to a unit below it, and the
+    tasks routed to no unit; without one, every task of the lane in the region (see api/services/inbox.py).
+    """
 
     __tablename__ = "role_grants"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     role: Mapped[str] = mapped_column(String(100), nullable=False)
     region_prefix: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    unit: Mapped[str | None] = mapped_column(String(100))
     __table_args__ = (
-        UniqueConstraint("user_id", "role", "region_prefix", name="uq_role_grants"),
+        UniqueConstraint("user_id", "role", "region_prefix", "unit", name="uq_role_grants"),
         Index("ix_role_grants_role", "role"),
+        Index("ix_role_grants_unit", "unit"),
     )
+
+
+class Role(db.Model):
+    """A role users hold and lanes name; created by an admin, a deploy (--create-roles) or the seed."""
+
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    description: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Unit(db.Model):
+    """An organizational unit (OPD, bidang, Komisi/AKD, kantor kecamatan) that tasks can be routed to."""
+
+    __tablename__ = "units"
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)  # ASCII slug, unique system-wide
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # opd, bidang, akd, kecamatan, lembaga, ...
+    parent: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    __table_args__ = (Index("ix_units_parent", "parent"),)
 
 
 class ApiToken(db.Model):

@@ -49,6 +49,7 @@ def task_item(row: PendingTask, moment: datetime, names: dict[int, str]) -> dict
         "instance_title": row.instance_title,
         "lane": row.lane,
         "region": row.region,
+        "unit": row.unit,
         "due_at": iso(row.due_at),
         "late": is_late(row.due_at, moment),
         "claimed_by": names.get(row.claimed_by_id) if row.claimed_by_id else None,

@@ -121,6 +121,8 @@ class OkSchema(Schema):
 class GrantSchema(Schema):
     role = fields.String(required=True)
     region_prefix = fields.String(required=True)
+    units = fields.List(fields.String(), metadata={
+        "description": "Hanya pada hak per unit: unit yang dicakup beserta unit di bawahnya; tanpa ini: semua unit"})
 
 
 class UserSchema(Schema):
@@ -216,6 +218,8 @@ class TaskItemSchema(Schema):
     instance_title = fields.String(allow_none=True, required=True)
     lane = fields.String(allow_none=True, required=True)
     region = fields.String(allow_none=True, required=True)
+    unit = fields.String(allow_none=True, required=True,
+                         metadata={"description": "Kode unit tujuan tugas (unitField diagram); null: semua pemegang"})
     due_at = fields.String(allow_none=True, required=True)
     late = fields.Boolean(required=True)
     claimed_by = fields.String(allow_none=True, required=True)
@@ -421,6 +425,8 @@ class DeployAnswerSchema(Schema):
     changed = fields.Boolean(required=True)
     dry_run = fields.Boolean(required=True)
     versions = fields.List(fields.Nested(DeployedVersionSchema), required=True)
+    roles_created = fields.List(fields.String(), metadata={
+        "description": "peran yang dibuat untuk lane baru (create_roles); pada dry run: yang akan dibuat"})
 
 
 class VersionListSchema(Schema):
@@ -477,6 +483,55 @@ class DeployRequestSchema(Schema):
                         metadata={"description": "nama berkas relatif -> isi"})
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
     dry_run = fields.Boolean()
+    create_roles = fields.Boolean(metadata={"description": "buat peran untuk lane yang belum menjadi peran"})
+
+
+class OrgListSchema(Schema):
+    items = fields.List(fields.Dict(), required=True)
+
+
+class RoleInSchema(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "nama peran"})
+    description = Text(load_default="", validate=validate.Length(max=300))
+
+
+class UnitInSchema(Schema):
+    code = Text(required=True, validate=validate.Length(min=1, max=100),
+                metadata={"description": "kode unit: huruf kecil ASCII, angka, _ . - (mis. dpupr)"})
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    kind = Text(required=True, metadata={"description": "opd, bidang, akd, lembaga, kecamatan, desa, lainnya"})
+    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    region = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "kode wilayah"})
+
+
+class RegionInSchema(Schema):
+    code = Text(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    level = Text(required=True, metadata={"description": "provinsi, kabupaten, kota, kecamatan, desa, ..."})
+    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class GrantInSchema(Schema):
+    role = Text(required=True, validate=validate.Length(min=1, max=100))
+    region_prefix = Text(load_default="", validate=validate.Length(max=100))
+    unit = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class UserInSchema(Schema):
+    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    full_name = Text(load_default="", validate=validate.Length(max=200))
+    email = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    password = Text(load_default=None, allow_none=True, validate=validate.Length(min=8, max=200),
+                    metadata={"description": "wajib untuk pengguna baru"})
+    active = fields.Boolean(load_default=True)
+    grants = fields.List(fields.Nested(GrantInSchema), load_default=None, allow_none=True,
+                         metadata={"description": "bila dikirim, menggantikan semua hak pengguna"})
+
+
+class CsvImportAnswerSchema(Schema):
+    message = fields.String(required=True)
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
 
 
 _ERROR_TEXT = {

@@ -11,12 +11,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from api.auth import Principal, SignedInUser, hash_password, load_grants
+from api.auth import Principal, hash_password, principal_of
 from api.db import db
 from api.errors import ApiError
-from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, RoleGrant, User
+from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, User
 from api.regions import is_valid_path
-from api.services import instances
+from api.services import instances, organization
 from api.services.versions import runtime
 from engine import EngineError, FormInvalid, now
 
@@ -29,6 +29,7 @@ class DemoUser:
     password: str
     role: str
     region: str
+    unit: str | None = None
 
 
 def ensure_user(username: str, password: str, full_name: str = "", *, reset_password: bool = False) -> User:
@@ -43,14 +44,11 @@ def ensure_user(username: str, password: str, full_name: str = "", *, reset_pass
     return user
 
 
-def grant(user: User, role: str, region_prefix: str = "") -> None:
+def grant(user: User, role: str, region_prefix: str = "", unit: str | None = None) -> None:
+    """Give `user` the role within the region prefix (and unit); the role row is made when missing."""
     if not is_valid_path(region_prefix):
         raise ValueError(f"kode wilayah tidak sah: {region_prefix!r}")
-    exists = db.session.execute(
-        db.select(RoleGrant).filter_by(user_id=user.id, role=role, region_prefix=region_prefix)
-    ).scalar_one_or_none()
-    if exists is None:
-        db.session.add(RoleGrant(user_id=user.id, role=role, region_prefix=region_prefix))
+    organization.add_grant(user, organization.GrantSpec(role, region_prefix, unit))
 
 
 def seed_regions(rows: list[dict[str, Any]]) -> int:
@@ -67,24 +65,40 @@ def username_for(role: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", role.lower()).strip("_")
 
 
+def seed_organization(data: dict[str, Any]) -> None:
+    """Regions, roles and units of the seed file, through the admin's CSV import (so both are checked alike)."""
+    numbered = partial(enumerate, start=1)
+    organization.import_rows("wilayah", [
+        (n, {"kode": r["code"], "nama": r["name"], "tingkat": r["level"], "induk": r.get("parent") or ""})
+        for n, r in numbered(data["regions"])])
+    organization.import_rows("peran", [(n, {"nama": r["name"], "keterangan": r.get("description", "")})
+                                       for n, r in numbered(data.get("roles", []))])
+    organization.import_rows("unit", [
+        (n, {"kode": u["code"], "nama": u["name"], "jenis": u["kind"], "induk": u.get("parent") or "",
+             "wilayah": u.get("region", "")}) for n, u in numbered(data.get("units", []))])
+
+
 def seed_demo(seed_file: Path = SEED_FILE) -> list[DemoUser]:
-    """Regions, and one user per lane of every current process (password from the seed file); idempotent."""
+    """Regions, roles, units, and one user per lane of every current process (password from the seed file).
+
+    Idempotent; extra users of the seed file may hold a unit grant ("unit": an OPD, a bidang, a Komisi).
+    """
     data = json.loads(seed_file.read_text(encoding="utf-8"))
     password = data["password"]
-    seed_regions(data["regions"])
+    seed_organization(data)
     lanes: list[str] = []
     for process_id in runtime().process_ids():
         for lane in runtime().current(process_id).version.lanes:
             if lane not in lanes:
                 lanes.append(lane)
     wanted = [
-        (username_for(lane), lane, data["lane_scopes"].get(lane, data["default_scope"]), lane) for lane in lanes
-    ] + [(u["username"], u["role"], u["region"], u.get("full_name", "")) for u in data["extra_users"]]
+        (username_for(lane), lane, data["lane_scopes"].get(lane, data["default_scope"]), lane, None) for lane in lanes
+    ] + [(u["username"], u["role"], u["region"], u.get("full_name", ""), u.get("unit")) for u in data["extra_users"]]
     users = []
-    for username, role, region, full_name in wanted:
+    for username, role, region, full_name, unit in wanted:
         user = ensure_user(username, password, full_name, reset_password=True)
-        grant(user, role, region)
-        users.append(DemoUser(username, password, role, region))
+        grant(user, role, region, unit)
+        users.append(DemoUser(username, password, role, region, unit))
     db.session.commit()
     return users
 
@@ -217,9 +231,8 @@ def _principal(case: DemoCase, username: str, step: str | None) -> Principal:
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
     if user is None:
         raise DemoCaseError(case.id, f"pengguna demo '{username}' tidak ada", step)
-    # As after a login, without issuing a token: the services only use the user and the grants.
-    return Principal(user=SignedInUser(user.id, user.username, user.full_name), token_id=0,
-                     grants=load_grants(user.id))
+    # As after a login, without issuing a token: the services only use the user, the grants and their units.
+    return principal_of(user)
 
 
 def _refused_as(case: DemoCase, step: str, action: Callable[[], T]) -> T:
@@ -267,7 +280,7 @@ def _waiting_row(case: DemoCase, instance_id: int, step: DemoStep) -> PendingTas
     if row is None:
         waiting = ", ".join(r.name for r in rows) or "tidak ada"
         raise DemoCaseError(case.id, f"tugas ini tidak sedang menunggu (yang menunggu: {waiting})", step.task)
-    if not _principal(case, step.by, step.task).holds(row.lane, row.region):
+    if not _principal(case, step.by, step.task).sees(row.lane, row.region, row.unit):
         raise DemoCaseError(case.id, f"pengguna '{step.by}' tidak memegang peran '{row.lane}' di wilayah "
                                      f"'{row.region}'", step.task)
     return row

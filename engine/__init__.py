@@ -17,7 +17,7 @@ from engine.errors import (
     WrongLane,
 )
 from engine.forms import FieldError, FormFileError, FormInvalid, FormRef
-from engine.lint import LintReport, Problem, lint_paths, lint_text
+from engine.lint import LintReport, Problem, lane_names, lint_paths, lint_text
 from engine.registry import (
     ProcessFileError,
     ProcessRegistry,
@@ -109,6 +109,7 @@ __all__ = [
     "executable_process_ids",
     "read_directory",
     "diff_versions",
+    "lane_names",
     "lint_paths",
     "lint_text",
     "migrate",

@@ -131,6 +131,16 @@ def _id(el: etree._Element) -> str:
     return el.get("id") or etree.QName(el).localname
 
 
+def lane_names(data: bytes | str, filename: str = "") -> list[str]:
+    """The lane names of a diagram (its roles), in order; [] when it does not parse (the lint says why)."""
+    try:
+        root = safe_parse_xml(data, filename).getroot()
+    except ProcessFileError:
+        return []
+    names = [lane.get("name") or "" for lane in root.iterfind(".//bpmn:lane", NS)]
+    return [name for name in dict.fromkeys(names) if name]
+
+
 def _lanes(root, filename, *, known_roles, **_):
     problems = []
     in_lane = {ref.text.strip() for ref in root.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS) if ref.text}

@@ -7,7 +7,7 @@ from typing import Any
 from flask import session
 from flask_smorest import Blueprint
 
-from api.auth import Principal, check_credentials, issue_token, load_grants, require_login, revoke_token
+from api.auth import Principal, check_credentials, issue_token, principal_of, require_login, revoke_token
 from api.db import db
 from api.errors import ApiError, not_found
 from api.models import ApiToken
@@ -17,13 +17,19 @@ from api.schemas import LoginAnswerSchema, LoginSchema, OkSchema, TokenListSchem
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Masuk, keluar dan token")
 
 
+def _grant_json(principal: Principal, role: str, prefix: str) -> dict[str, Any]:
+    """A grant; `units` only on a unit grant (the units it covers, with those below them)."""
+    scope = principal.unit_scope(role, prefix)
+    return {"role": role, "region_prefix": prefix, **({"units": sorted(scope)} if scope is not None else {})}
+
+
 def user_json(principal: Principal) -> dict[str, Any]:
     user = principal.user
     return {
         "id": user.id,
         "username": user.username,
         "full_name": user.full_name,
-        "roles": [{"role": r, "region_prefix": p} for r, p in principal.grants],
+        "roles": [_grant_json(principal, r, p) for r, p in principal.grants],
     }
 
 
@@ -39,7 +45,7 @@ def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     db.session.commit()
     session.clear()
     session["token_id"] = token.id
-    principal = Principal(user=user, token_id=token.id, grants=load_grants(user.id))
+    principal = principal_of(user, token.id)
     return {"token": raw, "token_id": token.id, "expires_at": iso(token.expires_at), "user": user_json(principal)}, 200
 
 

@@ -85,6 +85,6 @@ def complete(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     ref = runtime().by_row(instance.version_id)
     moment = now()
     # The tasks this user can act on next in the same instance (e.g. the next step in their lane).
-    mine = [r for r in rows if principal.holds(r.lane, r.region)]
+    mine = [r for r in rows if principal.sees(r.lane, r.region, r.unit)]
     return {"instance": instance_summary(instance, ref, moment),
             "next_tasks": [task_item(r, moment, usernames({r.claimed_by_id})) for r in mine]}

@@ -118,6 +118,14 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
     return files, note, dry_run
 
 
+def _create_roles() -> bool:
+    """`create_roles`: create the roles the uploaded lanes name that do not exist yet (multipart or JSON)."""
+    if request.mimetype == "multipart/form-data":
+        return request.form.get("create_roles", "").lower() in ("1", "true", "ya")
+    body = request.get_json(silent=True)
+    return isinstance(body, dict) and body.get("create_roles") is True
+
+
 @blp.route("/deploy", methods=["POST"])
 @answers(blp, 201, DeployAnswerSchema, 401, 403, 413, 415, 422)
 @blp.alt_response(200, schema=DeployAnswerSchema, description="nothing changed, or a dry run", success=True)
@@ -125,18 +133,20 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
 def deploy_upload() -> tuple[dict[str, Any], int]:
     """Upload new or changed `.bpmn` and `forms/...json` files: lint, then one new version per changed process.
 
-    Multipart (`files[]`, each named by its relative path; `note`; `dry_run`) or JSON
-    `{"files": {"keluhan.bpmn": "<xml>", "forms/uji/x.schema.json": "{...}"}, "note": "...", "dry_run": false}`.
+    Multipart (`files[]`, each named by its relative path; `note`; `dry_run`; `create_roles`) or JSON
+    `{"files": {"keluhan.bpmn": "<xml>", "forms/uji/x.schema.json": "{...}"}, "note": "...", "dry_run": false,
+    "create_roles": false}`. A lane naming no role is refused unless `create_roles` (then the role is created).
     Refused with 422 and every lint problem (file, line, element, message) in `fields`; nothing is stored.
     """
     principal = _require_deployer()
     limit = int(current_app.config.get("ALUR_DEPLOY_MAX_BYTES", DEFAULT_UPLOAD_LIMIT))
     files, note, dry_run = _upload_files(limit)
-    result = deploys.deploy(files, principal.user.username, ORIGIN_UPLOAD, note, dry_run=dry_run)
+    result = deploys.deploy(files, principal.user.username, ORIGIN_UPLOAD, note, dry_run=dry_run,
+                            create_roles=_create_roles())
     if not result.ok:
         raise ApiError(422, "deploy_refused", result.message(), [deploys.problem_json(p) for p in result.problems])
     body = {"message": result.message(), "changed": result.changed, "dry_run": dry_run,
-            "versions": [v.as_dict() for v in result.versions]}
+            "versions": [v.as_dict() for v in result.versions], "roles_created": result.roles_created}
     return body, 201 if result.changed and not dry_run else 200
 
 

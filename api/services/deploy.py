@@ -23,9 +23,10 @@ from flask import current_app
 
 from api.auth import Principal
 from api.db import db
-from api.models import Instance, ProcessVersionRow, RoleGrant
+from api.models import Instance, ProcessVersionRow, Role, RoleGrant
+from api.services.organization import ensure_roles
 from api.services.versions import runtime
-from engine import PlannedVersion, Problem, ProcessFileError, plan_deploy
+from engine import PlannedVersion, Problem, ProcessFileError, lane_names, plan_deploy
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "seed_data.json"
 _FORM_PROPERTY = re.compile(r'name="form(?:Json|Ui)SchemaFilename"\s+value="([^"]+)"')
@@ -48,6 +49,9 @@ class DeployedVersion:
 class DeployResult:
     problems: list[Problem] = field(default_factory=list)
     versions: list[DeployedVersion] = field(default_factory=list)
+    # Lanes of the upload that name no role: refused unless create_roles, then created (or, dry run, would be).
+    missing_roles: list[str] = field(default_factory=list)
+    roles_created: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -59,10 +63,13 @@ class DeployResult:
 
     def message(self) -> str:
         if not self.ok:
-            return f"pemasangan ditolak: {len(self.problems)} masalah; tidak ada yang disimpan"
+            hint = (f"; lane tanpa peran: {', '.join(self.missing_roles)} (pasang dengan 'buat peran yang belum ada' "
+                    "/ --create-roles, atau buat perannya dulu)") if self.missing_roles else ""
+            return f"pemasangan ditolak: {len(self.problems)} masalah; tidak ada yang disimpan{hint}"
+        roles = f"; peran baru: {', '.join(self.roles_created)}" if self.roles_created else ""
         if not self.changed:
-            return "tidak ada perubahan: isi sama dengan versi yang berlaku"
-        return "; ".join(_describe(v) for v in self.versions if v.outcome != "unchanged")
+            return "tidak ada perubahan: isi sama dengan versi yang berlaku" + roles
+        return "; ".join(_describe(v) for v in self.versions if v.outcome != "unchanged") + roles
 
 
 def _describe(v: DeployedVersion) -> str:
@@ -128,16 +135,23 @@ def form_upload_name(filename: str, folder: str, uploaded_bpmn: Mapping[str, str
     return f"forms/{matches[0]}" if len(matches) == 1 else f"forms/{clean}"
 
 
+def seed_roles(seed_file: Path = SEED_FILE) -> set[str]:
+    """The roles of the seed data: its role list and the lanes it gives demo users."""
+    if not seed_file.exists():
+        return set()
+    data = json.loads(seed_file.read_text(encoding="utf-8"))
+    return {r["name"] for r in data.get("roles", [])} | set(data.get("lane_scopes", {}))
+
+
 def known_roles() -> set[str]:
-    """Roles a lane may name: any role granted to someone, a lane of a current version, a lane of the seed data."""
-    roles = set(db.session.execute(db.select(RoleGrant.role).distinct()).scalars())
+    """Roles a lane may name: a role row, any role granted to someone, a lane of a current version, a seed role."""
+    roles = set(db.session.execute(db.select(Role.name)).scalars())
+    roles.update(db.session.execute(db.select(RoleGrant.role).distinct()).scalars())
     for pid in runtime().process_ids():
         ref = runtime().current(pid)
         if ref is not None:
             roles.update(ref.version.lanes)
-    if SEED_FILE.exists():
-        roles.update(json.loads(SEED_FILE.read_text(encoding="utf-8")).get("lane_scopes", {}))
-    return roles
+    return roles | seed_roles()
 
 
 def _current_files() -> tuple[dict[str, str], dict[str, str]]:
@@ -177,9 +191,12 @@ def deploy(
     note: str | None = None,
     *,
     dry_run: bool = False,
+    create_roles: bool = False,
 ) -> DeployResult:
     """Lint the files with the current versions; on success store one version per changed process.
 
+    A lane naming no known role is refused, each lane named; with `create_roles` those roles are
+    created with the versions (a procedure's roles are declared by its lanes).
     Commits on success (one transaction for the whole deploy); on refusal or dry run nothing is stored.
     """
     upload = split_upload(files)
@@ -188,14 +205,20 @@ def deploy(
     if upload.problems:
         return DeployResult(problems=upload.problems)
     current_bpmn, current_forms = _current_files()
-    plan = plan_deploy(upload.bpmn, upload.forms, current_bpmn, current_forms, known_roles())
+    roles = known_roles()
+    missing = [lane for name, text in upload.bpmn.items() for lane in lane_names(text, name) if lane not in roles]
+    missing = list(dict.fromkeys(missing))
+    if create_roles:
+        roles |= set(missing)
+    plan = plan_deploy(upload.bpmn, upload.forms, current_bpmn, current_forms, roles)
     if not plan.ok:
-        return DeployResult(problems=[upload.as_sent(p) for p in plan.problems])
+        return DeployResult(problems=[upload.as_sent(p) for p in plan.problems],
+                            missing_roles=[] if create_roles else missing)
     unused = unreferenced_forms(upload, plan.versions)
     if unused:
         return DeployResult(problems=unused)
     uploaded = {f"bpmn/{n}" for n in upload.bpmn} | {f"forms/{n}" for n in upload.forms}
-    result = DeployResult()
+    result = DeployResult(roles_created=missing)
     try:
         built = [(p, runtime().build(p.process_id, p.sources)) for p in plan.versions
                  if uploaded & set(p.sources)]  # a process the upload does not touch is left alone
@@ -215,6 +238,8 @@ def deploy(
                                                    current.number if current else None))
         db.session.rollback()
         return result
+    if missing:
+        ensure_roles(missing, f"dibuat saat pemasangan oleh {deployed_by}")
     for planned, version in built:
         done = runtime().register(version, deployed_by=deployed_by, origin=origin, note=note)
         result.versions.append(DeployedVersion(planned.process_id, done.ref.number, version.hash, done.outcome,
@@ -226,7 +251,7 @@ def deploy(
 
 def deploy_paths(
     paths: list[Path], forms_dir: Path, deployed_by: str, origin: str, note: str | None = None, *,
-    dry_run: bool = False,
+    dry_run: bool = False, create_roles: bool = False,
 ) -> DeployResult:
     """`alur deploy`: .bpmn files (or folders of them) and .json form files, with the forms the diagrams name."""
     files: dict[str, str] = {}
@@ -250,7 +275,7 @@ def deploy_paths(
                 # a missing form is reported by the lint, with the diagram's line
     if problems:
         return DeployResult(problems=problems)
-    return deploy(files, deployed_by, origin, note, dry_run=dry_run)
+    return deploy(files, deployed_by, origin, note, dry_run=dry_run, create_roles=create_roles)
 
 
 # -- what the analysts' page shows --------------------------------------------------

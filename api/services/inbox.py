@@ -21,7 +21,12 @@ from engine import InstanceView, TaskInfo
 
 
 def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
-    """One indexed query on pending_tasks: (lane = role AND region within prefix) for each grant.
+    """One indexed query on pending_tasks: (lane = role AND region within prefix [AND unit]) for each grant.
+
+    A unit grant adds `(unit IS NULL OR unit IN <its units and the units below them>)`: a task
+    routed to a unit is seen by the lane's holders in that unit or a unit above it, a task routed to
+    none by every holder. The unit set was expanded at login (`Principal.units`), so no instance
+    and no unit row is read here.
 
     `wide` plans the same rows for a grant that matches most of a lane (a whole regency):
     the region test is wrapped so no region index is used, and the database walks the
@@ -43,7 +48,11 @@ def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
                 scope = region
             elif not contains(region, prefix):
                 continue
-        conditions.append(and_(PendingTask.lane == role, sql_contains(region_column, scope)))
+        condition = and_(PendingTask.lane == role, sql_contains(region_column, scope))
+        units = principal.unit_scope(role, prefix)
+        if units is not None:
+            condition = and_(condition, or_(PendingTask.unit.is_(None), PendingTask.unit.in_(sorted(units))))
+        conditions.append(condition)
     query = db.select(PendingTask).where(or_(*conditions) if conditions else false())
     if args.get("process"):
         query = query.where(PendingTask.process_id == args["process"])

@@ -38,6 +38,7 @@ from api.services.versions import VersionRef, runtime
 from engine import EngineEvent, HumanTask, StepResult, now
 
 TITLE_LIMIT = 300
+UNIT_LIMIT = 100  # the column's width; a longer value matches no unit code anyway
 # Engine event kinds worth an audit row (task_completed is written by us, with actor and data).
 _AUDITED = {"timer_fired", "escalation", "message_received", "message_sent", "signal_received", "error",
             "instance_completed", "task_ready"}
@@ -77,7 +78,8 @@ def _record_engine_events(instance: Instance, events: list[EngineEvent], actor: 
 def task_fields(task: HumanTask) -> dict[str, Any]:
     """The pending-row columns that come from the engine's task; shared with the worker's bulk apply."""
     return {"name": task.name, "title": task.title[:TITLE_LIMIT], "lane": task.lane or "",
-            "form": task.form.schema_file if task.form else None, "due_at": task.due, "sort_key": task.due or NO_DUE}
+            "form": task.form.schema_file if task.form else None, "due_at": task.due, "sort_key": task.due or NO_DUE,
+            "unit": task.unit[:UNIT_LIMIT] if task.unit else None}
 
 
 def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
@@ -207,11 +209,11 @@ def start(
 
 
 def visible_task(principal: Principal, task_id: str) -> PendingTask:
-    """The pending task if the user holds its lane within its region; 404 otherwise, never 403."""
+    """The pending task if the user holds its lane within its region (and unit); 404 otherwise, never 403."""
     row = db.session.get(PendingTask, task_id)
     if row is None:
         raise _gone_or_missing(principal, task_id)
-    if not principal.holds(row.lane, row.region):
+    if not principal.sees(row.lane, row.region, row.unit):
         raise not_found("tugas")
     return row
 
@@ -223,7 +225,7 @@ def _gone_or_missing(principal: Principal, task_id: str) -> ApiError:
     ).scalar_one_or_none()
     if event is not None:
         instance = db.session.get(Instance, event.instance_id)
-        if instance is not None and principal.holds(event.detail.get("lane"), instance.region):
+        if instance is not None and principal.sees(event.detail.get("lane"), instance.region, event.detail.get("unit")):
             return conflict("task_not_ready", "tugas ini sudah tidak menunggu dikerjakan (sudah diselesaikan)")
     return not_found("tugas")
 

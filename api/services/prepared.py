@@ -48,7 +48,7 @@ FIRE_AFTER = timedelta(milliseconds=1)
 _PF = PreparedFiring.__table__
 _INSTANCES = Instance.__table__
 _PENDING = PendingTask.__table__
-_TASK_FIELDS = ("name", "title", "lane", "form", "due_at", "sort_key")  # what a firing may change on a kept row
+_TASK_FIELDS = ("name", "title", "lane", "form", "due_at", "sort_key", "unit")  # what a firing may change on a kept row
 # The valid preparation of an instance: computed from its current version.
 _VALID = exists().where(_PF.c.instance_id == Instance.id, _PF.c.for_lock_version == Instance.lock_version)
 # The version-checked instance write of an applied firing, one executemany per chunk on both databases.
@@ -209,7 +209,9 @@ def _tasks(row: Any) -> list[dict[str, Any]]:
     """The pending-row fields of the prepared ready tasks, as `instances.sync_tasks` sets them."""
     if row.status not in ACTIVE_STATUSES:
         return []
-    return [{**task, **{key: datetime.fromisoformat(task[key]) if task[key] else None for key in _MOMENTS}}
+    # A preparation stored before tasks had a unit has no "unit": routed to none.
+    return [{"unit": None, **task, **{key: datetime.fromisoformat(task[key]) if task[key] else None
+                                      for key in _MOMENTS}}
             for task in row.tasks]
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from api.db import db
-from api.models import ORIGIN_FILES, ProcessVersionRow
+from api.models import ORIGIN_FILES, ProcessVersionRow, Role
 from engine import (
     Engine,
     Problem,
@@ -119,9 +119,23 @@ class Runtime:
                          done.ref.number, version.short_hash)
             if done.outcome == "created":
                 added.append(done.ref)
+            self._declare_roles(version.lanes)
         db.session.commit()
         self.refresh(force=True)
         return added
+
+    @staticmethod
+    def _declare_roles(lanes: list[str]) -> None:
+        """The files' lanes are their roles: make the missing role rows (another worker may race us to it)."""
+        known = set(db.session.execute(db.select(Role.name).where(Role.name.in_(lanes))).scalars()) if lanes else set()
+        for lane in lanes:
+            if lane in known:
+                continue
+            try:
+                with db.session.begin_nested():
+                    db.session.add(Role(name=lane, description="lane diagram di processes/", created_at=now()))
+            except IntegrityError:
+                pass  # made meanwhile by another worker
 
     def _clean_versions_on_disk(self) -> list[ProcessVersion]:
         """The processes on disk whose files pass the lint, parsed; a failing file is logged and left out."""

@@ -152,7 +152,8 @@ def upload_submit():
         raise PageError(422, f"catatan paling banyak {NOTE_LIMIT} karakter")
     dry_run = bool(request.form.get("periksa_saja"))
     files, names = _uploaded_files()
-    result = deploys.deploy(files, who.user.username, ORIGIN_UPLOAD, note or None, dry_run=dry_run)
+    result = deploys.deploy(files, who.user.username, ORIGIN_UPLOAD, note or None, dry_run=dry_run,
+                            create_roles=bool(request.form.get("buat_peran")))
     status = 422 if not result.ok else 201 if result.changed and not dry_run else 200
     return render_template("upload.html", result=result, names=names, note=note,
                            folder=request.form.get("folder", ""), dry_run=dry_run, limit=upload_limit()), status

@@ -320,6 +320,7 @@ def header_user() -> dict[str, Any] | None:
         "staff": bool(who.roles - {admin_role, viewer_role, analyst}),
         "monitor": bool(who.roles & {admin_role, viewer_role}),
         "analyst": analyst in who.roles,
+        "org_admin": "" in who.prefixes(admin_role),
     }
 
 

@@ -99,7 +99,7 @@ def task_submit(task_id: str):
             return _gone(task_id, exc.message, title)
         raise
     flash(f"Tugas \u201c{title}\u201d selesai.", "sukses")
-    mine = [r for r in rows if who.holds(r.lane, r.region)]
+    mine = [r for r in rows if who.sees(r.lane, r.region, r.unit)]
     if len(mine) == 1:
         flash(f"Langkah berikutnya untuk Anda: \u201c{mine[0].title}\u201d.", "info")
         return redirect(url_for("web.task_page", task_id=mine[0].id))

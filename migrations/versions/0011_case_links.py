@@ -1,14 +1,14 @@
 """Links between cases: case_links (a complaint naming the proposal or aspiration it is about).
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -190,3 +190,26 @@ def test_given_a_code_placeholder_then_it_is_the_tracking_code_of_the_case_seede
         "kode": "ALR-7K2QD-M9X4P", "n": 3}
     with pytest.raises(DemoCaseError, match="kasus demo 'belum_ada' belum dibuat sebelum kasus ini"):
         case_codes(["{kode_lacak:belum_ada}"], codes, "aduan")
+
+
+def test_given_the_seeded_demo_then_the_organization_units_and_unit_grants_exist(app, client, seeded):
+    """The unit codes the diagrams route to are seeded, and demo users hold them, so routing shows in `make run`."""
+    from api.models import Role, Unit
+
+    with app.app_context():
+        codes = set(db.session.execute(db.select(Unit.code)).scalars())
+        roles = set(db.session.execute(db.select(Role.name)).scalars())
+    assert {"dpupr", "dinkes", "baperlitbang", "baperlitbang_infrastruktur", "setwan_tanbu", "dprd_tanbu",
+            "komisi_1", "fraksi", "pimpinan"} <= codes
+    assert {"Admin", "Pemantau", "Analis Proses", "OPD", "Alat Kelengkapan DPRD"} <= roles
+
+    def grants(username: str) -> list[dict]:
+        login = client.post("/api/v1/auth/login", json={"username": username, "password": SEED["password"]})
+        return login.get_json()["user"]["roles"]
+
+    assert grants("opd_dpupr") == [{"role": "OPD", "region_prefix": "33.13", "units": ["dpupr"]}]
+    assert grants("komisi_1") == [{"role": "Alat Kelengkapan DPRD", "region_prefix": "63.10", "units": ["komisi_1"]}]
+    assert grants("analis_baperlitbang")[0]["units"] == [
+        "baperlitbang", "baperlitbang_ekonomi", "baperlitbang_infrastruktur", "baperlitbang_litbang",
+        "baperlitbang_sekretariat", "baperlitbang_sosbud"]
+    assert grants("opd") == [{"role": "OPD", "region_prefix": "33.13"}]  # the lane's demo user: every OPD

@@ -180,8 +180,14 @@ def test_the_command_exits_0_when_clean(project, no_database):
     assert (result.exit_code, result.stdout.strip()) == (0, "1 berkas diperiksa, tidak ada masalah.")
 
 
-def test_given_no_database_then_the_command_lints_without_roles_and_says_so(project, no_database):
+def test_given_no_database_then_lanes_are_matched_with_the_seed_and_declared_roles_and_that_is_said(
+        project, no_database):
+    """Never a silent skip: the role source is named, and each lane that would be a new role is listed."""
     lint(project, body(), lanes={"Bukan Peran Siapa Pun": ["mulai", "periksa", "gw_layak", "selesai"]})
     result = CliRunner().invoke(cli, ["lint", str(project.processes)])
     assert result.exit_code == 0
-    assert result.stderr.strip() == "lane tidak dicocokkan dengan peran: belum ada basis data"
+    first, new_role = result.stderr.strip().splitlines()
+    assert first.startswith("belum ada basis data: lane dicocokkan dengan ")
+    assert first.endswith(" peran data seed (api/seed_data.json) ditambah lane yang dideklarasikan diagram")
+    assert new_role == (f"peran baru dari diagram {project.processes / 'uji.bpmn'}: 'Bukan Peran Siapa Pun' "
+                        "(dibuat saat deploy dengan --create-roles)")

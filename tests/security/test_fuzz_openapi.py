@@ -68,7 +68,7 @@ def known_ids(app: Flask, client: FlaskClient, people: Users) -> dict[str, Any]:
     token_id = client.post("/api/v1/auth/login", json={"username": "admin", "password": "rahasia-uji"}).get_json()
     return {
         "process_id": "uji_usulan", "number": 1, "instance_id": first.instance_id, "task_id": kec_task["id"],
-        "code": code, "token_id": token_id["token_id"], "message_id": 1,
+        "code": code, "token_id": token_id["token_id"], "message_id": 1, "kind": "roles", "key": "Ketua RW Uji",
     }
 
 
@@ -115,7 +115,7 @@ def test_every_operation_answers_as_its_openapi_document_says(
 # -- every documented error code is real ----------------------------------------------------------------------
 
 MISSING = {"process_id": "tidak_ada", "number": 99, "instance_id": 999_999, "task_id": "tidak-ada",
-           "code": "TIDAKADA", "token_id": 999_999, "message_id": 999_999}
+           "code": "TIDAKADA", "token_id": 999_999, "message_id": 999_999, "kind": "tidak_ada", "key": "tidak-ada"}
 VALID_BODY = {
     "/api/v1/auth/login": {"username": "admin", "password": "rahasia-uji"},
     "/api/v1/processes/{process_id}/instances": {"data": {"judul": "Usulan", "wilayah": "33.13.05.2001/RW02/RT001"}},
@@ -128,6 +128,10 @@ VALID_BODY = {
     "/api/v1/deploy": {"files": {}},
     "/api/v1/migrations/dry-run": {"process_id": "uji_usulan"},
     "/api/v1/migrations": {"process_id": "uji_usulan"},
+    "/api/v1/organization/roles": {"name": "Peran Saksi"},
+    "/api/v1/organization/units": {"code": "saksi", "name": "Unit saksi", "kind": "opd"},
+    "/api/v1/organization/regions": {"code": "98", "name": "Provinsi saksi", "level": "provinsi"},
+    "/api/v1/organization/users": {"username": "saksi", "password": "rahasia-saksi"},
 }
 INVALID_QUERY = {"/api/v1/tasks": {"page": 0}, "/api/v1/admin/instances": {"per_page": 0},
                  "/api/v1/admin/outbox": {"status": "x"}, "/api/v1/public/regions": {"parent": "3" * 101},
@@ -149,7 +153,7 @@ class Witness:
         proposal = new_proposal(self.client, self.people)
         return {"process_id": "uji_usulan", "number": 1, "instance_id": proposal.instance_id,
                 "task_id": proposal.task_id, "code": proposal.tracking_code, "message_id": self.message(),
-                "token_id": 999_999}
+                "token_id": 999_999, "kind": "roles", "key": "Ketua RW Uji"}  # a lane with a task waiting: in use
 
     def message(self) -> int:
         """An outbox message with no recipient (a report without e-mail, verified): not retryable."""

@@ -1,0 +1,567 @@
+"""The organization as data: roles, units, regions and users with their grants.
+
+Used by the admin pages, the admin API, the `alur` commands and the seed (which loads the demo
+organization through the same functions). Each kind has one CSV form; an import is checked
+whole first and stores nothing when any line is wrong, naming each wrong line and column.
+Removing a role or unit that running work still needs is refused with the reason (409).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func
+
+from api.auth import hash_password
+from api.db import db
+from api.errors import ApiError, conflict, invalid, not_found
+from api.models import ACTIVE_STATUSES, Instance, PendingTask, ProcessVersionRow, Region, Role, RoleGrant, Unit, User
+from api.regions import is_valid_path, sql_contains
+from api.services.versions import runtime
+from engine import now
+
+UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")  # ASCII slug: also a safe form value
+ROLE_NAME = re.compile(r"^[^\x00-\x1f@,;]{1,100}$")  # '@' separates role and region on the command line
+UNIT_KINDS = ("opd", "bidang", "akd", "lembaga", "kecamatan", "desa", "lainnya")
+REGION_LEVELS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa", "kelurahan", "rw", "rt")
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "peran": ("nama", "keterangan"),
+    "unit": ("kode", "nama", "jenis", "induk", "wilayah"),
+    "wilayah": ("kode", "nama", "tingkat", "induk"),
+    # One line per grant; a user without grants has one line with an empty role.
+    "pengguna": ("username", "nama_lengkap", "email", "aktif", "kata_sandi", "peran", "wilayah", "unit"),
+}
+# The columns an import cannot do without; the others may be left out of the file.
+CSV_REQUIRED: dict[str, tuple[str, ...]] = {"peran": ("nama",), "unit": ("kode", "nama", "jenis"),
+                                            "wilayah": ("kode", "nama", "tingkat"), "pengguna": ("username",)}
+
+
+@dataclass
+class ImportResult:
+    """What an import stored (or, with errors, would have stored: then nothing is)."""
+
+    kind: str
+    created: int = 0
+    updated: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)  # {"field": "baris 3, kolom kode", "message": ...}
+
+    def message(self) -> str:
+        return f"{self.kind}: {self.created} baru, {self.updated} diperbarui"
+
+
+def special_roles() -> list[str]:
+    config = current_app.config
+    return [config["ALUR_ADMIN_ROLE"], config["ALUR_VIEWER_ROLE"], config["ALUR_ANALYST_ROLE"]]
+
+
+# -- roles --------------------------------------------------------------------------
+
+
+def role_names() -> set[str]:
+    return set(db.session.execute(db.select(Role.name)).scalars())
+
+
+def current_lanes() -> dict[str, list[str]]:
+    """Role name -> the processes whose current version has a lane of that name."""
+    lanes: dict[str, list[str]] = {}
+    for pid in runtime().process_ids():
+        ref = runtime().current(pid)
+        for lane in ref.version.lanes if ref else []:
+            lanes.setdefault(lane, []).append(pid)
+    return lanes
+
+
+def list_roles() -> list[dict[str, Any]]:
+    counts = dict(db.session.execute(
+        db.select(RoleGrant.role, func.count(func.distinct(RoleGrant.user_id))).group_by(RoleGrant.role)).all())
+    lanes, special = current_lanes(), set(special_roles())
+    return [{"name": r.name, "description": r.description, "processes": lanes.get(r.name, []),
+             "users": counts.get(r.name, 0), "special": r.name in special}
+            for r in db.session.execute(db.select(Role).order_by(Role.name)).scalars()]
+
+
+def _role_problem(name: str) -> str | None:
+    if not ROLE_NAME.match(name) or name != name.strip():
+        return "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"
+    return None
+
+
+def save_role(name: str, description: str = "") -> bool:
+    """Create the role or update its description; True when it is new. Does not commit."""
+    problem = _role_problem(name)
+    if problem:
+        raise invalid([{"field": "nama", "message": problem}])
+    role = db.session.get(Role, name)
+    if role is None:
+        db.session.add(Role(name=name, description=description[:300], created_at=now()))
+        db.session.flush()
+        return True
+    role.description = description[:300]
+    return False
+
+
+def ensure_roles(names: Iterable[str], description: str = "") -> list[str]:
+    """Create every role in `names` that does not exist yet (lanes of a deploy, the seed); returns those made."""
+    known, made = role_names(), []
+    for name in dict.fromkeys(names):
+        if name and name not in known:
+            save_role(name, description)
+            known.add(name)
+            made.append(name)
+    return made
+
+
+def role_in_use(name: str) -> str | None:
+    """Why a role cannot go, in Indonesian, or None: a special role, a pending task, a running instance, a lane."""
+    if name in special_roles():
+        return f"peran '{name}' adalah peran khusus sistem (lihat konfigurasi) dan tidak dapat dihapus"
+    tasks = db.session.execute(
+        db.select(func.count()).select_from(PendingTask).where(PendingTask.lane == name)).scalar()
+    if tasks:
+        return f"peran '{name}' masih dipakai {tasks} tugas yang menunggu; selesaikan atau alihkan dulu"
+    lanes = current_lanes().get(name)
+    if lanes:
+        return f"peran '{name}' adalah lane versi yang berlaku dari proses {', '.join(sorted(lanes))}"
+    running = _running_versions_with_lane(name)
+    if running:
+        return f"peran '{name}' adalah lane versi yang masih dijalankan instance aktif ({', '.join(running)})"
+    return None
+
+
+def _running_versions_with_lane(name: str) -> list[str]:
+    """Versions that active instances still run on and that have a lane `name` (read from the cached versions)."""
+    rows = db.session.execute(
+        db.select(Instance.version_id, ProcessVersionRow.process_id, ProcessVersionRow.number).distinct()
+        .join(ProcessVersionRow, ProcessVersionRow.id == Instance.version_id)
+        .where(Instance.status.in_(ACTIVE_STATUSES))).all()
+    return [f"{pid} v{number}" for version_id, pid, number in rows
+            if name in runtime().by_row(version_id).version.lanes]
+
+
+def remove_role(name: str) -> int:
+    """Delete a role and its grants (returns how many grants went); 409 with the reason while it is needed."""
+    role = db.session.get(Role, name)
+    if role is None:
+        raise not_found("peran")
+    reason = role_in_use(name)
+    if reason:
+        raise conflict("role_in_use", reason)
+    grants = db.session.execute(db.delete(RoleGrant).where(RoleGrant.role == name)).rowcount
+    db.session.delete(role)
+    db.session.commit()
+    return grants
+
+
+# -- units --------------------------------------------------------------------------
+
+
+def list_units() -> list[dict[str, Any]]:
+    counts = dict(db.session.execute(
+        db.select(RoleGrant.unit, func.count(func.distinct(RoleGrant.user_id))).where(RoleGrant.unit.is_not(None))
+        .group_by(RoleGrant.unit)).all())
+    return [{"code": u.code, "name": u.name, "kind": u.kind, "parent": u.parent, "region": u.region,
+             "users": counts.get(u.code, 0)}
+            for u in db.session.execute(db.select(Unit).order_by(Unit.region, Unit.parent.is_not(None), Unit.code))
+            .scalars()]
+
+
+def unit_problems(row: dict[str, str], known: set[str], regions: set[str] | None = None) -> list[tuple[str, str]]:
+    """(column, message) for everything wrong in a unit row; `known` are the unit codes that exist (or will)."""
+    problems = []
+    code, parent, region = row.get("kode", ""), row.get("induk") or "", row.get("wilayah", "")
+    if not UNIT_CODE.match(code):
+        problems.append(("kode", "kode unit: huruf kecil ASCII, angka, _ . -; diawali huruf atau angka"))
+    if not row.get("nama", "").strip():
+        problems.append(("nama", "wajib diisi"))
+    if row.get("jenis") not in UNIT_KINDS:
+        problems.append(("jenis", f"salah satu dari {', '.join(UNIT_KINDS)}"))
+    if parent and parent not in known:
+        problems.append(("induk", f"unit induk '{parent}' tidak ada"))
+    if parent and parent == code:
+        problems.append(("induk", "unit tidak dapat menjadi induk dirinya sendiri"))
+    if not is_valid_path(region):
+        problems.append(("wilayah", "kode wilayah tidak sah"))
+    elif regions is not None and region and region not in regions:
+        problems.append(("wilayah", f"wilayah '{region}' tidak ada"))
+    return problems
+
+
+def save_unit(row: dict[str, str]) -> bool:
+    """Create or update a unit from its fields (kode, nama, jenis, induk, wilayah); True when new. Does not commit."""
+    known = set(db.session.execute(db.select(Unit.code)).scalars())
+    problems = unit_problems(row, known | {row.get("kode", "")}, _region_codes())
+    if not problems and row.get("induk") and _would_cycle(row["kode"], row["induk"]):
+        problems.append(("induk", "induk ini membuat lingkaran (unit menjadi induk dari induknya)"))
+    if problems:
+        raise invalid([{"field": column, "message": message} for column, message in problems])
+    unit = db.session.get(Unit, row["kode"])
+    new = unit is None
+    if new:
+        unit = Unit(code=row["kode"])
+        db.session.add(unit)
+    unit.name, unit.kind = row["nama"].strip()[:200], row["jenis"]
+    unit.parent, unit.region = row.get("induk") or None, row.get("wilayah", "")
+    db.session.flush()
+    return new
+
+
+def _would_cycle(code: str, parent: str) -> bool:
+    parents = dict(db.session.execute(db.select(Unit.code, Unit.parent)).all())
+    seen, at = {code}, parent
+    while at:
+        if at in seen:
+            return True
+        seen.add(at)
+        at = parents.get(at)
+    return False
+
+
+def unit_in_use(code: str) -> str | None:
+    tasks = db.session.execute(
+        db.select(func.count()).select_from(PendingTask).where(PendingTask.unit == code)).scalar()
+    if tasks:
+        return f"unit '{code}' masih menjadi tujuan {tasks} tugas yang menunggu; alihkan dulu ke unit lain"
+    children = list(db.session.execute(db.select(Unit.code).where(Unit.parent == code).order_by(Unit.code)).scalars())
+    if children:
+        return f"unit '{code}' masih menjadi induk dari {', '.join(children)}"
+    return None
+
+
+def remove_unit(code: str) -> int:
+    """Delete a unit and the grants on it; 409 while tasks are routed to it or units sit below it."""
+    unit = db.session.get(Unit, code)
+    if unit is None:
+        raise not_found("unit")
+    reason = unit_in_use(code)
+    if reason:
+        raise conflict("unit_in_use", reason)
+    grants = db.session.execute(db.delete(RoleGrant).where(RoleGrant.unit == code)).rowcount
+    db.session.delete(unit)
+    db.session.commit()
+    return grants
+
+
+# -- regions ------------------------------------------------------------------------
+
+
+def _region_codes() -> set[str]:
+    return set(db.session.execute(db.select(Region.code)).scalars())
+
+
+def list_regions() -> list[dict[str, Any]]:
+    return [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
+            for r in db.session.execute(db.select(Region).order_by(Region.code)).scalars()]
+
+
+def region_problems(row: dict[str, str], known: set[str]) -> list[tuple[str, str]]:
+    problems = []
+    code, parent = row.get("kode", ""), row.get("induk") or ""
+    if not code or not is_valid_path(code):
+        problems.append(("kode", "kode wilayah tidak sah (mis. 33.13.05 atau 33.13.05.2001/RW02)"))
+    if not row.get("nama", "").strip():
+        problems.append(("nama", "wajib diisi"))
+    if row.get("tingkat") not in REGION_LEVELS:
+        problems.append(("tingkat", f"salah satu dari {', '.join(REGION_LEVELS)}"))
+    if parent and parent not in known:
+        problems.append(("induk", f"wilayah induk '{parent}' tidak ada"))
+    return problems
+
+
+def save_region(row: dict[str, str]) -> bool:
+    problems = region_problems(row, _region_codes())
+    if problems:
+        raise invalid([{"field": column, "message": message} for column, message in problems])
+    region = db.session.get(Region, row["kode"])
+    new = region is None
+    if new:
+        region = Region(code=row["kode"])
+        db.session.add(region)
+    region.name, region.level, region.parent = row["nama"].strip()[:200], row["tingkat"], row.get("induk") or None
+    db.session.flush()
+    return new
+
+
+def region_in_use(code: str) -> str | None:
+    children = db.session.execute(db.select(func.count()).select_from(Region).where(Region.parent == code)).scalar()
+    if children:
+        return f"wilayah '{code}' masih menjadi induk dari {children} wilayah"
+    units = list(db.session.execute(db.select(Unit.code).where(Unit.region == code)).scalars())
+    if units:
+        return f"wilayah '{code}' masih menjadi wilayah unit {', '.join(sorted(units))}"
+    running = db.session.execute(
+        db.select(func.count()).select_from(Instance)
+        .where(sql_contains(Instance.region, code), Instance.region != "", Instance.status.in_(ACTIVE_STATUSES))
+    ).scalar()
+    if running:
+        return f"wilayah '{code}' masih memiliki {running} instance aktif"
+    return None
+
+
+def remove_region(code: str) -> None:
+    region = db.session.get(Region, code)
+    if region is None:
+        raise not_found("wilayah")
+    reason = region_in_use(code)
+    if reason:
+        raise conflict("region_in_use", reason)
+    db.session.delete(region)
+    db.session.commit()
+
+
+# -- users and grants ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrantSpec:
+    role: str
+    region: str = ""
+    unit: str | None = None
+
+    def text(self) -> str:
+        return self.role + (f"@{self.region}" if self.region else "") + (f"#{self.unit}" if self.unit else "")
+
+
+def parse_grant(spec: str) -> GrantSpec:
+    """`ROLE[@REGION][#UNIT]`, as `alur` commands take it: 'OPD@33.13#dpupr'."""
+    rest, _, unit = spec.partition("#")
+    role, _, region = rest.partition("@")
+    return GrantSpec(role.strip(), region.strip(), unit.strip() or None)
+
+
+def grant_problems(grant: GrantSpec, roles: set[str], units: set[str]) -> list[tuple[str, str]]:
+    problems = []
+    if grant.role not in roles:
+        problems.append(("peran", f"peran '{grant.role}' tidak ada; buat dulu di halaman Peran"))
+    if not is_valid_path(grant.region):
+        problems.append(("wilayah", f"kode wilayah tidak sah: '{grant.region}'"))
+    if grant.unit is not None and grant.unit not in units:
+        problems.append(("unit", f"unit '{grant.unit}' tidak ada"))
+    return problems
+
+
+def list_users() -> list[dict[str, Any]]:
+    grants: dict[int, list[GrantSpec]] = {}
+    for user_id, role, region, unit in db.session.execute(
+            db.select(RoleGrant.user_id, RoleGrant.role, RoleGrant.region_prefix, RoleGrant.unit)
+            .order_by(RoleGrant.role, RoleGrant.region_prefix, RoleGrant.unit)).all():
+        grants.setdefault(user_id, []).append(GrantSpec(role, region, unit))
+    return [{"username": u.username, "full_name": u.full_name, "email": u.email, "active": u.active,
+             "grants": [{"role": g.role, "region_prefix": g.region, "unit": g.unit} for g in grants.get(u.id, [])]}
+            for u in db.session.execute(db.select(User).order_by(User.username)).scalars()]
+
+
+def save_user(username: str, full_name: str = "", email: str | None = None, password: str | None = None,
+              active: bool = True, grants: list[GrantSpec] | None = None) -> bool:
+    """Create or update a user; `grants` (when given) replace theirs. True when new. Does not commit."""
+    problems: list[dict[str, str]] = []
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", username or ""):
+        problems.append({"field": "username", "message": "1-80 huruf, angka, _ . -"})
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+    if user is None and not password:
+        problems.append({"field": "kata_sandi", "message": "wajib untuk pengguna baru"})
+    if password is not None and password and len(password) < 8:
+        problems.append({"field": "kata_sandi", "message": "minimal 8 karakter"})
+    roles, units = role_names(), set(db.session.execute(db.select(Unit.code)).scalars())
+    for grant in grants or []:
+        problems += [{"field": column, "message": message} for column, message in grant_problems(grant, roles, units)]
+    if problems:
+        raise invalid(problems)
+    new = user is None
+    if new:
+        user = User(username=username, full_name=full_name or username, password_hash=hash_password(password),
+                    active=active, created_at=now())
+        db.session.add(user)
+        db.session.flush()
+    else:
+        user.full_name, user.active = full_name or user.full_name, active
+        if password:
+            user.password_hash = hash_password(password)
+    if email is not None:
+        user.email = email or None
+    if grants is not None:
+        set_grants(user, grants)
+    return new
+
+
+def set_grants(user: User, grants: list[GrantSpec]) -> None:
+    wanted = set(dict.fromkeys(grants))
+    for row in db.session.execute(db.select(RoleGrant).filter_by(user_id=user.id)).scalars():
+        spec = GrantSpec(row.role, row.region_prefix, row.unit)
+        if spec in wanted:
+            wanted.discard(spec)
+        else:
+            db.session.delete(row)
+    for spec in grants:
+        if spec in wanted:
+            db.session.add(RoleGrant(user_id=user.id, role=spec.role, region_prefix=spec.region, unit=spec.unit))
+            wanted.discard(spec)
+    db.session.flush()
+
+
+def add_grant(user: User, spec: GrantSpec) -> None:
+    """Add one grant if the user lacks it (the role is created when missing: seeding and tests name roles freely)."""
+    ensure_roles([spec.role])
+    exists = db.session.execute(db.select(RoleGrant.id).filter_by(
+        user_id=user.id, role=spec.role, region_prefix=spec.region, unit=spec.unit)).first()
+    if exists is None:
+        db.session.add(RoleGrant(user_id=user.id, role=spec.role, region_prefix=spec.region, unit=spec.unit))
+
+
+def remove_user(username: str) -> None:
+    """Deactivate rather than delete: the audit trail and claims keep naming the user."""
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+    if user is None:
+        raise not_found("pengguna")
+    user.active = False
+    db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == user.id))
+    db.session.commit()
+
+
+# -- CSV ----------------------------------------------------------------------------
+
+
+def export_csv(kind: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS[kind])
+    if kind == "peran":
+        writer.writerows([r["name"], r["description"]] for r in list_roles())
+    elif kind == "unit":
+        writer.writerows([u["code"], u["name"], u["kind"], u["parent"] or "", u["region"]] for u in list_units())
+    elif kind == "wilayah":
+        writer.writerows([r["code"], r["name"], r["level"], r["parent"] or ""] for r in list_regions())
+    else:
+        for u in list_users():
+            first = [u["username"], u["full_name"], u["email"] or "", "ya" if u["active"] else "tidak", ""]
+            for g in u["grants"] or [{"role": "", "region_prefix": "", "unit": None}]:
+                writer.writerow(first + [g["role"], g["region_prefix"], g["unit"] or ""])
+    return out.getvalue()
+
+
+def read_csv(kind: str, text: str) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) of a CSV of `kind`; the header must name every column (order free, extra refused)."""
+    if kind not in CSV_COLUMNS:
+        raise not_found("jenis data")
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in CSV_REQUIRED[kind] if c not in header]
+    extra = [c for c in header if c not in CSV_COLUMNS[kind]]
+    if not header or missing or extra:
+        raise invalid([{"field": "baris 1", "message": f"kolom: {', '.join(CSV_COLUMNS[kind])}"
+                        + (f"; tidak ada: {', '.join(missing)}" if missing else "")
+                        + (f"; tidak dikenal: {', '.join(extra)}" if extra else "")}], "berkas CSV tidak sesuai")
+    reader.fieldnames = header
+    return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None})
+            for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+
+
+def import_csv(kind: str, text: str) -> ImportResult:
+    """Create or update every row of the CSV; all or nothing (errors name line and column; then nothing is stored)."""
+    rows = read_csv(kind, text)
+    return import_rows(kind, rows)
+
+
+def import_rows(kind: str, rows: list[tuple[int, dict[str, str]]]) -> ImportResult:
+    """Rows as read from a CSV (or the seed file). Commits on success; on any error rolls back and raises 422."""
+    result = ImportResult(kind)
+    importers = {"peran": _import_roles, "unit": _import_units, "wilayah": _import_regions, "pengguna": _import_users}
+    importers[kind](rows, result)
+    if result.errors:
+        db.session.rollback()
+        raise invalid(result.errors, f"impor {kind} ditolak: {len(result.errors)} kesalahan; tidak ada yang disimpan")
+    db.session.commit()
+    return result
+
+
+def _at(line: int, column: str) -> str:
+    return f"baris {line}, kolom {column}"
+
+
+def _count(result: ImportResult, new: bool) -> None:
+    if new:
+        result.created += 1
+    else:
+        result.updated += 1
+
+
+def _import_roles(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
+    for line, row in rows:
+        problem = _role_problem(row.get("nama", ""))
+        if problem:
+            result.errors.append({"field": _at(line, "nama"), "message": problem})
+        elif not result.errors:
+            _count(result, save_role(row["nama"], row.get("keterangan", "")))
+
+
+def _import_units(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
+    known = set(db.session.execute(db.select(Unit.code)).scalars()) | {r.get("kode", "") for _, r in rows}
+    regions = _region_codes()
+    for line, row in rows:
+        result.errors += [{"field": _at(line, c), "message": m} for c, m in unit_problems(row, known, regions)]
+    if result.errors:
+        return
+    # Parents before children, whatever the file's order: a unit is stored once its parent is.
+    pending = list(rows)
+    while pending:
+        stored = set(db.session.execute(db.select(Unit.code)).scalars())
+        ready = [(n, r) for n, r in pending if not r.get("induk") or r["induk"] in stored]
+        if not ready:
+            result.errors += [{"field": _at(n, "induk"), "message": "induk membentuk lingkaran"} for n, _ in pending]
+            return
+        for line, row in ready:
+            try:
+                _count(result, save_unit(row))
+            except ApiError as exc:
+                result.errors += [{"field": _at(line, f["field"]), "message": f["message"]} for f in exc.fields]
+                return
+        pending = [item for item in pending if item not in ready]
+
+
+def _import_regions(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
+    known = _region_codes() | {r.get("kode", "") for _, r in rows}
+    for line, row in rows:
+        result.errors += [{"field": _at(line, c), "message": m} for c, m in region_problems(row, known)]
+    if result.errors:
+        return
+    pending = list(rows)
+    while pending:
+        stored = _region_codes()
+        ready = [(n, r) for n, r in pending if not r.get("induk") or r["induk"] in stored]
+        if not ready:
+            result.errors += [{"field": _at(n, "induk"), "message": "induk membentuk lingkaran"} for n, _ in pending]
+            return
+        for _line, row in ready:
+            _count(result, save_region(row))
+        pending = [item for item in pending if item not in ready]
+
+
+def _import_users(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
+    """Lines of one user are gathered; the file's grants replace theirs (export, edit, import back)."""
+    users: dict[str, dict[str, Any]] = {}
+    roles, units = role_names(), set(db.session.execute(db.select(Unit.code)).scalars())
+    for line, row in rows:
+        name = row.get("username", "")
+        entry = users.setdefault(name, {"line": line, "row": row, "grants": []})
+        if row.get("aktif", "ya").lower() not in ("", "ya", "tidak", "1", "0", "true", "false"):
+            result.errors.append({"field": _at(line, "aktif"), "message": "isi 'ya' atau 'tidak'"})
+        if row.get("peran"):
+            spec = GrantSpec(row["peran"], row.get("wilayah", ""), row.get("unit") or None)
+            result.errors += [{"field": _at(line, c), "message": m} for c, m in grant_problems(spec, roles, units)]
+            entry["grants"].append(spec)
+    if result.errors:
+        return
+    for name, entry in users.items():
+        row = entry["row"]
+        try:
+            new = save_user(name, row.get("nama_lengkap", ""), row.get("email"), row.get("kata_sandi") or None,
+                            row.get("aktif", "ya").lower() in ("", "ya", "1", "true"), entry["grants"])
+        except ApiError as exc:
+            result.errors += [{"field": _at(entry["line"], f["field"]), "message": f["message"]} for f in exc.fields]
+            continue
+        _count(result, new)
