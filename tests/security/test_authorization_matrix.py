@@ -136,7 +136,7 @@ ROWS = [
     Row("GET", "/api/v1/organization/<kind>.csv", lambda c: f"{API}/organization/units.csv",
         "401 403 403 403 403 403 403 403 200"),
     Row("PUT", "/api/v1/organization/<kind>.csv", lambda c: f"{API}/organization/units.csv",
-        "401 403 403 403 403 403 403 403 415", lambda c: {"bukan": "csv"}),
+        "401 403 403 403 403 403 403 403 422", lambda c: {"bukan": "csv"}),
     # -- API: public -----------------------------------------------------------------------------------------
     Row("GET", "/api/v1/public/processes", lambda c: f"{API}/public/processes", "200 200 200 200 200 200 200 200 200"),
     Row("POST", "/api/v1/public/processes/<process_id>/instances",
