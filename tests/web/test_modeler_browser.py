@@ -1,0 +1,170 @@
+"""The analyst edits a procedure in the browser modeler (Chromium through Playwright): changes a deadline and a
+label, sees a lint error appear and go, deploys through the dry run, and the versions behave as planned."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from api.db import db
+from api.models import Instance, ProcessVersionRow
+from api.services import migration
+from api.services.versions import runtime
+from engine import lint_text
+from tests.web.conftest import _browser_missing, fresh_db, login, make_app
+from tests.web.test_browser import sign_in
+from tests.web.test_pages import start_proposal
+
+NEW_DEADLINE = "end_of_office_day(add_working_days(batas_rkpd, 10))"
+NEW_LABEL = "Batas 6 bulan ditambah 10 hari kerja"
+DI = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
+      "di": "http://www.omg.org/spec/DD/20100524/DI"}
+
+
+@pytest.fixture(scope="module")
+def served(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    """The app on 127.0.0.1 (as conftest's live_server) and the same app object, to read and seed its database."""
+    from werkzeug.serving import make_server
+
+    reason = _browser_missing()
+    if reason:
+        if os.environ.get("ALUR_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"ALUR_REQUIRE_BROWSER=1 tetapi {reason}")
+        pytest.skip(reason)
+    app = make_app(fresh_db(seeded_db, tmp_path_factory.mktemp("modeler") / "alur.db"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(served) -> str:  # the conftest's browser fixtures start on this server
+    return served[0]
+
+
+def version_of(app, instance_id: int) -> int:
+    with app.app_context():
+        return db.session.execute(
+            db.select(ProcessVersionRow.number).join(Instance, Instance.version_id == ProcessVersionRow.id)
+            .where(Instance.id == instance_id)
+        ).scalar_one()
+
+
+def select(page, element_id: str) -> None:
+    """Select a diagram element the way a click does (through bpmn-js's selection service)."""
+    page.evaluate("id => { const m = window.alurModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
+                  element_id)
+
+
+def shape_bounds(xml: str) -> dict[str, tuple[str, ...]]:
+    root = etree.fromstring(xml.encode())
+    shapes = {s.get("bpmnElement"): tuple(s.find("dc:Bounds", DI).attrib.values())
+              for s in root.iterfind(".//bpmndi:BPMNShape", DI)}
+    edges = {e.get("bpmnElement"): tuple(f"{w.get('x')},{w.get('y')}" for w in e.iterfind("di:waypoint", DI))
+             for e in root.iterfind(".//bpmndi:BPMNEdge", DI)}
+    return {**shapes, **edges}
+
+
+def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_with_the_dry_run(served, new_page):
+    _url, app = served
+    client = app.test_client()
+    login(client, "ketua_rt")
+    for _ in range(2):
+        assert start_proposal(client).status_code in (200, 201, 302)
+    with app.app_context():
+        running = list(db.session.execute(db.select(Instance.id, Instance.next_timer_at)
+                                          .filter_by(process_id="musrenbang").order_by(Instance.id)).all())
+        old_xml = runtime().current("musrenbang").version.bpmn_source()
+    first, second = running[-2].id, running[-1].id
+    with app.app_context():  # the second one is suspended by an admin: the plan must leave it where it is
+        from api.services.admin import suspend
+        from api.services.instances import system_actor
+
+        suspend(second, "uji: ditangguhkan", system_actor())
+    assert version_of(app, first) == 1
+
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis")
+    page.click("a[data-ubah=musrenbang]")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    page.wait_for_selector("#modeler[data-lint=selesai]")
+    assert page.get_attribute("#daftar-temuan", "data-galat") == "0"  # the current version opens clean
+    assert "Tidak ada temuan lint" in page.inner_text("#ringkas-temuan")
+
+    # the deadline and the label of the 6-month timer, in Alur's properties group and the general one
+    select(page, "timer_batas_rkpd")
+    page.wait_for_selector("#bio-properties-panel-alur-timer")
+    assert page.input_value("#bio-properties-panel-alur-timer") == "batas_rkpd"
+    assert "add_working_days" in page.inner_text("[data-group-id=group-alur]")  # the working-day helper example
+    page.fill("#bio-properties-panel-alur-timer", NEW_DEADLINE)
+    page.click("[data-group-id=group-general] .bio-properties-panel-group-header")  # "Umum", closed at first
+    page.fill("#bio-properties-panel-name", NEW_LABEL)
+    page.wait_for_function(  # the panel writes after its input debounce
+        "label => window.alurModeler.get('elementRegistry').get('timer_batas_rkpd').businessObject.name === label",
+        arg=NEW_LABEL)
+
+    # a lint error appears on the gateway when its default flow goes, and goes when it comes back
+    select(page, "gw_keputusan_rw")
+    page.select_option("#bio-properties-panel-alur-default", "")
+    page.wait_for_function("() => document.getElementById('daftar-temuan').dataset.galat !== '0'")
+    assert "gateway eksklusif dengan kondisi tanpa alur default" in page.inner_text("#tabel-temuan")  # the server's
+    assert "Alur (sequence flow) tidak punya kondisi" in page.inner_text("#tabel-temuan")  # bpmnlint's, in Indonesian
+    assert page.locator(".lencana-temuan[data-element=gw_keputusan_rw]").count() == 1
+    assert "tanpa alur default" in page.inner_text("#temuan-elemen")
+    page.select_option("#bio-properties-panel-alur-default", "flow_rw_terima")
+    page.wait_for_selector("#daftar-temuan[data-galat='0']")
+    assert page.locator(".lencana-temuan").count() == 0
+
+    # save: lint, then the dry run of the running instances, then the confirmation
+    page.click("#tombol-periksa")
+    page.wait_for_selector("#hasil-periksa[data-hasil=lulus]")
+    plan = page.locator("#rencana-ringkas")
+    assert plan.get_attribute("data-movable") == "1" and plan.get_attribute("data-refused") == "1"
+    assert page.get_attribute(f"#rencana-instance tr[data-instance='{first}']", "data-hasil") == "can_migrate"
+    assert "dihitung ulang" in page.inner_text(f"#rencana-instance tr[data-instance='{first}']")
+    assert "ditangguhkan" in page.inner_text(f"#rencana-instance tr[data-instance='{second}']")
+    page.fill("#i-catatan", "batas RKPD ditambah 10 hari kerja")
+    page.click("#tombol-pasang")
+    page.wait_for_selector("#hasil-periksa[data-hasil=dipasang]")
+    assert page.get_attribute("#hasil-pindah", "data-moved") == "1"
+    assert "v2" in page.inner_text("#hasil-periksa")
+
+    # running instances followed the plan: the movable one is on v2 with its deadline computed again
+    assert version_of(app, first) == 2 and version_of(app, second) == 1
+    with app.app_context():
+        moved = db.session.get(Instance, first)
+        before = next(r.next_timer_at for r in running if r.id == first)
+        assert moved.next_timer_at is not None and moved.next_timer_at > before
+        new = runtime().current("musrenbang")
+        assert new.number == 2
+        new_xml = new.version.bpmn_source()
+        diff = migration.diff_json("musrenbang", 1, 2)
+        forms = {k.removeprefix("forms/"): v for k, v in new.version.sources.items() if k.startswith("forms/")}
+        problems = lint_text(new_xml, "musrenbang.bpmn", forms.get)
+    # the diff lists only what was edited; every id, shape and edge kept its place; the file lints clean
+    assert [t["id"] for t in diff["tasks_changed"]] == ["timer_batas_rkpd"]
+    assert set(diff["tasks_changed"][0]["changes"]) == {"name", "timer"}
+    assert not (diff["tasks_added"] or diff["tasks_removed"] or diff["flows_added"] or diff["flows_removed"]
+                or diff["flows_changed"])
+    assert shape_bounds(new_xml) == shape_bounds(old_xml)
+    assert new_xml.count("<spiffworkflow:property ") == old_xml.count("<spiffworkflow:property ")
+    assert new_xml.count("spiffworkflow:postScript>") == old_xml.count("spiffworkflow:postScript>")
+    assert problems == []
+
+    # the next started instance runs on the new version
+    assert start_proposal(client).status_code in (200, 201, 302)
+    with app.app_context():
+        newest = db.session.execute(db.select(db.func.max(Instance.id))).scalar_one()
+    assert version_of(app, newest) == 2
