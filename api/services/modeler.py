@@ -19,7 +19,7 @@ from api.services import deploy as deploys
 from api.services import migration
 from api.services.instances import Actor
 from api.services.versions import VersionRef, runtime
-from engine import Problem, ProcessFileError, lint_text, plan_deploy
+from engine import Problem, ProcessFileError, diff_versions, lint_text, plan_deploy
 
 # Instances a move can still take; finished ones stay on their version (as on the diff page).
 OPEN_STATUSES = ("running", "waiting", "error", "suspended")
@@ -62,6 +62,7 @@ class Plan:
 
     open: int = 0
     results: list[migration.InstanceResult] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # what the draft changes, element by element
 
     def as_dict(self) -> dict[str, Any]:
         reasons = Counter(reason for r in self.results if not r.ok for reason in r.reasons)
@@ -69,8 +70,24 @@ class Plan:
             "open": self.open, "total": len(self.results), "movable": sum(r.ok for r in self.results),
             "refused": sum(not r.ok for r in self.results), "reasons": reasons.most_common(),
             "timers": sum(bool(r.timers) for r in self.results),
-            "results": [r.as_dict() for r in self.results[:SHOWN_RESULTS]],
+            "results": [r.as_dict() for r in self.results[:SHOWN_RESULTS]], "changes": self.changes,
         }
+
+
+def changes_from_current(target: VersionRef) -> list[dict[str, Any]]:
+    """The draft against the current version, as the diff page counts it: steps and flows added, removed, changed."""
+    current = runtime().current(target.version.process_id)
+    if current is None:
+        return []
+    diff = diff_versions(current.version, target.version)
+    out = [{"id": e.element_id, "title": e.title, "change": change, "fields": sorted(e.changes)}
+           for change, items in (("ditambah", diff.added), ("dihapus", diff.removed), ("diubah", diff.changed))
+           for e in items]
+    out += [{"id": f.flow_id, "title": f.flow_id, "change": change, "fields": []}
+            for change, items in (("ditambah", diff.flows_added), ("dihapus", diff.flows_removed)) for f in items]
+    out += [{"id": new.flow_id, "title": new.flow_id, "change": "diubah", "fields": ["alur"]}
+            for _old, new in diff.flows_changed]
+    return out
 
 
 def _draft_versions(files: Mapping[str, str]) -> list[VersionRef]:
@@ -108,7 +125,11 @@ def check_draft(files: Mapping[str, str], prefixes: list[str]) -> tuple[deploys.
         targets = _draft_versions(files)
     except ProcessFileError as exc:  # the deploy's dry run parsed the same files; kept for a clear refusal
         return deploys.DeployResult(problems=[Problem(exc.file or "?", exc.line, exc.element, exc.reason)]), {}
-    return result, {t.version.process_id: plan_moves(t, prefixes) for t in targets}
+    plans = {}
+    for target in targets:
+        plans[target.version.process_id] = plan_moves(target, prefixes)
+        plans[target.version.process_id].changes = changes_from_current(target)
+    return result, plans
 
 
 @dataclass

@@ -176,7 +176,7 @@ def modeler_check() -> Response:
     return jsonify({
         "ok": result.ok, "changed": result.changed, "message": result.message(), "problems": _problems(result.problems),
         "versions": [v.as_dict() for v in result.versions if v.outcome != "unchanged"],
-        "plan": plan.as_dict() if plan and plan.open else None,
+        "plan": plan.as_dict() if plan else None,
         "plans": {pid: p.as_dict() for pid, p in plans.items()},
     }), 200 if result.ok else 422
 

@@ -15,7 +15,7 @@ from api.db import db
 from api.models import Instance, ProcessVersionRow
 from api.services import migration
 from api.services.versions import runtime
-from engine import lint_text
+from engine import diff_versions, lint_text
 from tests.web.conftest import _browser_missing, fresh_db, login, make_app
 from tests.web.test_browser import sign_in
 from tests.web.test_pages import start_proposal
@@ -62,7 +62,13 @@ def version_of(app, instance_id: int) -> int:
 
 
 def select(page, element_id: str) -> None:
-    """Select a diagram element the way a click does (through bpmn-js's selection service)."""
+    """Select a diagram element the way a click does (through bpmn-js's selection service).
+
+    The panel writes a typed value after its input debounce (300 ms); blur and let it land first, as a
+    person moving the mouse to the diagram does, so the write goes to the element it was typed for.
+    """
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_timeout(400)
     page.evaluate("id => { const m = window.alurModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
                   element_id)
 
@@ -109,7 +115,6 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     assert page.input_value("#bio-properties-panel-alur-timer") == "batas_rkpd"
     assert "add_working_days" in page.inner_text("[data-group-id=group-alur]")  # the working-day helper example
     page.fill("#bio-properties-panel-alur-timer", NEW_DEADLINE)
-    page.click("[data-group-id=group-general] .bio-properties-panel-group-header")  # "Umum", closed at first
     page.fill("#bio-properties-panel-name", NEW_LABEL)
     page.wait_for_function(  # the panel writes after its input debounce
         "label => window.alurModeler.get('elementRegistry').get('timer_batas_rkpd').businessObject.name === label",
@@ -130,6 +135,9 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     # save: lint, then the dry run of the running instances, then the confirmation
     page.click("#tombol-periksa")
     page.wait_for_selector("#hasil-periksa[data-hasil=lulus]")
+    assert page.locator("#rencana-perubahan li").evaluate_all("items => items.map(i => i.dataset.element)") == [
+        "timer_batas_rkpd"]  # the gate shows what the edit changes: only the timer
+    assert "nama, ekspresi timer" in page.inner_text("#rencana-perubahan")
     plan = page.locator("#rencana-ringkas")
     assert plan.get_attribute("data-movable") == "1" and plan.get_attribute("data-refused") == "1"
     assert page.get_attribute(f"#rencana-instance tr[data-instance='{first}']", "data-hasil") == "can_migrate"
@@ -168,3 +176,85 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     with app.app_context():
         newest = db.session.execute(db.select(db.func.max(Instance.id))).scalar_one()
     assert version_of(app, newest) == 2
+
+
+@pytest.mark.parametrize("process_id", ["musrenbang", "pengaduan", "aspirasi"])
+def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_lints_clean(served, new_page,
+                                                                                         process_id):
+    _url, app = served
+    with app.app_context():
+        ref = runtime().current(process_id)
+        old_xml = ref.version.bpmn_source()
+        forms = {k.removeprefix("forms/"): v for k, v in ref.version.sources.items() if k.startswith("forms/")}
+    page = new_page()
+    sign_in(page, "analis_proses")
+    page.goto(f"/analis/{process_id}/ubah")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    saved = page.evaluate("() => window.alurModeler.saveXML({ format: true }).then(r => r.xml)")
+
+    for tag in ("spiffworkflow:property ", "spiffworkflow:postScript>", "spiffworkflow:messagePayload>",
+                "bpmn:timeDate", "bpmn:conditionExpression", "bpmn:script>", "bpmn:documentation>"):
+        assert saved.count(f"<{tag}") == old_xml.count(f"<{tag}"), tag
+    assert shape_bounds(saved) == shape_bounds(old_xml)
+    assert lint_text(saved, f"{process_id}.bpmn", forms.get) == []  # XSD-valid, every element drawn: Camunda opens it
+    with app.app_context():
+        bpmn_name = next(k for k in ref.version.sources if k.startswith("bpmn/"))
+        built = runtime().build(process_id, {**ref.version.sources, bpmn_name: saved})
+        assert diff_versions(ref.version, built).empty  # nothing the engine reads changed
+
+
+def test_the_form_editor_previews_the_schema_as_staff_see_it_and_a_new_form_can_be_made(served, new_page):
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis/musrenbang/ubah")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    select(page, "verifikasi_rw")
+    page.wait_for_selector("#editor-formulir:not([hidden])")
+    assert "forms/musrenbang/verifikasi_rw.schema.json" in page.inner_text("#nama-formulir")
+    page.wait_for_selector("#pratinjau-formulir[data-status=ok] [name=keputusan_rw]")
+    schema = page.input_value("#isi-formulir")
+    edited = schema.replace('"Keputusan musyawarah RW"', '"Keputusan rapat RW"', 1)
+    assert edited != schema
+    page.fill("#isi-formulir", edited)
+    page.wait_for_selector("#pratinjau-formulir :has-text('Keputusan rapat RW')")
+    page.fill("#isi-formulir", "{ bukan json")
+    page.wait_for_selector("#pratinjau-formulir[data-status=galat]")
+    page.wait_for_function("() => document.getElementById('daftar-temuan').dataset.galat !== '0'")
+    assert page.locator("#tabel-temuan tr[data-element=verifikasi_rw]").count() >= 1  # the server lint saw the form
+
+
+
+def test_a_new_procedure_gets_a_role_a_step_and_a_new_form_and_deploys_as_version_1(served, new_page):
+    _url, app = served
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis")
+    page.click("#tautan-baru")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    page.wait_for_selector("#tabel-temuan tr[data-element=lane_pemohon]")  # a lane without a role is an error
+    page.fill("#i-nama-berkas", "izin_keramaian.bpmn")
+    select(page, "pool_proses_baru")
+    page.fill("#bio-properties-panel-processId", "izin_keramaian")
+    select(page, "lane_pemohon")
+    page.wait_for_selector("#bio-properties-panel-alur-lane-role option[value='Ketua RT']", state="attached")
+    assert "Ketua RW" in page.locator("#bio-properties-panel-alur-lane-role option").all_inner_texts()  # the known roles
+    page.select_option("#bio-properties-panel-alur-lane-role", "Ketua RT")
+    page.evaluate("""() => { const m = window.alurModeler; const start = m.get('elementRegistry').get('mulai');
+        const task = m.get('modeling').appendShape(start, { type: 'bpmn:UserTask' }, { x: start.x + 160, y: start.y + 18 });
+        m.get('modeling').updateProperties(task, { id: 'periksa_permohonan', name: 'Periksa permohonan' }); }""")
+    select(page, "periksa_permohonan")
+    page.wait_for_selector("#editor-formulir:not([hidden]) #buat-formulir:not([hidden])")
+    page.click("#buat-formulir")
+    page.wait_for_selector("#pratinjau-formulir[data-status=ok] [name=catatan]")
+    assert page.input_value("#bio-properties-panel-alur-form") == "izin_keramaian/periksa_permohonan.schema.json"
+    page.wait_for_selector("#modeler[data-lint=selesai]")
+    page.wait_for_function("() => !document.querySelector('#tabel-temuan tr[data-element=lane_pemohon]')")
+
+    page.click("#tombol-periksa")
+    page.wait_for_selector("#hasil-periksa[data-hasil=lulus]")
+    page.click("#tombol-pasang")
+    page.wait_for_selector("#hasil-periksa[data-hasil=dipasang]")
+    with app.app_context():
+        ref = runtime().current("izin_keramaian")
+        assert ref.number == 1 and "forms/izin_keramaian/periksa_permohonan.schema.json" in ref.version.sources
+        assert "bpmn/izin_keramaian.bpmn" in ref.version.sources and ref.version.lanes == ["Ketua RT"]

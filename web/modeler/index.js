@@ -227,13 +227,24 @@ function problemRows(problems) {
   }</tbody></table>`;
 }
 
+const CHANGE_FIELDS = { name: 'nama', lane: 'lane', form: 'formulir', ui_form: 'UI formulir', form_content: 'isian formulir',
+  script: 'script', pre_script: 'pre-script', post_script: 'post-script', timer: 'ekspresi timer', kind: 'jenis', alur: 'alur' };
+
+function changesHtml(changes) {
+  if (!changes.length) { return '<p id="rencana-perubahan" data-jumlah="0">Tidak ada langkah atau alur yang berubah (hanya tata letak atau teks lain).</p>'; }
+  return `<p>Yang berubah dibanding versi yang berlaku:</p><ul id="rencana-perubahan" data-jumlah="${changes.length}">${
+    changes.map((c) => `<li data-element="${escapeHtml(c.id)}">${escapeHtml(c.change)}: ${escapeHtml(c.title)} <code>${escapeHtml(c.id)}</code>` +
+      `${c.fields.length ? ` (${escapeHtml(c.fields.map((f) => CHANGE_FIELDS[f] || f).join(', '))})` : ''}</li>`).join('')}</ul>`;
+}
+
 function planHtml(plan) {
-  if (!plan) { return '<p>Belum ada instance berjalan pada versi lama.</p>'; }
+  if (!plan) { return '<p>Prosedur baru: belum ada instance.</p>'; }
+  if (!plan.open) { return `${changesHtml(plan.changes)}<p id="rencana-ringkas" data-movable="0" data-refused="0">Tidak ada instance berjalan pada versi lama.</p>`; }
   const reasons = plan.reasons.map(([ reason, n ]) => `<li>${n} × ${escapeHtml(reason)}</li>`).join('');
   const rows = plan.results.map((r) => `<tr data-instance="${r.instance_id}" data-hasil="${r.outcome}"><td>#${r.instance_id}</td>` +
     `<td>v${r.from_version}</td><td>${r.ok ? 'dapat dipindahkan' : 'tetap di versinya'}</td>` +
     `<td>${escapeHtml([ ...r.reasons, ...r.notes ].join('; ') || '-')}</td></tr>`).join('');
-  return `<p id="rencana-ringkas" data-movable="${plan.movable}" data-refused="${plan.refused}">Instance berjalan pada versi lama: ` +
+  return changesHtml(plan.changes) + `<p id="rencana-ringkas" data-movable="${plan.movable}" data-refused="${plan.refused}">Instance berjalan pada versi lama: ` +
     `<strong>${plan.open}</strong>; dapat dipindahkan <strong>${plan.movable}</strong>, tetap di versinya ` +
     `<strong>${plan.refused}</strong>${plan.timers ? `; penanda waktu dihitung ulang pada ${plan.timers}` : ''}` +
     `${plan.total < plan.open ? ` (baru ${plan.total} yang diperiksa)` : ''}.</p>` +

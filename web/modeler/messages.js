@@ -60,7 +60,23 @@ const UI = {
   'Connect using sequence flow': 'Sambungkan dengan alur', 'Connect using association': 'Sambungkan dengan asosiasi',
   'Add lane above': 'Tambah lane di atas', 'Add lane below': 'Tambah lane di bawah',
   'Divide into two lanes': 'Bagi menjadi dua lane', 'Divide into three lanes': 'Bagi menjadi tiga lane',
-  'Add text annotation': 'Tambah catatan', 'Timer': 'Timer', 'Condition': 'Kondisi', 'Search in diagram': 'Cari di diagram'
+  'Add text annotation': 'Tambah catatan', 'Timer': 'Timer', 'Condition': 'Kondisi', 'Search in diagram': 'Cari di diagram',
+  'Participant Name': 'Nama partisipan', 'Participant ID': 'ID partisipan', 'Process ID': 'ID proses',
+  'Process name': 'Nama proses', 'Type': 'Jenis', 'Value': 'Nilai', 'Date': 'Tanggal', 'Duration': 'Durasi',
+  'Cycle': 'Berulang', 'Message': 'Pesan', 'Signal': 'Sinyal', 'Error': 'Galat', 'Escalation': 'Eskalasi',
+  'Condition expression': 'Ekspresi kondisi', 'Expression': 'Ekspresi', 'Script': 'Script', 'Format': 'Format',
+  'Inline script': 'Script di dalam diagram', 'Multi-instance': 'Banyak instance', '<none>': '<tidak ada>',
+  'Create new ...': 'Buat baru …', 'Learn more.': 'Selengkapnya.', 'Global message reference': 'Rujukan pesan',
+  'Global signal reference': 'Rujukan sinyal', 'Global error reference': 'Rujukan galat',
+  'Global escalation reference': 'Rujukan eskalasi', 'Link name': 'Nama link', 'Extension properties': 'Properti tambahan',
+  'How to configure a timer': 'Cara mengatur timer', 'Timer documentation': 'Dokumentasi timer',
+  'A specific point in time defined as ISO 8601 combined date and time representation.': 'Satu saat tertentu (tanggal dan jam ISO 8601).',
+  'A time duration defined as ISO 8601 durations format.': 'Lama waktu dalam format durasi ISO 8601.',
+  'A cycle defined as ISO 8601 repeating intervals format, or a cron expression.': 'Siklus berulang ISO 8601.',
+  'Append {type}': 'Tambah {type}', 'Create {type}': 'Buat {type}', 'Task': 'Tugas', 'User task': 'Tugas pengguna',
+  'Script task': 'Tugas script', 'Exclusive gateway': 'Gateway eksklusif', 'Parallel gateway': 'Gateway paralel',
+  'Start event': 'Start event', 'End event': 'End event', 'Sequence flow': 'Alur', 'Default flow': 'Alur default',
+  'Conditional flow': 'Alur berkondisi', 'Lane': 'Lane', 'Participant': 'Partisipan'
 };
 
 export function translate(template, replacements) {

@@ -245,6 +245,8 @@ class AlurPropertiesProvider {
 
   getGroups(element) {
     return (groups) => {
+      const general = groups.find((g) => g.id === 'general');
+      if (general) { general.shouldOpen = true; } // name and id are what analysts change most
       const alur = entries(element);
       if (alur.length) {
         groups.splice(1, 0, { id: 'alur', label: 'Alur', entries: alur, shouldOpen: true });
