@@ -9,10 +9,11 @@ before it is stored. Nothing is stored until the analyst confirms.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from api.services import deploy as deploys
@@ -40,11 +41,30 @@ def draft_files(filename: str, xml: str, forms: Mapping[str, str]) -> dict[str, 
     return files
 
 
+# SpiffWorkflow's own refusals that an edit in the modeler commonly meets, in the analysts' language.
+SPIFF_MESSAGES = [
+    (re.compile(r"^Non-default exclusive outgoing sequence flow without condition.*", re.S),
+     "alur keluar gateway eksklusif tanpa kondisi padahal bukan alur default"),
+    (re.compile(r"^No start event found.*", re.S), "proses tidak punya start event"),
+    (re.compile(r"^Process (\S+) is not executable.*", re.S),
+     r"proses \1 tidak ditandai dapat dijalankan (isExecutable)"),
+    (re.compile(r"^Duplicate process ID: (\S+).*", re.S), r"id proses \1 dipakai lebih dari sekali"),
+]
+
+
+def _in_indonesian(problem: Problem) -> Problem:
+    for pattern, text in SPIFF_MESSAGES:
+        if pattern.match(problem.message):
+            return replace(problem, message=pattern.sub(text, problem.message, count=1))
+    return problem
+
+
 def lint_draft(filename: str, xml: str, forms: Mapping[str, str]) -> list[Problem]:
     """The server's lint of a diagram being edited; forms not sent are read from the current versions."""
     _bpmn, current_forms = deploys._current_files()
     sent = {path.removeprefix("forms/"): text for path, text in forms.items()}
-    return lint_text(xml, filename, lambda name: sent.get(name, current_forms.get(name)), deploys.known_roles())
+    problems = lint_text(xml, filename, lambda name: sent.get(name, current_forms.get(name)), deploys.known_roles())
+    return [_in_indonesian(p) for p in problems]
 
 
 def file_owner(filename: str) -> str | None:
@@ -62,7 +82,7 @@ class Plan:
 
     open: int = 0
     results: list[migration.InstanceResult] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)  # what the draft changes, element by element
+    changes: list[dict[str, Any]] | None = None  # what the draft changes, element by element; None: a new process
 
     def as_dict(self) -> dict[str, Any]:
         reasons = Counter(reason for r in self.results if not r.ok for reason in r.reasons)
@@ -74,11 +94,11 @@ class Plan:
         }
 
 
-def changes_from_current(target: VersionRef) -> list[dict[str, Any]]:
+def changes_from_current(target: VersionRef) -> list[dict[str, Any]] | None:
     """The draft against the current version, as the diff page counts it: steps and flows added, removed, changed."""
     current = runtime().current(target.version.process_id)
     if current is None:
-        return []
+        return None
     diff = diff_versions(current.version, target.version)
     out = [{"id": e.element_id, "title": e.title, "change": change, "fields": sorted(e.changes)}
            for change, items in (("ditambah", diff.added), ("dihapus", diff.removed), ("diubah", diff.changed))

@@ -231,6 +231,7 @@ const CHANGE_FIELDS = { name: 'nama', lane: 'lane', form: 'formulir', ui_form: '
   script: 'script', pre_script: 'pre-script', post_script: 'post-script', timer: 'ekspresi timer', kind: 'jenis', alur: 'alur' };
 
 function changesHtml(changes) {
+  if (changes === null) { return '<p id="rencana-perubahan" data-jumlah="baru">Prosedur baru: versi 1 akan dibuat.</p>'; }
   if (!changes.length) { return '<p id="rencana-perubahan" data-jumlah="0">Tidak ada langkah atau alur yang berubah (hanya tata letak atau teks lain).</p>'; }
   return `<p>Yang berubah dibanding versi yang berlaku:</p><ul id="rencana-perubahan" data-jumlah="${changes.length}">${
     changes.map((c) => `<li data-element="${escapeHtml(c.id)}">${escapeHtml(c.change)}: ${escapeHtml(c.title)} <code>${escapeHtml(c.id)}</code>` +
