@@ -114,7 +114,10 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     page.wait_for_selector("#bio-properties-panel-alur-timer")
     assert page.input_value("#bio-properties-panel-alur-timer") == "batas_rkpd"
     assert "add_working_days" in page.inner_text("[data-group-id=group-alur]")  # the working-day helper example
-    page.fill("#bio-properties-panel-alur-timer", NEW_DEADLINE)
+    page.fill("#alur-hari-kerja-n", "10")  # the working-day helper writes the expression
+    page.fill("#alur-hari-kerja-dari", "batas_rkpd")
+    page.click("#alur-hari-kerja-pakai")
+    page.wait_for_function("v => document.getElementById('bio-properties-panel-alur-timer').value === v", arg=NEW_DEADLINE)
     page.fill("#bio-properties-panel-name", NEW_LABEL)
     page.wait_for_function(  # the panel writes after its input debounce
         "label => window.alurModeler.get('elementRegistry').get('timer_batas_rkpd').businessObject.name === label",

@@ -1,5 +1,6 @@
 // The properties panel group "Alur": what the engine reads from a diagram, edited with undoable commands.
 import { h } from '@bpmn-io/properties-panel/preact';
+import { useState } from '@bpmn-io/properties-panel/preact/hooks';
 import {
   SelectEntry, TextAreaEntry, TextFieldEntry,
   isSelectEntryEdited, isTextAreaEntryEdited, isTextFieldEntryEdited
@@ -151,6 +152,44 @@ function TimerExpressionEntry(props) {
   });
 }
 
+// The expression of "n working days after a moment, at the end of the office day", written for the analyst.
+export function workingDaysExpression(base, days) {
+  return `end_of_office_day(add_working_days(${base}, ${days}))`;
+}
+
+function WorkingDaysHelper(props) {
+  const commandStack = useService('commandStack');
+  const bpmnFactory = useService('bpmnFactory');
+  const [ days, setDays ] = useState('5');
+  const [ base, setBase ] = useState('now()');
+  const apply = () => {
+    const n = parseInt(days, 10);
+    if (!(n >= 0) || !base.trim()) { return; }
+    const def = timerDefinition(props.element);
+    const old = timerKind(def);
+    const expr = bpmnFactory.create('bpmn:FormalExpression', { body: workingDaysExpression(base.trim(), n) });
+    expr.$parent = def;
+    commandStack.execute('element.updateModdleProperties', {
+      element: props.element, moddleElement: def,
+      properties: old === 'timeDate' ? { timeDate: expr } : { [old]: undefined, timeDate: expr }
+    });
+  };
+  return h('div', { class: 'bio-properties-panel-entry pembantu-hari-kerja', 'data-entry-id': props.id }, [
+    h('label', { class: 'bio-properties-panel-label', for: 'alur-hari-kerja-n' }, 'Pembantu hari kerja'),
+    h('div', { class: 'pembantu-baris' }, [
+      h('input', { id: 'alur-hari-kerja-n', class: 'bio-properties-panel-input', type: 'number', min: '0', max: '3650',
+        value: days, onInput: (e) => setDays(e.target.value), 'aria-label': 'Jumlah hari kerja' }),
+      h('span', null, ' hari kerja sesudah '),
+      h('input', { id: 'alur-hari-kerja-dari', class: 'bio-properties-panel-input', type: 'text', value: base,
+        onInput: (e) => setBase(e.target.value), 'aria-label': 'Sejak (variabel atau ekspresi)' }),
+      h('button', { type: 'button', id: 'alur-hari-kerja-pakai', class: 'bio-properties-panel-add-entry', onClick: apply },
+        'Pakai')
+    ]),
+    h('div', { class: 'bio-properties-panel-description' },
+      `Menulis ${workingDaysExpression('diterima_pada', 5)}: akhir jam kantor (16:00) hari kerja ke-5 sesudah diterima_pada.`)
+  ]);
+}
+
 function ConditionEntry(props) {
   const modeling = useService('modeling');
   const bpmnFactory = useService('bpmnFactory');
@@ -227,6 +266,7 @@ function entries(element) {
   if (is(element, 'bpmn:Event') && timerDefinition(element)) {
     add('alur-timer-kind', TimerKindEntry, isSelectEntryEdited);
     add('alur-timer', TimerExpressionEntry, isTextAreaEntryEdited);
+    add('alur-timer-helper', WorkingDaysHelper, () => false);
   }
   if (is(element, 'bpmn:SequenceFlow') && bo.sourceRef &&
       (is(bo.sourceRef, 'bpmn:ExclusiveGateway') || is(bo.sourceRef, 'bpmn:InclusiveGateway'))) {
