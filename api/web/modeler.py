@@ -25,9 +25,7 @@ from api.web import bp
 from api.web.analyst import NOTE_LIMIT, _deployer
 from api.web.common import UPLOAD_ENDPOINTS, VENDOR_DIRS, PageError, csrf_token, page_login
 from api.web.formkit import form_view, initial_values
-from engine import FormFileError
-from engine.deploy import BPMN_NAME
-from engine.forms import parse_form
+from engine import BPMN_NAME, FormFileError, parse_form
 
 VENDOR_DIRS["alur-modeler"] = ROOT / "build" / "modeler"  # bundled by `make setup` (npm run build)
 # A draft carries a whole diagram and its forms: the upload's size limit, not the page's.

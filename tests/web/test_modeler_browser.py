@@ -261,3 +261,22 @@ def test_a_new_procedure_gets_a_role_a_step_and_a_new_form_and_deploys_as_versio
         ref = runtime().current("izin_keramaian")
         assert ref.number == 1 and "forms/izin_keramaian/periksa_permohonan.schema.json" in ref.version.sources
         assert "bpmn/izin_keramaian.bpmn" in ref.version.sources and ref.version.lanes == ["Ketua RT"]
+
+
+def test_a_script_the_sandbox_refuses_is_flagged_while_it_is_typed_and_clears_when_fixed(served, new_page):
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis/musrenbang/ubah")
+    page.wait_for_selector("#modeler[data-lint=selesai]")
+    select(page, "verifikasi_rw")
+    script = page.input_value("#bio-properties-panel-alur-post-script")
+    assert script.startswith("# Catat keputusan tingkat rw")
+
+    page.fill("#bio-properties-panel-alur-post-script", "import os\n" + script)
+    page.wait_for_selector("#temuan-elemen:not([hidden])")
+    assert "import tidak diizinkan" in page.inner_text("#temuan-elemen")  # beside the field being typed in
+    assert page.locator(".lencana-temuan[data-element=verifikasi_rw]").count() == 1
+
+    page.fill("#bio-properties-panel-alur-post-script", script)
+    page.wait_for_selector("#temuan-elemen", state="hidden")
+    assert page.get_attribute("#daftar-temuan", "data-galat") == "0"

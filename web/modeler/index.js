@@ -68,6 +68,12 @@ async function currentXml() {
   return xml;
 }
 
+// Edits after a deploy are unsaved again; leaving the page with unsaved edits asks first.
+function markEdited() {
+  root.dataset.diubah = '1';
+  if ($('hasil-periksa').dataset.hasil === 'dipasang') { $('hasil-periksa').dataset.hasil = ''; }
+}
+
 // -- live lint ---------------------------------------------------------------------------
 
 function scheduleLint() {
@@ -198,6 +204,7 @@ async function runPreview() {
 }
 
 $('isi-formulir').addEventListener('input', () => {
+  markEdited();
   const path = getProperty(selected, 'formJsonSchemaFilename');
   store.setForm(path, $('isi-formulir').value);
   schedulePreview();
@@ -347,11 +354,18 @@ async function start() {
     return;
   }
   const eventBus = modeler.get('eventBus');
-  eventBus.on('commandStack.changed', () => { root.dataset.diubah = '1'; scheduleLint(); showFormEditor(); });
+  eventBus.on('commandStack.changed', () => {
+    markEdited();
+    scheduleLint();
+    showFormEditor();
+  });
   eventBus.on('selection.changed', (event) => {
     selected = event.newSelection.length === 1 ? event.newSelection[0] : null;
     showElementFindings();
     showFormEditor();
+  });
+  window.addEventListener('beforeunload', (event) => {
+    if (root.dataset.diubah === '1' && $('hasil-periksa').dataset.hasil !== 'dipasang') { event.preventDefault(); event.returnValue = ''; }
   });
   window.alurModeler = modeler; // for the browser tests and the curious analyst's console
   root.dataset.siap = 'ok';

@@ -284,7 +284,9 @@ class AlurPropertiesProvider {
   }
 
   getGroups(element) {
-    return (groups) => {
+    return (all) => {
+      // bpmn-js's own timer group edits the same expression without the sandbox's rules or the helper: ours replaces it
+      const groups = all.filter((g) => g.id !== 'timer');
       const general = groups.find((g) => g.id === 'general');
       if (general) { general.shouldOpen = true; } // name and id are what analysts change most
       const alur = entries(element);
