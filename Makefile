@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python -m bench.engine_floor
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.migrate
+	$(BIN)/python -m bench.modeler
 
 bench-load: setup
 	$(BIN)/python -m bench.load
