@@ -101,6 +101,11 @@ def modeler_roles() -> Response:
     return jsonify({"roles": modeler.role_names()})
 
 
+def _lines(text: str) -> str:
+    """A browser sends form fields with CRLF line breaks; the files keep the LF they were written with."""
+    return text.replace("\r\n", "\n")
+
+
 def _forms_field() -> dict[str, str]:
     raw = request.form.get("formulir", "") or "{}"
     try:
@@ -109,13 +114,13 @@ def _forms_field() -> dict[str, str]:
         raise PageError(422, f"formulir: bukan JSON ({exc})") from exc
     if not isinstance(forms, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in forms.items()):
         raise PageError(422, "formulir: harus objek JSON nama berkas -> isi teks")
-    return forms
+    return {name: _lines(text) for name, text in forms.items()}
 
 
 def _draft() -> tuple[str, str, dict[str, str]]:
     """(file name, diagram XML, edited forms) of the posted draft, or a 422 naming the field."""
     filename = request.form.get("berkas", "").strip()
-    xml = request.form.get("xml", "")
+    xml = _lines(request.form.get("xml", ""))
     if not BPMN_NAME.match(filename):
         raise PageError(422, "berkas: nama berkas diagram harus seperti proses_baru.bpmn (huruf, angka, _ . -)")
     if not xml.strip():

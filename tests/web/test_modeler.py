@@ -229,3 +229,13 @@ def test_spiffworkflows_own_refusal_of_a_gateway_without_default_reads_in_indone
     messages = {p["element"]: p["message"] for p in problems}
     assert "gateway eksklusif dengan kondisi tanpa alur default" in messages["gw_keputusan_rw"]
     assert messages["flow_rw_terima"] == "alur keluar gateway eksklusif tanpa kondisi padahal bukan alur default"
+
+
+def test_a_draft_sent_with_the_browsers_crlf_line_breaks_is_stored_with_the_files_lf(analyst, app):
+    answer = send(analyst, "/analis/modeler/pasang", berkas="musrenbang.bpmn", proses="musrenbang",
+                  xml=EDITED.replace("\n", "\r\n"), konfirmasi="1")
+
+    assert answer.status_code == 201
+    with app.app_context():
+        stored = runtime().current("musrenbang").version.bpmn_source()
+    assert "\r" not in stored and stored == EDITED

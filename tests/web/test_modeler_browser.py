@@ -3,7 +3,9 @@ label, sees a lint error appear and go, deploys through the dry run, and the ver
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +82,13 @@ def shape_bounds(xml: str) -> dict[str, tuple[str, ...]]:
     edges = {e.get("bpmnElement"): tuple(f"{w.get('x')},{w.get('y')}" for w in e.iterfind("di:waypoint", DI))
              for e in root.iterfind(".//bpmndi:BPMNEdge", DI)}
     return {**shapes, **edges}
+
+
+def label_bounds(xml: str) -> dict[str, tuple[str, ...]]:
+    root = etree.fromstring(xml.encode())
+    return {d.get("bpmnElement"): tuple(d.find("bpmndi:BPMNLabel/dc:Bounds", DI).attrib.values())
+            for d in [*root.iterfind(".//bpmndi:BPMNShape", DI), *root.iterfind(".//bpmndi:BPMNEdge", DI)]
+            if d.find("bpmndi:BPMNLabel/dc:Bounds", DI) is not None}
 
 
 def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_with_the_dry_run(served, new_page):
@@ -170,6 +179,20 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     assert not (diff["tasks_added"] or diff["tasks_removed"] or diff["flows_added"] or diff["flows_removed"]
                 or diff["flows_changed"])
     assert shape_bounds(new_xml) == shape_bounds(old_xml)
+    # and a text diff of the two files: the two edited lines and the label boxes bpmn-js measured again for the
+    # elements touched (the renamed timer; the gateway and flow whose default went and came back), besides the
+    # XML comments bpmn-js drops
+    lines = list(difflib.unified_diff(old_xml.splitlines(), new_xml.splitlines(), lineterm="", n=0))
+    added = [line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")]
+    removed = [line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---")]
+    assert [line for line in added if not line.startswith("<dc:Bounds")] == [
+        f'<bpmn:intermediateCatchEvent id="timer_batas_rkpd" name="{NEW_LABEL}">',
+        f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{NEW_DEADLINE}</bpmn:timeDate>']
+    assert set(label_bounds(old_xml).items()) ^ set(label_bounds(new_xml).items()) <= {
+        (e, b) for e in ("timer_batas_rkpd", "gw_keputusan_rw", "flow_rw_terima")
+        for b in (label_bounds(old_xml)[e], label_bounds(new_xml)[e])}
+    assert all(line == "" or line.startswith(("<!--", "<dc:Bounds")) or "timer_batas_rkpd" in line
+               or "<bpmn:timeDate" in line for line in removed), removed
     assert new_xml.count("<spiffworkflow:property ") == old_xml.count("<spiffworkflow:property ")
     assert new_xml.count("spiffworkflow:postScript>") == old_xml.count("spiffworkflow:postScript>")
     assert problems == []
@@ -193,12 +216,15 @@ def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_l
     sign_in(page, "analis_proses")
     page.goto(f"/analis/{process_id}/ubah")
     page.wait_for_selector("#modeler[data-siap=ok]")
-    saved = page.evaluate("() => window.alurModeler.saveXML({ format: true }).then(r => r.xml)")
+    saved = page.evaluate("() => window.alurXml()")  # the XML the modeler would save
 
     for tag in ("spiffworkflow:property ", "spiffworkflow:postScript>", "spiffworkflow:messagePayload>",
                 "bpmn:timeDate", "bpmn:conditionExpression", "bpmn:script>", "bpmn:documentation>"):
         assert saved.count(f"<{tag}") == old_xml.count(f"<{tag}"), tag
-    assert shape_bounds(saved) == shape_bounds(old_xml)
+    assert shape_bounds(saved) == shape_bounds(old_xml) and label_bounds(saved) == label_bounds(old_xml)
+    # the text is the file's, line for line, but for the XML comments and blank lines bpmn-js drops
+    without_comments = re.sub(r"[ \t]*<!--.*?-->[ \t]*\n?", "", old_xml, flags=re.S)
+    assert saved.splitlines() == [line for line in without_comments.splitlines() if line.strip()]
     assert lint_text(saved, f"{process_id}.bpmn", forms.get) == []  # XSD-valid, every element drawn: Camunda opens it
     with app.app_context():
         bpmn_name = next(k for k in ref.version.sources if k.startswith("bpmn/"))

@@ -63,9 +63,52 @@ function post(url, fields) {
   });
 }
 
+let originalXml = '';
+const DEFINITIONS_TAG = /<bpmn:definitions\b[^>]*>/;
+
+function attributesOf(tag) {
+  const doc = new DOMParser().parseFromString(`${tag}</bpmn:definitions>`, 'application/xml');
+  const el = doc.documentElement;
+  return JSON.stringify(Array.from(el.attributes).map((a) => [ a.name, a.value ]).sort());
+}
+
+// bpmn-js's XML, written the way the diagrams here are: "/>" without a space, and the opening tag of the
+// definitions as the file had it when it says the same. A text diff with the previous file then shows the edit.
+let diOrder = new Map();
+const DI_BLOCK = /^ *<bpmndi:(BPMNShape|BPMNEdge)\b[^>]*?(?:\/>|>[\s\S]*?<\/bpmndi:\1>)\r?\n/gm;
+const PLANE_BODY = /(<bpmndi:BPMNPlane\b[^>]*>\r?\n)([\s\S]*?)(^ *<\/bpmndi:BPMNPlane>)/m;
+
+function diElementOf(block) {
+  const found = block.match(/bpmnElement="([^"]+)"/);
+  return found ? found[1] : block;
+}
+
+// The order of shapes and edges in the file as it was opened: bpmn-js's import reorders some (lanes).
+function rememberDiOrder(xml) {
+  const body = xml.match(PLANE_BODY);
+  diOrder = new Map(((body && body[2].match(DI_BLOCK)) || []).map((block, i) => [ diElementOf(block), i ]));
+}
+
+// The saved plane's shapes and edges in the file's order, new ones last in bpmn-js's order.
+function inFileOrder(xml) {
+  return xml.replace(PLANE_BODY, (all, open, body, close) => {
+    const blocks = body.match(DI_BLOCK) || [];
+    if (blocks.join('') !== body) { return all; } // something else in the plane: leave it as bpmn-js wrote it
+    const rank = (block) => (diOrder.has(diElementOf(block)) ? diOrder.get(diElementOf(block)) : Number.MAX_SAFE_INTEGER);
+    return open + blocks.map((block, i) => [ block, i ])
+      .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([ block ]) => block).join('') + close;
+  });
+}
+
 async function currentXml() {
   const { xml } = await modeler.saveXML({ format: true });
-  return xml;
+  let out = inFileOrder(xml.replace(/ \/>$/gm, '/>'));
+  const before = originalXml.match(DEFINITIONS_TAG);
+  const after = out.match(DEFINITIONS_TAG);
+  if (before && after && before[0] !== after[0] && attributesOf(before[0]) === attributesOf(after[0])) {
+    out = out.replace(after[0], () => before[0]);
+  }
+  return out;
 }
 
 // Edits after a deploy are unsaved again; leaving the page with unsaved edits asks first.
@@ -345,9 +388,11 @@ async function start() {
     const xml = data.xml_url
       ? await fetch(data.xml_url, { credentials: 'same-origin' }).then((r) => { if (!r.ok) { throw new Error(`HTTP ${r.status}`); } return r.text(); })
       : data.empty_xml;
+    originalXml = xml;
     const { warnings } = await modeler.importXML(xml);
     if (warnings.length) { console.warn('peringatan impor', warnings); }
     modeler.get('canvas').zoom('fit-viewport');
+    rememberDiOrder(xml);
   } catch (error) {
     $('kanvas').textContent = `Diagram gagal dibuka: ${error.message}`;
     root.dataset.siap = 'galat';
@@ -368,6 +413,7 @@ async function start() {
     if (root.dataset.diubah === '1' && $('hasil-periksa').dataset.hasil !== 'dipasang') { event.preventDefault(); event.returnValue = ''; }
   });
   window.alurModeler = modeler; // for the browser tests and the curious analyst's console
+  window.alurXml = currentXml; // the XML as it would be saved
   root.dataset.siap = 'ok';
   runLint();
 }
