@@ -18,7 +18,13 @@ node_modules/bpmn-js/package.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-setup: $(BIN)/alur node_modules/bpmn-js/package.json
+# The analysts' modeler (bpmn-js, its properties panel, bpmnlint and web/modeler/*), bundled by esbuild
+# into build/modeler/ (git-ignored), which the app serves.
+build/modeler/index.js: node_modules/bpmn-js/package.json $(wildcard web/modeler/*)
+	npm run build
+	touch $@
+
+setup: $(BIN)/alur node_modules/bpmn-js/package.json build/modeler/index.js
 
 run: setup
 	$(BIN)/alur lint processes
@@ -44,6 +50,7 @@ bench: setup
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.inbox_units
 	$(BIN)/python -m bench.migrate
+	$(BIN)/python -m bench.modeler
 
 bench-load: setup
 	$(BIN)/python -m bench.load

@@ -5,7 +5,7 @@ the lint and deploy checks, and version diff and migration.
 """
 
 from engine.clock import FixedClock, SystemClock, now, set_global_clock, use_clock
-from engine.deploy import DeployPlan, PlannedVersion, plan_deploy
+from engine.deploy import BPMN_NAME, DeployPlan, PlannedVersion, plan_deploy
 from engine.errors import (
     DueTimerFailed,
     EngineError,
@@ -16,7 +16,7 @@ from engine.errors import (
     TaskNotReady,
     WrongLane,
 )
-from engine.forms import FieldError, FormFileError, FormInvalid, FormRef
+from engine.forms import FieldError, FormFileError, FormInvalid, FormRef, parse_form
 from engine.lint import LintReport, Problem, lane_names, lint_paths, lint_text
 from engine.registry import (
     ProcessFileError,
@@ -58,6 +58,7 @@ from engine.versions import (
 from engine.workdays import WorkCalendar
 
 __all__ = [
+    "BPMN_NAME",
     "STATUS_COMPLETE",
     "STATUS_ERROR",
     "STATUS_RUNNING",
@@ -112,6 +113,7 @@ __all__ = [
     "lane_names",
     "lint_paths",
     "lint_text",
+    "parse_form",
     "migrate",
     "now",
     "plan_deploy",

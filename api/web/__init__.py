@@ -13,6 +13,7 @@ from api.web import (  # noqa: E402,F401  (the modules register their routes on 
     auth,
     common,
     inbox,
+    modeler,
     organization,
     public,
     recap,

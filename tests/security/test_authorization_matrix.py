@@ -211,6 +211,19 @@ ROWS = [
     Row("GET", "/analis/<process_id>/beda", lambda c: "/analis/uji_usulan/beda", "302 403 403 403 403 403 200 200 200"),
     Row("POST", "/analis/<process_id>/pindahkan", lambda c: "/analis/uji_usulan/pindahkan", "302 403 403 403 403 403 403 302 302",
         lambda c: {"dari": "1", "ke": "1", "konfirmasi": "1"}),
+    # the modeler: deployers only (analysts, admins of every region); the drafts below are refused as empty or
+    # unconfirmed, so no cell stores anything
+    Row("GET", "/analis/<process_id>/ubah", lambda c: "/analis/uji_usulan/ubah", "302 403 403 403 403 403 403 200 200"),
+    Row("GET", "/analis/baru", lambda c: "/analis/baru", "302 403 403 403 403 403 403 200 200"),
+    Row("GET", "/analis/modeler/peran", lambda c: "/analis/modeler/peran", "302 403 403 403 403 403 403 200 200"),
+    Row("POST", "/analis/modeler/lint", lambda c: "/analis/modeler/lint", "302 403 403 403 403 403 403 422 422",
+        lambda c: {"berkas": "uji.bpmn", "xml": ""}),
+    Row("POST", "/analis/modeler/pratinjau", lambda c: "/analis/modeler/pratinjau", "302 403 403 403 403 403 403 200 200",
+        lambda c: {"skema": '{"type": "object"}'}),
+    Row("POST", "/analis/modeler/periksa", lambda c: "/analis/modeler/periksa", "302 403 403 403 403 403 403 422 422",
+        lambda c: {"berkas": "uji.bpmn", "xml": ""}),
+    Row("POST", "/analis/modeler/pasang", lambda c: "/analis/modeler/pasang", "302 403 403 403 403 403 403 422 422",
+        lambda c: {"berkas": "uji.bpmn", "xml": "<x/>"}),
     # -- static files ----------------------------------------------------------------------------------------
     Row("GET", "/web/vendor/<package>/<path:name>",
         lambda c: "/web/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js", "200 200 200 200 200 200 200 200 200"),

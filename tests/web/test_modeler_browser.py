@@ -1,0 +1,308 @@
+"""The analyst edits a procedure in the browser modeler (Chromium through Playwright): changes a deadline and a
+label, sees a lint error appear and go, deploys through the dry run, and the versions behave as planned."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from api.db import db
+from api.models import Instance, ProcessVersionRow
+from api.services import migration
+from api.services.versions import runtime
+from engine import diff_versions, lint_text
+from tests.web.conftest import _browser_missing, fresh_db, login, make_app
+from tests.web.test_browser import sign_in
+from tests.web.test_pages import start_proposal
+
+NEW_DEADLINE = "end_of_office_day(add_working_days(batas_rkpd, 10))"
+NEW_LABEL = "Batas 6 bulan ditambah 10 hari kerja"
+DI = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
+      "di": "http://www.omg.org/spec/DD/20100524/DI"}
+
+
+@pytest.fixture(scope="module")
+def served(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    """The app on 127.0.0.1 (as conftest's live_server) and the same app object, to read and seed its database."""
+    from werkzeug.serving import make_server
+
+    reason = _browser_missing()
+    if reason:
+        if os.environ.get("ALUR_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"ALUR_REQUIRE_BROWSER=1 tetapi {reason}")
+        pytest.skip(reason)
+    app = make_app(fresh_db(seeded_db, tmp_path_factory.mktemp("modeler") / "alur.db"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(served) -> str:  # the conftest's browser fixtures start on this server
+    return served[0]
+
+
+def version_of(app, instance_id: int) -> int:
+    with app.app_context():
+        return db.session.execute(
+            db.select(ProcessVersionRow.number).join(Instance, Instance.version_id == ProcessVersionRow.id)
+            .where(Instance.id == instance_id)
+        ).scalar_one()
+
+
+def select(page, element_id: str) -> None:
+    """Select a diagram element the way a click does (through bpmn-js's selection service).
+
+    The panel writes a typed value after its input debounce (300 ms); blur and let it land first, as a
+    person moving the mouse to the diagram does, so the write goes to the element it was typed for.
+    """
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_timeout(400)
+    page.evaluate("id => { const m = window.alurModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
+                  element_id)
+
+
+def shape_bounds(xml: str) -> dict[str, tuple[str, ...]]:
+    root = etree.fromstring(xml.encode())
+    shapes = {s.get("bpmnElement"): tuple(s.find("dc:Bounds", DI).attrib.values())
+              for s in root.iterfind(".//bpmndi:BPMNShape", DI)}
+    edges = {e.get("bpmnElement"): tuple(f"{w.get('x')},{w.get('y')}" for w in e.iterfind("di:waypoint", DI))
+             for e in root.iterfind(".//bpmndi:BPMNEdge", DI)}
+    return {**shapes, **edges}
+
+
+def label_bounds(xml: str) -> dict[str, tuple[str, ...]]:
+    root = etree.fromstring(xml.encode())
+    return {d.get("bpmnElement"): tuple(d.find("bpmndi:BPMNLabel/dc:Bounds", DI).attrib.values())
+            for d in [*root.iterfind(".//bpmndi:BPMNShape", DI), *root.iterfind(".//bpmndi:BPMNEdge", DI)]
+            if d.find("bpmndi:BPMNLabel/dc:Bounds", DI) is not None}
+
+
+def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_with_the_dry_run(served, new_page):
+    _url, app = served
+    client = app.test_client()
+    login(client, "ketua_rt")
+    for _ in range(2):
+        assert start_proposal(client).status_code in (200, 201, 302)
+    with app.app_context():
+        running = list(db.session.execute(db.select(Instance.id, Instance.next_timer_at)
+                                          .filter_by(process_id="musrenbang").order_by(Instance.id)).all())
+        old_xml = runtime().current("musrenbang").version.bpmn_source()
+    first, second = running[-2].id, running[-1].id
+    with app.app_context():  # the second one is suspended by an admin: the plan must leave it where it is
+        from api.services.admin import suspend
+        from api.services.instances import system_actor
+
+        suspend(second, "uji: ditangguhkan", system_actor())
+    assert version_of(app, first) == 1
+
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis")
+    page.click("a[data-ubah=musrenbang]")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    page.wait_for_selector("#modeler[data-lint=selesai]")
+    assert page.get_attribute("#daftar-temuan", "data-galat") == "0"  # the current version opens clean
+    assert "Tidak ada temuan lint" in page.inner_text("#ringkas-temuan")
+
+    # the deadline and the label of the 6-month timer, in Alur's properties group and the general one
+    select(page, "timer_batas_rkpd")
+    page.wait_for_selector("#bio-properties-panel-alur-timer")
+    assert page.input_value("#bio-properties-panel-alur-timer") == "batas_rkpd"
+    assert "add_working_days" in page.inner_text("[data-group-id=group-alur]")  # the working-day helper example
+    page.fill("#alur-hari-kerja-n", "10")  # the working-day helper writes the expression
+    page.fill("#alur-hari-kerja-dari", "batas_rkpd")
+    page.click("#alur-hari-kerja-pakai")
+    page.wait_for_function("v => document.getElementById('bio-properties-panel-alur-timer').value === v", arg=NEW_DEADLINE)
+    page.fill("#bio-properties-panel-name", NEW_LABEL)
+    page.wait_for_function(  # the panel writes after its input debounce
+        "label => window.alurModeler.get('elementRegistry').get('timer_batas_rkpd').businessObject.name === label",
+        arg=NEW_LABEL)
+
+    # a lint error appears on the gateway when its default flow goes, and goes when it comes back
+    select(page, "gw_keputusan_rw")
+    page.select_option("#bio-properties-panel-alur-default", "")
+    page.wait_for_function("() => document.getElementById('daftar-temuan').dataset.galat !== '0'")
+    assert "gateway eksklusif dengan kondisi tanpa alur default" in page.inner_text("#tabel-temuan")  # the server's
+    assert "Alur (sequence flow) tidak punya kondisi" in page.inner_text("#tabel-temuan")  # bpmnlint's, in Indonesian
+    assert page.locator(".lencana-temuan[data-element=gw_keputusan_rw]").count() == 1
+    assert "tanpa alur default" in page.inner_text("#temuan-elemen")
+    page.select_option("#bio-properties-panel-alur-default", "flow_rw_terima")
+    page.wait_for_selector("#daftar-temuan[data-galat='0']")
+    assert page.locator(".lencana-temuan").count() == 0
+
+    # save: lint, then the dry run of the running instances, then the confirmation
+    page.click("#tombol-periksa")
+    page.wait_for_selector("#hasil-periksa[data-hasil=lulus]")
+    assert page.locator("#rencana-perubahan li").evaluate_all("items => items.map(i => i.dataset.element)") == [
+        "timer_batas_rkpd"]  # the gate shows what the edit changes: only the timer
+    assert "nama, ekspresi timer" in page.inner_text("#rencana-perubahan")
+    plan = page.locator("#rencana-ringkas")
+    assert plan.get_attribute("data-movable") == "1" and plan.get_attribute("data-refused") == "1"
+    assert page.get_attribute(f"#rencana-instance tr[data-instance='{first}']", "data-hasil") == "can_migrate"
+    assert "dihitung ulang" in page.inner_text(f"#rencana-instance tr[data-instance='{first}']")
+    assert "ditangguhkan" in page.inner_text(f"#rencana-instance tr[data-instance='{second}']")
+    page.fill("#i-catatan", "batas RKPD ditambah 10 hari kerja")
+    page.click("#tombol-pasang")
+    page.wait_for_selector("#hasil-periksa[data-hasil=dipasang]")
+    assert page.get_attribute("#hasil-pindah", "data-moved") == "1"
+    assert "v2" in page.inner_text("#hasil-periksa")
+
+    # running instances followed the plan: the movable one is on v2 with its deadline computed again
+    assert version_of(app, first) == 2 and version_of(app, second) == 1
+    with app.app_context():
+        moved = db.session.get(Instance, first)
+        before = next(r.next_timer_at for r in running if r.id == first)
+        assert moved.next_timer_at is not None and moved.next_timer_at > before
+        new = runtime().current("musrenbang")
+        assert new.number == 2
+        new_xml = new.version.bpmn_source()
+        diff = migration.diff_json("musrenbang", 1, 2)
+        forms = {k.removeprefix("forms/"): v for k, v in new.version.sources.items() if k.startswith("forms/")}
+        problems = lint_text(new_xml, "musrenbang.bpmn", forms.get)
+    # the diff lists only what was edited; every id, shape and edge kept its place; the file lints clean
+    assert [t["id"] for t in diff["tasks_changed"]] == ["timer_batas_rkpd"]
+    assert set(diff["tasks_changed"][0]["changes"]) == {"name", "timer"}
+    assert not (diff["tasks_added"] or diff["tasks_removed"] or diff["flows_added"] or diff["flows_removed"]
+                or diff["flows_changed"])
+    assert shape_bounds(new_xml) == shape_bounds(old_xml)
+    # and a text diff of the two files: the two edited lines and the label boxes bpmn-js measured again for the
+    # elements touched (the renamed timer; the gateway and flow whose default went and came back), besides the
+    # XML comments bpmn-js drops
+    lines = list(difflib.unified_diff(old_xml.splitlines(), new_xml.splitlines(), lineterm="", n=0))
+    added = [line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")]
+    removed = [line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---")]
+    assert [line for line in added if not line.startswith("<dc:Bounds")] == [
+        f'<bpmn:intermediateCatchEvent id="timer_batas_rkpd" name="{NEW_LABEL}">',
+        f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{NEW_DEADLINE}</bpmn:timeDate>']
+    assert set(label_bounds(old_xml).items()) ^ set(label_bounds(new_xml).items()) <= {
+        (e, b) for e in ("timer_batas_rkpd", "gw_keputusan_rw", "flow_rw_terima")
+        for b in (label_bounds(old_xml)[e], label_bounds(new_xml)[e])}
+    assert all(line == "" or line.startswith(("<!--", "<dc:Bounds")) or "timer_batas_rkpd" in line
+               or "<bpmn:timeDate" in line for line in removed), removed
+    assert new_xml.count("<spiffworkflow:property ") == old_xml.count("<spiffworkflow:property ")
+    assert new_xml.count("spiffworkflow:postScript>") == old_xml.count("spiffworkflow:postScript>")
+    assert problems == []
+
+    # the next started instance runs on the new version
+    assert start_proposal(client).status_code in (200, 201, 302)
+    with app.app_context():
+        newest = db.session.execute(db.select(db.func.max(Instance.id))).scalar_one()
+    assert version_of(app, newest) == 2
+
+
+@pytest.mark.parametrize("process_id", ["musrenbang", "pengaduan", "aspirasi"])
+def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_lints_clean(served, new_page,
+                                                                                         process_id):
+    _url, app = served
+    with app.app_context():
+        ref = runtime().current(process_id)
+        old_xml = ref.version.bpmn_source()
+        forms = {k.removeprefix("forms/"): v for k, v in ref.version.sources.items() if k.startswith("forms/")}
+    page = new_page()
+    sign_in(page, "analis_proses")
+    page.goto(f"/analis/{process_id}/ubah")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    saved = page.evaluate("() => window.alurXml()")  # the XML the modeler would save
+
+    for tag in ("spiffworkflow:property ", "spiffworkflow:postScript>", "spiffworkflow:messagePayload>",
+                "bpmn:timeDate", "bpmn:conditionExpression", "bpmn:script>", "bpmn:documentation>"):
+        assert saved.count(f"<{tag}") == old_xml.count(f"<{tag}"), tag
+    assert shape_bounds(saved) == shape_bounds(old_xml) and label_bounds(saved) == label_bounds(old_xml)
+    # the text is the file's, line for line, but for the XML comments and blank lines bpmn-js drops
+    without_comments = re.sub(r"[ \t]*<!--.*?-->[ \t]*\n?", "", old_xml, flags=re.S)
+    assert saved.splitlines() == [line for line in without_comments.splitlines() if line.strip()]
+    assert lint_text(saved, f"{process_id}.bpmn", forms.get) == []  # XSD-valid, every element drawn: Camunda opens it
+    with app.app_context():
+        bpmn_name = next(k for k in ref.version.sources if k.startswith("bpmn/"))
+        built = runtime().build(process_id, {**ref.version.sources, bpmn_name: saved})
+        assert diff_versions(ref.version, built).empty  # nothing the engine reads changed
+
+
+def test_the_form_editor_previews_the_schema_as_staff_see_it_and_a_new_form_can_be_made(served, new_page):
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis/musrenbang/ubah")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    select(page, "verifikasi_rw")
+    page.wait_for_selector("#editor-formulir:not([hidden])")
+    assert "forms/musrenbang/verifikasi_rw.schema.json" in page.inner_text("#nama-formulir")
+    page.wait_for_selector("#pratinjau-formulir[data-status=ok] [name=keputusan_rw]")
+    schema = page.input_value("#isi-formulir")
+    edited = schema.replace('"Keputusan musyawarah RW"', '"Keputusan rapat RW"', 1)
+    assert edited != schema
+    page.fill("#isi-formulir", edited)
+    page.wait_for_selector("#pratinjau-formulir :has-text('Keputusan rapat RW')")
+    page.fill("#isi-formulir", "{ bukan json")
+    page.wait_for_selector("#pratinjau-formulir[data-status=galat]")
+    page.wait_for_function("() => document.getElementById('daftar-temuan').dataset.galat !== '0'")
+    assert page.locator("#tabel-temuan tr[data-element=verifikasi_rw]").count() >= 1  # the server lint saw the form
+
+
+
+def test_a_new_procedure_gets_a_role_a_step_and_a_new_form_and_deploys_as_version_1(served, new_page):
+    _url, app = served
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis")
+    page.click("#tautan-baru")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    page.wait_for_selector("#tabel-temuan tr[data-element=lane_pemohon]")  # a lane without a role is an error
+    page.fill("#i-nama-berkas", "izin_keramaian.bpmn")
+    select(page, "pool_proses_baru")
+    page.fill("#bio-properties-panel-processId", "izin_keramaian")
+    select(page, "lane_pemohon")
+    page.wait_for_selector("#bio-properties-panel-alur-lane-role option[value='Ketua RT']", state="attached")
+    assert "Ketua RW" in page.locator("#bio-properties-panel-alur-lane-role option").all_inner_texts()  # the known roles
+    page.select_option("#bio-properties-panel-alur-lane-role", "Ketua RT")
+    page.evaluate("""() => { const m = window.alurModeler; const start = m.get('elementRegistry').get('mulai');
+        const task = m.get('modeling').appendShape(start, { type: 'bpmn:UserTask' }, { x: start.x + 160, y: start.y + 18 });
+        m.get('modeling').updateProperties(task, { id: 'periksa_permohonan', name: 'Periksa permohonan' }); }""")
+    select(page, "periksa_permohonan")
+    page.wait_for_selector("#editor-formulir:not([hidden]) #buat-formulir:not([hidden])")
+    page.click("#buat-formulir")
+    page.wait_for_selector("#pratinjau-formulir[data-status=ok] [name=catatan]")
+    assert page.input_value("#bio-properties-panel-alur-form") == "izin_keramaian/periksa_permohonan.schema.json"
+    page.wait_for_selector("#modeler[data-lint=selesai]")
+    page.wait_for_function("() => !document.querySelector('#tabel-temuan tr[data-element=lane_pemohon]')")
+
+    page.click("#tombol-periksa")
+    page.wait_for_selector("#hasil-periksa[data-hasil=lulus]")
+    page.click("#tombol-pasang")
+    page.wait_for_selector("#hasil-periksa[data-hasil=dipasang]")
+    with app.app_context():
+        ref = runtime().current("izin_keramaian")
+        assert ref.number == 1 and "forms/izin_keramaian/periksa_permohonan.schema.json" in ref.version.sources
+        assert "bpmn/izin_keramaian.bpmn" in ref.version.sources and ref.version.lanes == ["Ketua RT"]
+
+
+def test_a_script_the_sandbox_refuses_is_flagged_while_it_is_typed_and_clears_when_fixed(served, new_page):
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis/musrenbang/ubah")
+    page.wait_for_selector("#modeler[data-lint=selesai]")
+    select(page, "verifikasi_rw")
+    script = page.input_value("#bio-properties-panel-alur-post-script")
+    assert script.startswith("# Catat keputusan tingkat rw")
+
+    page.fill("#bio-properties-panel-alur-post-script", "import os\n" + script)
+    page.wait_for_selector("#temuan-elemen:not([hidden])")
+    assert "import tidak diizinkan" in page.inner_text("#temuan-elemen")  # beside the field being typed in
+    assert page.locator(".lencana-temuan[data-element=verifikasi_rw]").count() == 1
+
+    page.fill("#bio-properties-panel-alur-post-script", script)
+    page.wait_for_selector("#temuan-elemen", state="hidden")
+    assert page.get_attribute("#daftar-temuan", "data-galat") == "0"

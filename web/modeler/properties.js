@@ -1,0 +1,305 @@
+// The properties panel group "Alur": what the engine reads from a diagram, edited with undoable commands.
+import { h } from '@bpmn-io/properties-panel/preact';
+import { useState } from '@bpmn-io/properties-panel/preact/hooks';
+import {
+  SelectEntry, TextAreaEntry, TextFieldEntry,
+  isSelectEntryEdited, isTextAreaEntryEdited, isTextFieldEntryEdited
+} from '@bpmn-io/properties-panel';
+import { useService } from 'bpmn-js-properties-panel';
+import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
+
+import { getBodyExtension, getProperty, setBodyExtension, setProperty } from './extensions';
+import { store } from './store';
+
+const TIMER_HELP = 'Ekspresi Python di sandbox. Tanggal: variabel seperti batas_respon_awal, atau ' +
+  'end_of_office_day(add_working_days(diterima_pada, 5)) = akhir jam kantor hari kerja ke-5 ' +
+  '(libur nasional, cuti bersama dan hari_libur.json dilewati). Durasi: "P3D" (3 hari), "PT4H" (4 jam), dalam tanda kutip.';
+
+function services() {
+  return { bpmnFactory: useService('bpmnFactory'), commandStack: useService('commandStack') };
+}
+
+function propertyEntry(name, label, description) {
+  function Entry(props) {
+    const svc = services();
+    return h(TextFieldEntry, {
+      element: props.element, id: props.id, label, description, debounce: useService('debounceInput'),
+      getValue: (el) => getProperty(el, name) || '',
+      setValue: (value) => setProperty(props.element, name, (value || '').trim(), svc)
+    });
+  }
+  return Entry;
+}
+
+function formFileEntry(name, label, suffix) {
+  function Entry(props) {
+    const svc = services();
+    return h(SelectEntry, {
+      element: props.element, id: props.id, label,
+      getValue: (el) => getProperty(el, name) || '',
+      setValue: (value) => setProperty(props.element, name, value, svc),
+      getOptions: (el) => {
+        const current = getProperty(el, name);
+        const paths = Object.keys(store.forms).filter((p) => p.endsWith(suffix));
+        if (current && !paths.includes(current)) { paths.push(current); }
+        return [ { value: '', label: '(tanpa formulir)' }, ...paths.sort().map((p) => ({ value: p, label: p })) ];
+      }
+    });
+  }
+  return Entry;
+}
+
+function scriptEntry(type, label) {
+  function Entry(props) {
+    const svc = services();
+    return h(TextAreaEntry, {
+      element: props.element, id: props.id, label, monospace: true, rows: 6, debounce: useService('debounceInput'),
+      description: 'Diperiksa sandbox server selagi diketik (temuan tampil di atas panel).',
+      getValue: (el) => getBodyExtension(el, type) || '',
+      setValue: (value) => setBodyExtension(props.element, type, value, svc)
+    });
+  }
+  return Entry;
+}
+
+function ScriptTaskEntry(props) {
+  const modeling = useService('modeling');
+  return h(TextAreaEntry, {
+    element: props.element, id: props.id, label: 'Script (Python, sandbox)', monospace: true, rows: 8,
+    debounce: useService('debounceInput'),
+    description: 'Diperiksa sandbox server selagi diketik: impor, open(), atribut berawalan _ ditolak.',
+    getValue: (el) => getBusinessObject(el).get('script') || '',
+    setValue: (value) => modeling.updateProperties(props.element, { script: value || undefined, scriptFormat: 'python' })
+  });
+}
+
+function LaneRoleEntry(props) {
+  const modeling = useService('modeling');
+  return h(SelectEntry, {
+    element: props.element, id: props.id, label: 'Peran (lane)',
+    description: 'Tugas di lane ini tampil di kotak tugas pemegang peran ini.',
+    getValue: (el) => getBusinessObject(el).get('name') || '',
+    setValue: (value) => modeling.updateProperties(props.element, { name: value }),
+    getOptions: (el) => {
+      const current = getBusinessObject(el).get('name');
+      const roles = [ ...store.roles ];
+      if (current && !roles.includes(current)) { roles.push(current); }
+      return [ { value: '', label: '(pilih peran)' }, ...roles.sort().map((r) => ({ value: r, label: r })) ];
+    }
+  });
+}
+
+function timerDefinition(element) {
+  const defs = getBusinessObject(element).get('eventDefinitions') || [];
+  return defs.find((d) => is(d, 'bpmn:TimerEventDefinition'));
+}
+
+function timerKind(def) {
+  return [ 'timeDate', 'timeDuration', 'timeCycle' ].find((k) => def.get(k)) || 'timeDate';
+}
+
+function TimerKindEntry(props) {
+  const commandStack = useService('commandStack');
+  const bpmnFactory = useService('bpmnFactory');
+  return h(SelectEntry, {
+    element: props.element, id: props.id, label: 'Jenis timer',
+    getValue: () => timerKind(timerDefinition(props.element)),
+    setValue: (kind) => {
+      const def = timerDefinition(props.element);
+      const old = timerKind(def);
+      if (kind === old) { return; }
+      const expr = def.get(old) || bpmnFactory.create('bpmn:FormalExpression', { body: '' });
+      expr.$parent = def;
+      commandStack.execute('element.updateModdleProperties', {
+        element: props.element, moddleElement: def, properties: { [old]: undefined, [kind]: expr }
+      });
+    },
+    getOptions: () => [
+      { value: 'timeDate', label: 'Tanggal (timeDate)' },
+      { value: 'timeDuration', label: 'Durasi (timeDuration)' },
+      { value: 'timeCycle', label: 'Berulang (timeCycle)' }
+    ]
+  });
+}
+
+function TimerExpressionEntry(props) {
+  const commandStack = useService('commandStack');
+  const bpmnFactory = useService('bpmnFactory');
+  return h(TextAreaEntry, {
+    element: props.element, id: props.id, label: 'Ekspresi timer', monospace: true, rows: 2,
+    debounce: useService('debounceInput'), description: TIMER_HELP,
+    getValue: () => {
+      const def = timerDefinition(props.element);
+      const expr = def.get(timerKind(def));
+      return expr ? expr.get('body') || '' : '';
+    },
+    setValue: (value) => {
+      const def = timerDefinition(props.element);
+      const kind = timerKind(def);
+      const expr = def.get(kind);
+      if (expr) {
+        commandStack.execute('element.updateModdleProperties', {
+          element: props.element, moddleElement: expr, properties: { body: value }
+        });
+      } else {
+        const created = bpmnFactory.create('bpmn:FormalExpression', { body: value });
+        created.$parent = def;
+        commandStack.execute('element.updateModdleProperties', {
+          element: props.element, moddleElement: def, properties: { [kind]: created }
+        });
+      }
+    }
+  });
+}
+
+// The expression of "n working days after a moment, at the end of the office day", written for the analyst.
+export function workingDaysExpression(base, days) {
+  return `end_of_office_day(add_working_days(${base}, ${days}))`;
+}
+
+function WorkingDaysHelper(props) {
+  const commandStack = useService('commandStack');
+  const bpmnFactory = useService('bpmnFactory');
+  const [ days, setDays ] = useState('5');
+  const [ base, setBase ] = useState('now()');
+  const apply = () => {
+    const n = parseInt(days, 10);
+    if (!(n >= 0) || !base.trim()) { return; }
+    const def = timerDefinition(props.element);
+    const old = timerKind(def);
+    const expr = bpmnFactory.create('bpmn:FormalExpression', { body: workingDaysExpression(base.trim(), n) });
+    expr.$parent = def;
+    commandStack.execute('element.updateModdleProperties', {
+      element: props.element, moddleElement: def,
+      properties: old === 'timeDate' ? { timeDate: expr } : { [old]: undefined, timeDate: expr }
+    });
+  };
+  return h('div', { class: 'bio-properties-panel-entry pembantu-hari-kerja', 'data-entry-id': props.id }, [
+    h('label', { class: 'bio-properties-panel-label', for: 'alur-hari-kerja-n' }, 'Pembantu hari kerja'),
+    h('div', { class: 'pembantu-baris' }, [
+      h('input', { id: 'alur-hari-kerja-n', class: 'bio-properties-panel-input', type: 'number', min: '0', max: '3650',
+        value: days, onInput: (e) => setDays(e.target.value), 'aria-label': 'Jumlah hari kerja' }),
+      h('span', null, ' hari kerja sesudah '),
+      h('input', { id: 'alur-hari-kerja-dari', class: 'bio-properties-panel-input', type: 'text', value: base,
+        onInput: (e) => setBase(e.target.value), 'aria-label': 'Sejak (variabel atau ekspresi)' }),
+      h('button', { type: 'button', id: 'alur-hari-kerja-pakai', class: 'bio-properties-panel-add-entry', onClick: apply },
+        'Pakai')
+    ]),
+    h('div', { class: 'bio-properties-panel-description' },
+      `Menulis ${workingDaysExpression('diterima_pada', 5)}: akhir jam kantor (16:00) hari kerja ke-5 sesudah diterima_pada.`)
+  ]);
+}
+
+function ConditionEntry(props) {
+  const modeling = useService('modeling');
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  return h(TextAreaEntry, {
+    element: props.element, id: props.id, label: 'Kondisi (ekspresi Python)', monospace: true, rows: 2,
+    debounce: useService('debounceInput'),
+    description: 'Contoh: keputusan_rw == "terima". Kosong: alur tanpa kondisi.',
+    getValue: (el) => {
+      const expr = getBusinessObject(el).get('conditionExpression');
+      return expr ? expr.get('body') || '' : '';
+    },
+    setValue: (value) => {
+      const bo = getBusinessObject(props.element);
+      const expr = bo.get('conditionExpression');
+      if (!value) {
+        modeling.updateProperties(props.element, { conditionExpression: undefined });
+      } else if (expr) {
+        commandStack.execute('element.updateModdleProperties', {
+          element: props.element, moddleElement: expr, properties: { body: value }
+        });
+      } else {
+        modeling.updateProperties(props.element, {
+          conditionExpression: bpmnFactory.create('bpmn:FormalExpression', { body: value })
+        });
+      }
+    }
+  });
+}
+
+function DefaultFlowEntry(props) {
+  const modeling = useService('modeling');
+  const registry = useService('elementRegistry');
+  return h(SelectEntry, {
+    element: props.element, id: props.id, label: 'Alur default',
+    description: 'Diambil bila tidak ada kondisi yang benar.',
+    getValue: (el) => { const d = getBusinessObject(el).get('default'); return d ? d.id : ''; },
+    setValue: (value) => {
+      const flow = value ? registry.get(value) : null;
+      modeling.updateProperties(props.element, { default: flow ? getBusinessObject(flow) : undefined });
+    },
+    getOptions: (el) => [ { value: '', label: '(tanpa default)' },
+      ...(getBusinessObject(el).get('outgoing') || []).map((f) => ({ value: f.id, label: f.name ? `${f.name} (${f.id})` : f.id })) ]
+  });
+}
+
+function entries(element) {
+  const bo = getBusinessObject(element);
+  const list = [];
+  const add = (id, component, isEdited = isTextFieldEntryEdited) => list.push({ id, component, element, isEdited });
+  if (is(element, 'bpmn:UserTask') || is(element, 'bpmn:ManualTask') || is(element, 'bpmn:StartEvent')) {
+    add('alur-form', formFileEntry('formJsonSchemaFilename', 'Formulir (JSON Schema)', '.schema.json'), isSelectEntryEdited);
+    add('alur-ui-form', formFileEntry('formUiSchemaFilename', 'Tata letak formulir (UI schema)', '.uischema.json'), isSelectEntryEdited);
+  }
+  if (is(element, 'bpmn:UserTask') || is(element, 'bpmn:ManualTask')) {
+    add('alur-unit', propertyEntry('unitField', 'Isian unit tujuan (unitField)',
+      'Nama isian data yang memuat kode unit penerima tugas; kosong: semua pemegang peran.'));
+  }
+  if (is(element, 'bpmn:StartEvent') && is(bo.$parent, 'bpmn:Process')) {
+    add('alur-region', propertyEntry('regionField', 'Isian wilayah (regionField)', 'Isian formulir awal yang memuat kode wilayah.'));
+    add('alur-title', propertyEntry('titleField', 'Isian judul (titleField)', 'Isian yang menjadi judul instance di kotak tugas.'));
+    add('alur-public', propertyEntry('publicStart', 'Dapat dimulai publik (publicStart)', 'Isi "true" agar warga dapat memulai tanpa masuk.'));
+  }
+  if (is(element, 'bpmn:Task') && !is(element, 'bpmn:ScriptTask')) {
+    add('alur-pre-script', scriptEntry('spiffworkflow:PreScript', 'Script sebelum (preScript)'), isTextAreaEntryEdited);
+    add('alur-post-script', scriptEntry('spiffworkflow:PostScript', 'Script sesudah (postScript)'), isTextAreaEntryEdited);
+  }
+  if (is(element, 'bpmn:ScriptTask')) {
+    add('alur-script', ScriptTaskEntry, isTextAreaEntryEdited);
+  }
+  if (is(element, 'bpmn:Lane')) {
+    add('alur-lane-role', LaneRoleEntry, isSelectEntryEdited);
+  }
+  if (is(element, 'bpmn:Event') && timerDefinition(element)) {
+    add('alur-timer-kind', TimerKindEntry, isSelectEntryEdited);
+    add('alur-timer', TimerExpressionEntry, isTextAreaEntryEdited);
+    add('alur-timer-helper', WorkingDaysHelper, () => false);
+  }
+  if (is(element, 'bpmn:SequenceFlow') && bo.sourceRef &&
+      (is(bo.sourceRef, 'bpmn:ExclusiveGateway') || is(bo.sourceRef, 'bpmn:InclusiveGateway'))) {
+    add('alur-condition', ConditionEntry, isTextAreaEntryEdited);
+  }
+  if (is(element, 'bpmn:ExclusiveGateway') || is(element, 'bpmn:InclusiveGateway')) {
+    add('alur-default', DefaultFlowEntry, isSelectEntryEdited);
+  }
+  return list;
+}
+
+class AlurPropertiesProvider {
+  constructor(propertiesPanel) {
+    propertiesPanel.registerProvider(400, this);
+  }
+
+  getGroups(element) {
+    return (all) => {
+      // bpmn-js's own timer group edits the same expression without the sandbox's rules or the helper: ours replaces it
+      const groups = all.filter((g) => g.id !== 'timer');
+      const general = groups.find((g) => g.id === 'general');
+      if (general) { general.shouldOpen = true; } // name and id are what analysts change most
+      const alur = entries(element);
+      if (alur.length) {
+        groups.splice(1, 0, { id: 'alur', label: 'Alur', entries: alur, shouldOpen: true });
+      }
+      return groups;
+    };
+  }
+}
+AlurPropertiesProvider.$inject = [ 'propertiesPanel' ];
+
+export default {
+  __init__: [ 'alurPropertiesProvider' ],
+  alurPropertiesProvider: [ 'type', AlurPropertiesProvider ]
+};
