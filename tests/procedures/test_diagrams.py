@@ -34,10 +34,10 @@ ROLES = {
 }  # fmt: skip
 FLOW_NODES = (
     "startEvent", "endEvent", "userTask", "scriptTask", "exclusiveGateway", "parallelGateway",
-    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "subProcess",
+    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "subProcess", "receiveTask", "sendTask",
 )  # fmt: skip
 ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
-FILES = ["musrenbang", "pengaduan", "aspirasi"]
+FILES = ["musrenbang", "pengaduan", "aspirasi", "forum_musrenbang_cam"]
 
 
 def load(name):

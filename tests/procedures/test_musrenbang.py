@@ -46,12 +46,17 @@ TERIMA_DESA = {
     "tanggal_musyawarah_desa": "2026-01-26",
 }
 SIMDA = {"nomor_simda": "SIMDA-2027-331305-0042", "tanggal_input_simda": "2026-02-03"}
+# The MUSRENBANG-CAM forum's row for this proposal, as its decision message carries it.
 TERIMA_KECAMATAN = {
-    "keputusan_kecamatan": "terima",
-    "skor_prioritas_kecamatan": 87.5,
-    "peringkat_kecamatan": 3,
-    "nomor_berita_acara_kecamatan": "BA/MUSRENBANGCAM/II/2026",
+    "keputusan": "terima",
+    "skor_prioritas": 87.5,
+    "peringkat": 3,
+    "nomor_berita_acara": "BA/MUSRENBANGCAM/II/2026",
+    "tanggal_forum": "2026-02-12",
+    "kode_forum": "ALR-FORUM-0001",
 }
+FORUM_MESSAGES = {"tunggu_musrenbang_cam": "keputusan_musrenbang_cam"}
+FORUM_LEVELS = {"kecamatan"}
 TERIMA_OPD = {
     "keputusan_opd": "terima",
     "perwakilan_kecamatan": "Sekretaris Kecamatan Matesih",
@@ -71,7 +76,7 @@ STEPS = [
     ("verifikasi_rw", "Ketua RW", TERIMA_RW, datetime(2026, 1, 16, 19, 30, tzinfo=WIB)),
     ("verifikasi_desa", "Kepala Desa", TERIMA_DESA, datetime(2026, 1, 26, 10, 0, tzinfo=WIB)),
     ("input_simda", "Operator Kecamatan", SIMDA, datetime(2026, 2, 3, 11, 0, tzinfo=WIB)),
-    ("musrenbang_cam", "Tim Musrenbang Kecamatan", TERIMA_KECAMATAN, datetime(2026, 2, 12, 13, 0, tzinfo=WIB)),
+    ("tunggu_musrenbang_cam", None, TERIMA_KECAMATAN, datetime(2026, 2, 12, 13, 0, tzinfo=WIB)),
     ("forgab_opd", "OPD", TERIMA_OPD, datetime(2026, 3, 5, 10, 0, tzinfo=WIB)),
     ("musrenbang_kab", "Baperlitbang", TERIMA_KABUPATEN, datetime(2026, 4, 15, 10, 0, tzinfo=WIB)),
 ]
@@ -81,17 +86,40 @@ PATH = [name for name, _, _, _ in STEPS]
 def propose(run, data=None):
     inst = run("musrenbang")
     inst.clock.set(PROPOSED)
-    return inst.start(dict(data or USULAN))
+    return inst.start(dict(data or USULAN), code="ALR-33130-00400")
+
+
+def decide(inst, name, form):
+    """A level's decision: a person's task, or the forum's message for a proposal waiting for its forum."""
+    if name in FORUM_MESSAGES:
+        return inst.receive(name, FORUM_MESSAGES[name], {"kode_lacak": inst.data["kode_lacak"], **form})
+    return inst.complete(name, form)
+
+
+def level_form(level, **answers):
+    """A level's decision form: `keputusan_<level>`, `alasan_tolak_<level>`, ... for a person's task,
+    or the forum row (`keputusan`, `alasan_tolak`, ...) at a level decided in a forum."""
+    if level in FORUM_LEVELS:
+        return answers
+    return {f"{key}_{level}": value for key, value in answers.items()}
+
+
+def at_step(inst):
+    """Where the proposal stands: the ready tasks and the forum waits."""
+    return sorted(inst.ready + inst.waits_at())
 
 
 def accept_until(inst, stop_before):
-    """Accept at every level up to (not including) the task `stop_before`."""
+    """Accept at every level up to (not including) the step `stop_before`."""
     for name, lane, form, when in STEPS:
         if name == stop_before:
             return inst
         inst.at(when)
-        assert inst.lane_of(name) == lane
-        inst.complete(name, form)
+        if lane is None:
+            assert inst.waits_at() == [name]
+        else:
+            assert inst.lane_of(name) == lane
+        decide(inst, name, form)
     return inst
 
 
@@ -165,22 +193,24 @@ LAINNYA = {"alasan": "lainnya", "keterangan": "Lokasi masuk rencana jalan tol"}
     [
         ("verifikasi_rw", "Ketua RW", "rw", {"alasan": "duplikat"}),
         ("verifikasi_desa", "Kepala Desa", "desa", {"alasan": "alamat_salah"}),
-        ("musrenbang_cam", "Tim Musrenbang Kecamatan", "kecamatan", {"alasan": "sudah_diusulkan"}),
+        ("tunggu_musrenbang_cam", None, "kecamatan", {"alasan": "sudah_diusulkan"}),
         ("forgab_opd", "OPD", "opd", {"alasan": "bukan_kewenangan_kabupaten"}),
         ("musrenbang_kab", "Baperlitbang", "kabupaten", LAINNYA),
     ],
 )
 def test_a_proposal_rejected_at_a_level_ends_with_that_level_and_reason(run, task, lane, level, reason):
     inst = accept_until(propose(run), stop_before=task)
-    assert inst.ready == [task]
-    assert inst.lane_of(task) == lane
-    form = {f"keputusan_{level}": "tolak", f"alasan_tolak_{level}": reason["alasan"]}
+    assert at_step(inst) == [task]
+    if lane is not None:
+        assert inst.lane_of(task) == lane
+    answers = {"keputusan": "tolak", "alasan_tolak": reason["alasan"]}
     if "keterangan" in reason:
-        form[f"keterangan_tolak_{level}"] = reason["keterangan"]
+        answers["keterangan_tolak"] = reason["keterangan"]
+    form = level_form(level, **answers)
     if level == "opd":
         form["perwakilan_kecamatan"] = "Sekretaris Kecamatan Matesih"
 
-    inst.at(datetime(2026, 4, 20, 10, 0, tzinfo=WIB)).complete(task, form)
+    decide(inst.at(datetime(2026, 4, 20, 10, 0, tzinfo=WIB)), task, form)
 
     assert inst.status == "complete"
     assert inst.ready == []
@@ -243,7 +273,7 @@ def test_the_desa_returns_a_proposal_to_the_rw_which_revises_and_forwards_it_aga
         "verifikasi_rw",
         "verifikasi_desa",
         "input_simda",
-        "musrenbang_cam",
+        "tunggu_musrenbang_cam",
         "forgab_opd",
         "musrenbang_kab",
     ]
@@ -268,7 +298,7 @@ def accept_until_end_from(inst, first):
     for name, _lane, form, when in STEPS:
         started = started or name == first
         if started:
-            inst.at(when).complete(name, form)
+            decide(inst.at(when), name, form)
 
 
 def test_the_rw_returns_a_proposal_to_the_rt_which_corrects_it(run):
@@ -344,15 +374,15 @@ def test_higher_levels_return_the_proposal_one_level_down(run):
             "perwakilan_kecamatan": "Sekretaris Kecamatan Matesih",
         },
     )
-    assert inst.ready == ["musrenbang_cam"]
+    assert inst.ready == [] and inst.waits_at() == ["tunggu_musrenbang_cam"]  # for the next MUSRENBANG-CAM
     # MUSRENBANG-CAM -> desa/kelurahan, which forwards it again through SIMDA
-    inst.complete("musrenbang_cam", {"keputusan_kecamatan": "kembalikan", "catatan_kecamatan": "Perbarui lokasi."})
+    decide(inst, "tunggu_musrenbang_cam", {"keputusan": "kembalikan", "catatan": "Perbarui lokasi."})
     assert inst.ready == ["verifikasi_desa"]
     inst.complete("verifikasi_desa", TERIMA_DESA)
     assert inst.ready == ["input_simda"]
     inst.complete("input_simda", {**SIMDA, "catatan_operator": "Data SIMDA diperbarui."})
-    for name in ("musrenbang_cam", "forgab_opd", "musrenbang_kab"):
-        inst.complete(name, dict(STEPS[PATH.index(name)][2]))
+    for name in ("tunggu_musrenbang_cam", "forgab_opd", "musrenbang_kab"):
+        decide(inst, name, dict(STEPS[PATH.index(name)][2]))
 
     assert inst.data["hasil"] == "masuk_rkpd"
     assert levels(inst)[5:] == [
@@ -439,19 +469,18 @@ def test_an_escalation_still_open_when_the_proposal_reaches_the_rkpd_is_closed_w
     [
         ("verifikasi_rw", "rw", "Normalisasi saluran irigasi tersier Dusun Ngemplak (RT 002)", {}),
         ("verifikasi_desa", "desa", "ALR-33130-00417", {}),
-        ("musrenbang_cam", "kecamatan", "Rehabilitasi jaringan irigasi Kecamatan Matesih", {}),
+        ("tunggu_musrenbang_cam", "kecamatan", "ALR-33130-00377", {}),
         ("forgab_opd", "opd", "ALR-33130-00388", {"perwakilan_kecamatan": "Sekretaris Kecamatan Matesih"}),
         ("musrenbang_kab", "kabupaten", "Program rehabilitasi irigasi kabupaten 2027", {}),
     ],
 )
 def test_a_proposal_merged_into_another_at_a_level_ends_with_that_level_and_the_target(run, task, level, target, extra):
     inst = accept_until(propose(run), stop_before=task)
-    assert inst.ready == [task]
+    assert at_step(inst) == [task]
 
     # Wednesday 22 April 2026, inside the 6 months.
-    inst.at(datetime(2026, 4, 22, 10, 0, tzinfo=WIB)).complete(
-        task, {f"keputusan_{level}": "gabung", f"gabung_ke_{level}": target, **extra}
-    )
+    decide(inst.at(datetime(2026, 4, 22, 10, 0, tzinfo=WIB)), task,
+           {**level_form(level, keputusan="gabung", gabung_ke=target), **extra})
 
     assert inst.status == "complete"
     assert inst.ready == []
@@ -532,7 +561,7 @@ def wait_at(inst, step):
 @pytest.mark.parametrize("step", ["verifikasi_rw", "perbaikan_usulan_rt", *PATH[1:]])
 def test_the_six_month_limit_escalates_whichever_step_the_proposal_waits_at(run, step):
     inst = wait_at(propose(run), step)
-    assert inst.ready == [step]
+    assert at_step(inst) == [step]
     assert inst.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
 
     inst.at(datetime(2026, 7, 14, 16, 0, tzinfo=WIB))  # Tuesday 14 July 2026, the due moment itself
@@ -540,7 +569,7 @@ def test_the_six_month_limit_escalates_whichever_step_the_proposal_waits_at(run,
     inst.at(datetime(2026, 7, 14, 16, 1, tzinfo=WIB))
 
     assert inst.fired_timers() == ["timer_batas_rkpd"]
-    assert inst.ready == sorted(["eskalasi_batas_rkpd", step])
+    assert at_step(inst) == sorted(["eskalasi_batas_rkpd", step])
     assert inst.lane_of("eskalasi_batas_rkpd") == "Baperlitbang"
     assert inst.result.next_timer is None
     assert inst.data["batas_rkpd"] == "2026-07-14T16:00:00+07:00"
