@@ -1,0 +1,113 @@
+"""The MUSRENBANG-CAM forum of the 2027 RKPD cycle, as Kecamatan Matesih runs it.
+
+Given three desa of one kecamatan that send their proposals in January 2026, the
+kecamatan's forum (one instance of `forum_musrenbang_cam`) meets on 12 February 2026,
+records who came and who goes on to the OPD and regency forums, and decides every
+waiting proposal of its area and year at once in one ranked list. Each row leaves the
+forum as a message that moves exactly the proposal it names (the application's
+delivery is played here by `deliver`: same message name, same tracking code).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .conftest import WIB
+from .test_musrenbang import STEPS, USULAN
+
+DESA = {  # three desa of Kecamatan Matesih (33.13.05)
+    "ALR-2027-A": ("33.13.05.2001/RW02/RT001", "Rehabilitasi saluran irigasi Dusun Ngemplak"),
+    "ALR-2027-B": ("33.13.05.2002/RW01/RT003", "Pengerasan jalan usaha tani Desa Girilayu"),
+    "ALR-2027-C": ("33.13.05.2003/RW04/RT002", "Sumur bor air bersih Desa Karangbangun"),
+}
+FORUM = {
+    "nama_forum": "MUSRENBANG-CAM Matesih RKPD 2027",
+    "tahun_rkpd": 2027,
+    "wilayah": "33.13.05",
+    "tanggal_forum": "2026-02-12",
+    "tempat_forum": "Pendapa Kecamatan Matesih",
+}
+PESERTA = {
+    "peserta": [
+        {"nama": "Drs. Sunardi", "unsur": "Camat", "jabatan": "Camat Matesih"},
+        {"nama": "Wahyuni", "unsur": "delegasi desa", "jabatan": "Kepala Desa Girilayu"},
+        {"nama": "Ir. Bambang", "unsur": "OPD", "jabatan": "Dinas Pekerjaan Umum dan Penataan Ruang"},
+    ],
+    "delegasi": [
+        {"nama": "Sri Lestari", "unsur": "delegasi kecamatan", "forum_tujuan": "forgab_opd"},
+        {"nama": "Drs. Sunardi", "unsur": "Camat", "forum_tujuan": "musrenbang_kab"},
+    ],
+}
+
+
+def deliver(messages, proposals):
+    """What the application does with a forum's messages: each reaches the proposal waiting for it."""
+    for message in messages:
+        targets = [p for p in proposals
+                   if any(w.name == message.name and w.correlation == message.payload[w.correlation_field]
+                          for w in p.result.waits)]
+        assert len(targets) == 1, message
+        targets[0].receive(targets[0].waits_at()[0], message.name, message.payload)
+
+
+def proposal_at_the_forum(run, code, wilayah, judul):
+    inst = run("musrenbang")
+    inst.clock.set(datetime(2026, 1, 14, 9, 0, tzinfo=WIB))
+    inst.start({**USULAN, "wilayah": wilayah, "judul": judul}, code=code)
+    for name, _lane, form, when in STEPS[:3]:
+        inst.at(when).complete(name, form)  # RW, desa and SIMDA accept it in January
+    return inst
+
+
+def test_given_three_desa_of_one_kecamatan_the_forum_decides_them_all_in_one_ranked_list(run):
+    proposals = [proposal_at_the_forum(run, code, *where) for code, where in DESA.items()]
+    for inst in proposals:
+        assert inst.status == "waiting" and inst.ready == []  # nobody's inbox: the forum decides
+        assert inst.waits_at() == ["tunggu_musrenbang_cam"]
+        wait = inst.result.waits[0]
+        assert (wait.name, wait.correlation_field, wait.correlation) == (
+            "keputusan_musrenbang_cam", "kode_lacak", inst.data["kode_lacak"])
+        assert wait.fields["tahun_rkpd"] == 2027 and wait.fields["judul"] == inst.data["judul"]
+
+    forum = run("forum_musrenbang_cam")
+    forum.clock.set(datetime(2026, 2, 12, 9, 0, tzinfo=WIB))
+    forum.start(FORUM, code="ALR-FORUM-CAM-05")
+    assert forum.ready == ["catat_peserta_delegasi"]
+    assert forum.lane_of("catat_peserta_delegasi") == "Tim Musrenbang Kecamatan"
+    forum.complete("catat_peserta_delegasi", PESERTA)
+    assert forum.ready == ["putuskan_usulan_kecamatan"]
+
+    forum.at(datetime(2026, 2, 12, 13, 0, tzinfo=WIB)).complete("putuskan_usulan_kecamatan", {
+        "nomor_berita_acara": "050/07/MUSRENBANGCAM-MTS/II/2026",
+        "usulan": [  # entered in desa order, decided by rank
+            {"kode_lacak": "ALR-2027-A", "skor_prioritas": 91, "peringkat": 1, "keputusan": "terima"},
+            {"kode_lacak": "ALR-2027-B", "skor_prioritas": 40, "peringkat": 3, "keputusan": "tolak",
+             "alasan_tolak": "bukan_kewenangan_kabupaten"},
+            {"kode_lacak": "ALR-2027-C", "skor_prioritas": 75.5, "peringkat": 2, "keputusan": "kembalikan",
+             "catatan": "Lampirkan hasil uji debit air."},
+        ],
+    })
+
+    assert forum.status == "complete"
+    recap = forum.data["usulan"]
+    assert [r["kode_lacak"] for r in recap] == ["ALR-2027-A", "ALR-2027-C", "ALR-2027-B"]  # ranked
+    assert (forum.data["jumlah_diterima"], forum.data["jumlah_ditolak"], forum.data["jumlah_dikembalikan"]) == (1, 1, 1)
+    assert forum.data["delegasi"][0]["forum_tujuan"] == "forgab_opd"
+    sent = forum.sent("keputusan_musrenbang_cam")
+    assert [m["kode_lacak"] for m in sent] == ["ALR-2027-A", "ALR-2027-C", "ALR-2027-B"]
+    assert all(m["kode_forum"] == "ALR-FORUM-CAM-05" and m["tanggal_forum"] == "2026-02-12" for m in sent)
+
+    deliver(forum.messages, proposals)
+    accepted, rejected, returned = proposals
+    assert accepted.ready == ["forgab_opd"]
+    assert accepted.data["skor_prioritas_kecamatan"] == 91 and accepted.data["peringkat_kecamatan"] == 1
+    assert accepted.data["nomor_berita_acara_kecamatan"] == "050/07/MUSRENBANGCAM-MTS/II/2026"
+    assert accepted.data["riwayat_keputusan"][-1]["forum"] == "ALR-FORUM-CAM-05"
+    assert rejected.status == "complete"
+    assert (rejected.data["hasil"], rejected.data["ditolak_di_tingkat"], rejected.data["alasan_penolakan"]) == (
+        "ditolak", "kecamatan", "bukan_kewenangan_kabupaten")
+    assert returned.ready == ["verifikasi_desa"]
+    assert returned.data["riwayat_keputusan"][-1]["catatan"] == "Lampirkan hasil uji debit air."
+    # The 6-month watch goes on for the proposals still open.
+    assert accepted.result.next_timer == returned.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
+    assert rejected.result.next_timer is None
