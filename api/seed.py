@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from api.auth import Principal, SignedInUser, hash_password, load_grants
 from api.db import db
 from api.errors import ApiError
-from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, RoleGrant, User
+from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, RoleGrant, User, WaitingMessageRow
 from api.regions import is_valid_path
 from api.services import instances
 from api.services.versions import runtime
@@ -119,6 +119,11 @@ class DemoCase:
     data: dict[str, Any]
     steps: tuple[DemoStep, ...]
     waits_at: tuple[DemoStep, ...]  # the tasks left waiting afterwards; none: the case is finished
+    # An entry that goes on with an earlier case (after other cases moved it, e.g. a forum decided it):
+    # its steps run on that case's instance, and its waits_at replaces that case's.
+    continues: str | None = None
+    # Message catches it must then wait at (a forum's decision): not a task in anyone's inbox.
+    waits_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,25 @@ def relative_dates(value: Any, today: date) -> Any:
     return _RELATIVE.sub(lambda found: str(_shifted(found, today)), value)
 
 
+_CODE = re.compile(r"\{kode:([A-Za-z0-9_]+)\}")
+
+
+def _with_codes(value: Any, created: dict[str, int]) -> Any:
+    """`value` with every "{kode:<case id>}" as that earlier case's tracking code (e.g. a forum's list rows)."""
+    if isinstance(value, dict):
+        return {key: _with_codes(item, created) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_codes(item, created) for item in value]
+    if not isinstance(value, str) or "{kode:" not in value:
+        return value
+
+    def code(found: re.Match[str]) -> str:
+        instance = db.session.get(Instance, created.get(found[1], -1))
+        return instance.tracking_code if instance is not None else found[0]
+
+    return _CODE.sub(code, value)
+
+
 def _shifted(found: re.Match[str], today: date) -> date | int:
     offset = int(found[3] or 0) * (-1 if found[2] == "-" else 1)
     return today.year + offset if found[1] == "tahun" else today + timedelta(days=offset)
@@ -159,10 +183,18 @@ def demo_cases(items: list[dict[str, Any]]) -> list[DemoCase]:
 def _demo_case(item: dict[str, Any], number: int) -> DemoCase:
     case_id = str(item.get("id") or f"ke-{number}")
     try:
+        if item.get("continues"):
+            return DemoCase(
+                id=case_id, process_id="", by="", data={}, continues=str(item["continues"]),
+                steps=tuple(DemoStep(s["task"], s["by"], s.get("data", {})) for s in item.get("steps", [])),
+                waits_at=tuple(DemoStep(w["task"], w["by"], {}) for w in item["waits_at"]),
+                waits_for=tuple(item.get("waits_for", ())),
+            )
         return DemoCase(
             id=case_id, process_id=item["process_id"], by=item["by"], data=item["data"],
             steps=tuple(DemoStep(s["task"], s["by"], s.get("data", {})) for s in item.get("steps", [])),
             waits_at=tuple(DemoStep(w["task"], w["by"], {}) for w in item["waits_at"]),
+            waits_for=tuple(item.get("waits_for", ())),
         )
     except KeyError as exc:
         raise DemoCaseError(case_id, f"isian {exc} wajib ada di berkas seed") from None
@@ -181,11 +213,20 @@ def seed_demo_cases(seed_file: Path = SEED_FILE) -> DemoCasesResult:
     data = json.loads(seed_file.read_text(encoding="utf-8"))
     cases, today = demo_cases(data.get("demo_cases", [])), now().date()
     created: dict[str, int] = {}
+    final: dict[str, DemoCase] = {}  # case id -> the entry saying where it must end up
     try:
         for case in cases:
+            if case.continues:
+                if case.continues not in created:
+                    raise DemoCaseError(case.id, f"kasus '{case.continues}' yang dilanjutkan belum ada sebelumnya")
+                _run_steps(case, created[case.continues], today, created)
+                final[case.continues] = case
+                continue
             created[case.id] = _start_case(case, today)
-            _run_steps(case, created[case.id], today)
-            _check_waiting(case, created[case.id])
+            _run_steps(case, created[case.id], today, created)
+            final[case.id] = case
+        for case_id, case in final.items():  # where each case ends, after every entry ran
+            _check_waiting(case, created[case_id])
     except DemoCaseError:
         _remove_instances(created.values())
         raise
@@ -252,10 +293,11 @@ def _waiting_row(case: DemoCase, instance_id: int, step: DemoStep) -> PendingTas
     return row
 
 
-def _run_steps(case: DemoCase, instance_id: int, today: date) -> None:
+def _run_steps(case: DemoCase, instance_id: int, today: date, created: dict[str, int]) -> None:
     for step in case.steps:
         task_id = _waiting_row(case, instance_id, step).id
-        who, data = _principal(case, step.by, step.task), relative_dates(step.data, today)
+        who = _principal(case, step.by, step.task)
+        data = relative_dates(_with_codes(step.data, created), today)
         _refused_as(case, step.task, partial(instances.complete, who, task_id, data))
 
 
@@ -271,6 +313,11 @@ def _check_waiting(case: DemoCase, instance_id: int) -> None:
                                      f"bukan di {', '.join(wanted) or 'tidak ada tugas (selesai)'}")
     for step in case.waits_at:
         _waiting_row(case, instance_id, step)
+    waits = sorted(db.session.execute(
+        db.select(WaitingMessageRow.element).filter_by(instance_id=instance_id)).scalars())
+    if waits != sorted(case.waits_for):
+        raise DemoCaseError(case.id, f"menunggu pesan di {', '.join(waits) or 'tidak ada'}, "
+                                     f"bukan di {', '.join(case.waits_for) or 'tidak ada'}")
 
 
 def _remove_instances(ids: Iterable[int]) -> None:
