@@ -115,17 +115,17 @@ def check_batch(instance: Instance, info: TaskInfo, context: Mapping[str, Any], 
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             continue
-        where = f"{field}/{index}"
+        where = f"{field}.{index}"
         code = row.get(key) if key else None
         if code not in open_codes:
-            errors.append({"field": f"{where}/{key or 'kode'}",
+            errors.append({"field": f"{where}.{key or 'kode'}",
                            "message": f"baris {index + 1}: {code} tidak sedang menunggu keputusan forum ini"})
         elif code in seen:
-            errors.append({"field": f"{where}/{key}", "message": f"baris {index + 1}: {code} tercantum dua kali"})
+            errors.append({"field": f"{where}.{key}", "message": f"baris {index + 1}: {code} tercantum dua kali"})
         seen.add(code)
         if rank and row.get(rank) is not None:
             if row[rank] in ranks:
-                errors.append({"field": f"{where}/{rank}",
+                errors.append({"field": f"{where}.{rank}",
                                "message": f"baris {index + 1}: peringkat {row[rank]} sudah dipakai baris "
                                           f"{ranks[row[rank]] + 1}; peringkat harus unik"})
             ranks.setdefault(row[rank], index)
