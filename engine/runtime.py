@@ -562,7 +562,10 @@ def _instance_data(workflow: BpmnWorkflow, tasks: list[HumanTask]) -> dict[str, 
     if workflow.is_completed() or not tasks:
         last = workflow.last_task or workflow.task_tree
         data = dict(last.data)
-        for task in workflow.get_tasks(state=TaskState.ERROR | TaskState.WAITING):
+        # Latest change last: a step that started waiting for a message carries newer data than a
+        # deadline timer armed on a parallel branch at the start.
+        waiting = workflow.get_tasks(state=TaskState.ERROR | TaskState.WAITING)
+        for task in sorted(waiting, key=lambda t: t.last_state_change or 0):
             data.update(task.data)
         return _public(data)
     data: dict[str, Any] = {}

@@ -53,8 +53,14 @@ def make_helpers(work_calendar: WorkCalendar) -> dict[str, Callable[..., Any]]:
         months = _bounded("add_months", int(n), MAX_MONTHS, "bulan")
         return work_calendar.end_of_office_day(_add_months(local_date(start, tz), months), tz).isoformat()
 
+    def on_working_day(day: str, tz: str = DEFAULT_TZ, wilayah: str | None = None) -> str:
+        """The end of the office day of `day`, or of the next working day when `day` is not one."""
+        return work_calendar.end_of_office_day(work_calendar.add_working_days(local_date(day, tz), 0, wilayah),
+                                               tz).isoformat()
+
     return {
         "add_working_days": add_working_days,
+        "on_working_day": on_working_day,
         "working_days_between": working_days_between,
         "end_of_office_day": end_of_office_day,
         "now": now,

@@ -46,43 +46,63 @@ def propose(client, users, who: str = "rt_001"):
     return client.post("/api/v1/processes/musrenbang/instances", json={"data": USULAN}, headers=users.headers(who))
 
 
-FORUM_STEP = "tunggu_musrenbang_cam"
+# At these levels a forum decides: (its process, start data, attendance step and data, decision step, who).
+FORUMS = {
+    "tunggu_musrenbang_cam": ("forum_musrenbang_cam", FORUM, "catat_peserta_delegasi", PESERTA,
+                              "putuskan_usulan_kecamatan", "tim_kec"),
+    "tunggu_forgab_opd": ("forum_gabungan_opd", {**FORUM, "nama_forum": "FORGAB-OPD DPUPR 2027", "wilayah": "33.13",
+                                                  "opd_tujuan": "dpupr", "tanggal_forum": "2026-03-05"},
+                          "catat_peserta_delegasi", {**PESERTA, "delegasi": [
+                              {"nama": "Sri Lestari", "unsur": "delegasi kecamatan", "forum_tujuan": "musrenbang_kab"}]},
+                          "putuskan_usulan_opd", "opd_pupr"),
+    "tunggu_musrenbang_kab": ("forum_musrenbang_kab", {**FORUM, "nama_forum": "MUSRENBANG-KAB 2027", "wilayah": "33.13",
+                                                        "tanggal_forum": "2026-04-15"},
+                              "catat_peserta_forum", {"peserta": PESERTA["peserta"]}, "tetapkan_usulan_kabupaten",
+                              "perencana"),
+}
 
 
-def hold_forum(client, users, rows, who="tim_kec", forum=None):
-    """The kecamatan's forum over HTTP: schedule it, record attendees, open the decision list, decide."""
-    started = client.post("/api/v1/processes/forum_musrenbang_cam/instances", json={"data": forum or FORUM},
-                          headers=users.headers(who))
+def hold_forum(client, users, rows, level="tunggu_musrenbang_cam"):
+    """A level's forum over HTTP: schedule it, record attendance, open the decision list, decide."""
+    process, start, attendance, present, decision, who = FORUMS[level]
+    started = client.post(f"/api/v1/processes/{process}/instances", json={"data": start}, headers=users.headers(who))
     assert started.status_code == 201, started.get_json()
-    do(client, users, who, "catat_peserta_delegasi", PESERTA)
+    do(client, users, who, attendance, present)
     items = client.get("/api/v1/tasks", headers=users.headers(who)).get_json()["items"]
-    [task] = [t for t in items if t["name"] == "putuskan_usulan_kecamatan"]
+    [task] = [t for t in items if t["name"] == decision]
     listed = client.get(f"/api/v1/tasks/{task['id']}", headers=users.headers(who)).get_json()["data"]["usulan"]
     answer = client.post(f"/api/v1/tasks/{task['id']}/complete",
-                         json={"data": {"nomor_berita_acara": "050/07/MUSRENBANGCAM/2026", "usulan": rows(listed)}},
+                         json={"data": {"nomor_berita_acara": "050/07/2026", "usulan": rows(listed)}},
                          headers=users.headers(who))
     return started.get_json(), listed, answer
 
 
-def test_a_proposal_accepted_at_every_level_reaches_the_regency_forum(client, levels, clock):
+def test_a_proposal_accepted_at_every_level_reaches_the_rkpd(client, levels, clock):
     clock.set(PROPOSED)
     started = propose(client, levels)
     assert started.status_code == 201, started.get_json()
 
     for name, lane, form, when in STEPS:
-        if name == FORUM_STEP:  # decided in the kecamatan's forum, not in anyone's per-proposal task
+        if name in FORUMS:  # decided in that level's forum, not in anyone's per-proposal task
             clock.set(when)
-            hold_forum(client, levels, lambda listed: [{**listed[0], "skor_prioritas": 87.5, "keputusan": "terima"}])
+            _, listed, answer = hold_forum(client, levels, lambda listed: [
+                {**listed[0], "skor_prioritas": 87.5, "keputusan": "terima"}], name)
+            assert answer.status_code == 200, answer.get_json()
+            assert [r["kode_lacak"] for r in listed] == [started.get_json()["tracking_code"]]
             continue
         result = do(client, levels, WHO[lane], name, form, clock, when)
 
     assert result["instance"]["status"] == "complete"
     detail = client.get(f"/api/v1/admin/instances/{started.get_json()['id']}", headers=levels.headers("admin")).get_json()
-    people = [WHO[lane] for name, lane, _, _ in STEPS if name != FORUM_STEP]
+    people = [WHO[lane] for name, lane, _, _ in STEPS if name not in FORUMS]
     assert [e["actor"] for e in detail["events"] if e["kind"] == "task_completed"] == people
-    [received] = [e for e in detail["events"] if e["kind"] == "message_delivered"]
-    assert received["actor"] == "tim_kec" and received["detail"]["name"] == "keputusan_musrenbang_cam"
-    assert detail["data"]["skor_prioritas_kecamatan"] == 87.5 and detail["data"]["peringkat_kecamatan"] == 1
+    received = [e for e in detail["events"] if e["kind"] == "message_delivered"]
+    assert [(e["actor"], e["detail"]["name"]) for e in received] == [
+        ("tim_kec", "keputusan_musrenbang_cam"), ("opd_pupr", "keputusan_forgab_opd"),
+        ("perencana", "keputusan_musrenbang_kab")]
+    data = detail["data"]
+    assert data["skor_prioritas_kecamatan"] == 87.5 and data["peringkat_kecamatan"] == 1
+    assert (data["hasil"], data["nomor_perkada_rkpd"]) == ("masuk_rkpd", "Peraturan Bupati Karanganyar Nomor 45 Tahun 2026")
 
 
 DESA = {  # given the 2027 RKPD cycle with three desa in Kecamatan Matesih, and one proposal elsewhere
@@ -160,14 +180,20 @@ def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_
         return client.get(f"/api/v1/admin/instances/{item['id']}", headers=users.headers("admin")).get_json()
 
     assert state("ngemplak")["data"]["peringkat_kecamatan"] == 1
-    assert [t["name"] for t in state("ngemplak")["tasks"]] == ["forgab_opd"]
+    assert state("ngemplak")["status"] == "waiting" and state("ngemplak")["tasks"] == []  # for FORGAB-OPD
     assert state("girilayu")["status"] == "complete"
     assert state("girilayu")["data"]["digabung_ke"] == codes["ngemplak"]
     assert [t["name"] for t in state("karangbangun")["tasks"]] == ["verifikasi_desa"]
     # Not this forum's: the other kecamatan and the next year's cycle still wait for theirs.
     for key in ("jaten", "ngemplak_2028"):
         assert state(key)["status"] == "waiting" and state(key)["tasks"] == []
-    assert names(client, users, "opd_pupr") == ["forgab_opd"]
+    # Dinas PUPR's forum lists what the kecamatan forums accepted for it: ngemplak, ranked by its kecamatan score.
+    clock.set(datetime(2026, 3, 5, 10, 0, tzinfo=WIB))
+    _, listed, answer = hold_forum(client, users, lambda listed: [
+        {**listed[0], "keputusan": "terima", "pagu_indikatif": 150_000_000}], "tunggu_forgab_opd")
+    assert [(r["kode_lacak"], r["skor_prioritas"], r["peringkat"]) for r in listed] == [(codes["ngemplak"], 91, 1)]
+    assert answer.status_code == 200, answer.get_json()
+    assert state("ngemplak")["data"]["pagu_indikatif"] == 150_000_000
 
 
 def test_each_level_sees_only_its_own_region(client, levels, clock):

@@ -37,7 +37,7 @@ FLOW_NODES = (
     "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "subProcess", "receiveTask", "sendTask",
 )  # fmt: skip
 ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
-FILES = ["musrenbang", "pengaduan", "aspirasi", "forum_musrenbang_cam"]
+FILES = ["musrenbang", "pengaduan", "aspirasi", "forum_musrenbang_cam", "forum_gabungan_opd", "forum_musrenbang_kab"]
 
 
 def load(name):

@@ -99,7 +99,7 @@ def test_given_three_desa_of_one_kecamatan_the_forum_decides_them_all_in_one_ran
 
     deliver(forum.messages, proposals)
     accepted, rejected, returned = proposals
-    assert accepted.ready == ["forgab_opd"]
+    assert accepted.ready == [] and accepted.waits_at() == ["tunggu_forgab_opd"]  # for Dinas PUPR's forum
     assert accepted.data["skor_prioritas_kecamatan"] == 91 and accepted.data["peringkat_kecamatan"] == 1
     assert accepted.data["nomor_berita_acara_kecamatan"] == "050/07/MUSRENBANGCAM-MTS/II/2026"
     assert accepted.data["riwayat_keputusan"][-1]["forum"] == "ALR-FORUM-CAM-05"
@@ -111,3 +111,77 @@ def test_given_three_desa_of_one_kecamatan_the_forum_decides_them_all_in_one_ran
     # The 6-month watch goes on for the proposals still open.
     assert accepted.result.next_timer == returned.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
     assert rejected.result.next_timer is None
+
+
+def hold(run, process, start, steps, code, when):
+    """One forum instance walked through its steps (each a task name and its form)."""
+    forum = run(process)
+    forum.clock.set(when)
+    forum.start(start, code=code)
+    for name, form in steps:
+        forum.complete(name, form)
+    return forum
+
+
+def test_given_the_kecamatan_accepted_them_the_opd_forums_and_the_regency_forum_carry_them_into_the_rkpd(run):
+    proposals = [proposal_at_the_forum(run, code, *where) for code, where in DESA.items()]
+    pupr, pertanian = proposals[0], proposals[1]
+    kecamatan = hold(run, "forum_musrenbang_cam", FORUM, [("catat_peserta_delegasi", PESERTA), (
+        "putuskan_usulan_kecamatan", {"nomor_berita_acara": "050/07/2026", "usulan": [
+            {"kode_lacak": "ALR-2027-A", "skor_prioritas": 91, "peringkat": 1, "keputusan": "terima"},
+            {"kode_lacak": "ALR-2027-B", "skor_prioritas": 60, "peringkat": 2, "keputusan": "terima"},
+        ]})], "ALR-FORUM-CAM-05", datetime(2026, 2, 12, 9, 0, tzinfo=WIB))
+    deliver(kecamatan.messages, proposals)
+    assert proposals[2].waits_at() == ["tunggu_musrenbang_cam"]  # not listed: waits for the next forum
+
+    # FORGAB-OPD of Dinas PUPR, 5 March: its steps open in the Dinas PUPR unit only.
+    opd = run("forum_gabungan_opd")
+    opd.clock.set(datetime(2026, 3, 5, 9, 0, tzinfo=WIB))
+    opd.start({**FORUM, "nama_forum": "FORGAB-OPD DPUPR RKPD 2027", "opd_tujuan": "dpupr", "wilayah": "33.13",
+               "tanggal_forum": "2026-03-05", "tempat_forum": "Ruang rapat Baperlitbang"}, code="ALR-FORUM-OPD-01")
+    assert (opd.lane_of("catat_peserta_delegasi"), opd.task("catat_peserta_delegasi").unit) == ("OPD", "dpupr")
+    opd.complete("catat_peserta_delegasi", {**PESERTA, "delegasi": [
+        {"nama": "Ir. Bambang", "unsur": "OPD", "forum_tujuan": "musrenbang_kab"}]})
+    assert opd.task("putuskan_usulan_opd").unit == "dpupr"
+    opd.complete("putuskan_usulan_opd", {"nomor_berita_acara": "BA/FORGAB-DPUPR/III/2026", "usulan": [
+        {"kode_lacak": "ALR-2027-A", "skor_prioritas": 88, "peringkat": 1, "keputusan": "terima",
+         "pagu_indikatif": 145_000_000},
+        {"kode_lacak": "ALR-2027-B", "skor_prioritas": 60, "peringkat": 2, "keputusan": "alihkan",
+         "opd_tujuan_baru": "dispertan"},
+    ]})
+    assert opd.data["jumlah_dialihkan"] == 1
+    deliver(opd.messages, proposals)
+    assert pupr.waits_at() == ["tunggu_musrenbang_kab"] and pupr.data["pagu_indikatif"] == 145_000_000
+    # Re-routed: it waits for the Dinas Pertanian's forum, whose list is drawn from opd_tujuan.
+    assert pertanian.waits_at() == ["tunggu_forgab_opd"]
+    assert pertanian.result.waits[0].fields["opd_tujuan"] == "dispertan"
+
+    pertanian_forum = hold(run, "forum_gabungan_opd", {
+        **FORUM, "nama_forum": "FORGAB-OPD Dispertan RKPD 2027", "opd_tujuan": "dispertan", "wilayah": "33.13",
+        "tanggal_forum": "2026-03-10", "tempat_forum": "Aula Dispertan"}, [("catat_peserta_delegasi", {
+            **PESERTA, "delegasi": [{"nama": "Sri Lestari", "unsur": "OPD", "forum_tujuan": "musrenbang_kab"}]})],
+        "ALR-FORUM-OPD-02", datetime(2026, 3, 10, 9, 0, tzinfo=WIB))
+    assert pertanian_forum.task("putuskan_usulan_opd").unit == "dispertan"
+    pertanian_forum.complete("putuskan_usulan_opd", {"nomor_berita_acara": "BA/FORGAB-DISPERTAN/III/2026", "usulan": [
+        {"kode_lacak": "ALR-2027-B", "skor_prioritas": 70, "peringkat": 1, "keputusan": "terima"}]})
+    deliver(pertanian_forum.messages, proposals)
+
+    # MUSRENBANG-KAB, 15 April: one regency-wide ranked document.
+    kab = hold(run, "forum_musrenbang_kab", {**FORUM, "nama_forum": "MUSRENBANG-KAB RKPD 2027", "wilayah": "33.13",
+                                             "tanggal_forum": "2026-04-15", "tempat_forum": "Pendapa Rumah Dinas Bupati"},
+               [("catat_peserta_forum", {"peserta": PESERTA["peserta"]})], "ALR-FORUM-KAB-27",
+               datetime(2026, 4, 15, 9, 0, tzinfo=WIB))
+    assert kab.lane_of("tetapkan_usulan_kabupaten") == "Baperlitbang"
+    kab.complete("tetapkan_usulan_kabupaten", {"nomor_berita_acara": "050/0412/BAPERLITBANG/2026", "usulan": [
+        {"kode_lacak": "ALR-2027-A", "skor_prioritas": 88, "peringkat": 1, "keputusan": "terima"},
+        {"kode_lacak": "ALR-2027-B", "skor_prioritas": 70, "peringkat": 2, "keputusan": "terima"}]})
+    deliver(kab.messages, proposals)
+    for inst in (pupr, pertanian):
+        assert inst.ready == ["catat_perkada_rkpd"] and inst.lane_of("catat_perkada_rkpd") == "Baperlitbang"
+        assert inst.data["nomor_dokumen_musrenbang_kab"] == "050/0412/BAPERLITBANG/2026"
+        inst.at(datetime(2026, 6, 2, 10, 0, tzinfo=WIB)).complete("catat_perkada_rkpd", {
+            "nomor_perkada_rkpd": "Peraturan Bupati Karanganyar Nomor 45 Tahun 2026",
+            "tanggal_perkada_rkpd": "2026-05-29"})
+        assert (inst.status, inst.data["hasil"], inst.data["rkpd_tepat_waktu"]) == ("complete", "masuk_rkpd", True)
+    assert [e["tingkat"] for e in pertanian.data["riwayat_keputusan"]] == [
+        "rt", "rw", "desa", "kecamatan", "opd", "opd", "kabupaten", "rkpd"]
