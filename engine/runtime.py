@@ -168,8 +168,11 @@ class Engine:
         script_line_budget: int | None = None,
         script_seconds: float | None = None,
         script_max_items: int | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.calendar = calendar or WorkCalendar.from_file(calendar_file)
+        # Data files diagram scripts may read (`data_lookup`): beside the diagrams, like the holiday file.
+        data_dir = data_dir or (calendar_file.parent if calendar_file is not None else None)
         options: dict[str, Any] = {}
         if script_line_budget is not None:
             options["line_budget"] = script_line_budget
@@ -177,7 +180,7 @@ class Engine:
             options["seconds"] = script_seconds
         if script_max_items is not None:
             options["max_items"] = script_max_items
-        self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar), **options))
+        self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar, data_dir), **options))
         self.serializer = StateSerializer()
 
     # -- operations -------------------------------------------------------------
@@ -562,10 +565,11 @@ def _instance_data(workflow: BpmnWorkflow, tasks: list[HumanTask]) -> dict[str, 
     if workflow.is_completed() or not tasks:
         last = workflow.last_task or workflow.task_tree
         data = dict(last.data)
-        # Latest change last: a step that started waiting for a message carries newer data than a
-        # deadline timer armed on a parallel branch at the start.
+        # Deadline timers first, then the rest by their latest change: a step waiting for a message
+        # carries newer data than a timer armed on a parallel branch at the start (whose change
+        # stamp moves every time timers are refreshed).
         waiting = workflow.get_tasks(state=TaskState.ERROR | TaskState.WAITING)
-        for task in sorted(waiting, key=lambda t: t.last_state_change or 0):
+        for task in sorted(waiting, key=lambda t: (not _is_timer(t), t.last_state_change or 0)):
             data.update(task.data)
         return _public(data)
     data: dict[str, Any] = {}

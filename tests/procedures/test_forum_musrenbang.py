@@ -109,7 +109,9 @@ def test_given_three_desa_of_one_kecamatan_the_forum_decides_them_all_in_one_ran
     assert returned.ready == ["verifikasi_desa"]
     assert returned.data["riwayat_keputusan"][-1]["catatan"] == "Lampirkan hasil uji debit air."
     # The 6-month watch goes on for the proposals still open.
-    assert accepted.result.next_timer == returned.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
+    # Still watched: the accepted one by the OPD forum's cut-off (31 March) and, after it, the 6 months.
+    assert accepted.result.next_timer == datetime(2026, 3, 31, 16, 0, tzinfo=WIB)
+    assert returned.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
     assert rejected.result.next_timer is None
 
 
@@ -185,3 +187,34 @@ def test_given_the_kecamatan_accepted_them_the_opd_forums_and_the_regency_forum_
         assert (inst.status, inst.data["hasil"], inst.data["rkpd_tepat_waktu"]) == ("complete", "masuk_rkpd", True)
     assert [e["tingkat"] for e in pertanian.data["riwayat_keputusan"]] == [
         "rt", "rw", "desa", "kecamatan", "opd", "opd", "kabupaten", "rkpd"]
+
+
+def test_given_a_proposal_no_forum_decided_by_the_kecamatan_cut_off_it_is_carried_to_the_2028_cycle(run):
+    late = proposal_at_the_forum(run, "ALR-2027-D", "33.13.05.2004/RW01/RT001", "Balai warga Dusun Tegalsari")
+    # The 2027 calendar closes MUSRENBANG-CAM on 28 February, a Saturday: the cut-off is Monday 2 March, 16:00.
+    late.at(datetime(2026, 3, 2, 16, 0, tzinfo=WIB))
+    assert late.fired_timers() == [] and late.result.waits[0].fields["tahun_rkpd"] == 2027
+    late.at(datetime(2026, 3, 2, 16, 1, tzinfo=WIB))
+
+    assert late.fired_timers() == ["timer_batas_forum_kecamatan"]
+    fired = [e for e in late.events if e.kind == "timer_fired"][0]
+    assert fired.detail["title"] == "Batas MUSRENBANG-CAM tahun ini terlewati"  # in the case history
+    assert late.waits_at() == ["tunggu_musrenbang_cam"]  # waiting again, for the 2028 cycle's forum
+    assert late.result.waits[0].fields["tahun_rkpd"] == 2028
+    assert (late.data["tahun_rkpd"], late.data["dibawa_dari_tahun"]) == (2028, 2027)
+    carried = late.data["riwayat_keputusan"][-1]
+    assert (carried["tingkat"], carried["keputusan"], carried["dari_tahun"], carried["ke_tahun"]) == (
+        "kecamatan", "dibawa_ke_tahun_berikutnya", 2027, 2028)
+    assert late.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)  # the 6 months still run
+
+    # A 2027 forum held after all does not list it; the 2028 one (February 2027) does, and decides it.
+    forum = hold(run, "forum_musrenbang_cam", {**FORUM, "tahun_rkpd": 2028, "nama_forum": "MUSRENBANG-CAM 2028",
+                                               "tanggal_forum": "2027-02-10"},
+                 [("catat_peserta_delegasi", PESERTA)], "ALR-FORUM-CAM-05-2028", datetime(2027, 2, 10, 9, 0, tzinfo=WIB))
+    forum.complete("putuskan_usulan_kecamatan", {"nomor_berita_acara": "050/03/2027", "usulan": [
+        {"kode_lacak": "ALR-2027-D", "skor_prioritas": 77, "peringkat": 1, "keputusan": "terima"}]})
+    deliver(forum.messages, [late])
+    assert late.waits_at() == ["tunggu_forgab_opd"]  # accepted: on to the OPD forum of the 2028 cycle
+    assert late.result.waits[0].fields["skor_prioritas"] == 77
+    # By February 2027 its 6 months (from the RT meeting of January 2026) are long past: Baperlitbang was told.
+    assert late.ready == ["eskalasi_batas_rkpd"]

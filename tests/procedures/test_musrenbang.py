@@ -425,9 +425,13 @@ def test_higher_levels_return_the_proposal_one_level_down(run):
         decide(inst, name, dict(STEPS[PATH.index(name)][2]))
 
     assert inst.data["hasil"] == "masuk_rkpd"
+    # Back at the kecamatan on 5 March, after its forum's cut-off (2 March): carried to the 2028 cycle,
+    # where the next MUSRENBANG-CAM decides it.
+    assert inst.data["tahun_rkpd"] == 2028
     assert levels(inst)[5:] == [
         ("kabupaten", "kembalikan"),
         ("opd", "kembalikan"),
+        ("kecamatan", "dibawa_ke_tahun_berikutnya"),
         ("kecamatan", "kembalikan"),
         ("desa", "terima"),
         ("kecamatan", "terima"),
@@ -461,16 +465,18 @@ def test_the_opd_forum_reroutes_a_proposal_to_the_right_opd_whose_forum_then_lis
 def test_six_months_after_the_rt_meeting_baperlitbang_gets_an_escalation_and_the_proposal_goes_on(run):
     inst = accept_until(propose(run), stop_before="tunggu_forgab_opd")
 
-    # One minute before the limit nothing happens.
+    # One minute before the limit: only the OPD forum's cut-off (31 March) has passed, which carried the
+    # proposal to the 2028 cycle, where it waits for Dinas PUPR's next forum.
     inst.at(datetime(2026, 7, 14, 15, 59, tzinfo=WIB))
     assert at_step(inst) == ["tunggu_forgab_opd"]
-    assert inst.fired_timers() == []
+    assert inst.fired_timers() == ["timer_batas_forum_opd"]
+    assert inst.data["tahun_rkpd"] == 2028 and inst.data["dibawa_dari_tahun"] == 2027
 
     inst.at(datetime(2026, 7, 14, 16, 1, tzinfo=WIB))
-    assert inst.fired_timers() == ["timer_batas_rkpd"]
+    assert inst.fired_timers() == ["timer_batas_forum_opd", "timer_batas_rkpd"]
     assert at_step(inst) == ["eskalasi_batas_rkpd", "tunggu_forgab_opd"]
     assert inst.lane_of("eskalasi_batas_rkpd") == "Baperlitbang"
-    assert inst.result.next_timer is None
+    assert inst.result.next_timer == datetime(2027, 3, 31, 16, 0, tzinfo=WIB)  # the 2028 cycle's OPD cut-off
 
     inst.complete(
         "eskalasi_batas_rkpd",
@@ -526,9 +532,9 @@ def test_a_proposal_merged_into_another_at_a_level_ends_with_that_level_and_the_
     inst = accept_until(propose(run), stop_before=task)
     assert at_step(inst) == [task]
 
-    # Wednesday 22 April 2026, inside the 6 months.
-    decide(inst.at(datetime(2026, 4, 22, 10, 0, tzinfo=WIB)), task,
-           {**level_form(level, keputusan="gabung", gabung_ke=target), **extra})
+    # Wednesday 22 April 2026, inside the 6 months; a forum decides on its own day, before its cut-off.
+    when = STEPS[PATH.index(task)][3] if task in FORUM_MESSAGES else datetime(2026, 4, 22, 10, 0, tzinfo=WIB)
+    decide(inst.at(when), task, {**level_form(level, keputusan="gabung", gabung_ke=target), **extra})
 
     assert inst.status == "complete"
     assert inst.ready == []
@@ -543,11 +549,11 @@ def test_a_proposal_merged_into_another_at_a_level_ends_with_that_level_and_the_
     assert data["hasil"] == "digabungkan"
     assert data["digabung_di_tingkat"] == level
     assert data["digabung_ke"] == target
-    assert data["digabung_pada"] == "2026-04-22T10:00:00+07:00"
+    assert data["digabung_pada"] == when.isoformat()
     assert "ditolak_di_tingkat" not in data and "masuk_rkpd_pada" not in data
     last = data["riwayat_keputusan"][-1]
     assert (last["tingkat"], last["keputusan"], last["gabung_ke"]) == (level, "gabung", target)
-    assert last["waktu"] == "2026-04-22T10:00:00+07:00"
+    assert last["waktu"] == when.isoformat()
     assert levels(inst)[-1] == (level, "gabung")
     assert inst.done == [*PATH[: PATH.index(task)], task]
 
@@ -592,6 +598,23 @@ REVISI_RT = {
 }  # fmt: skip
 
 
+# The 2027 cycle's cut-offs (processes/kalender_musrenbang.json), on a working day at 16:00 WIB:
+# 28 February 2026 is a Saturday, so MUSRENBANG-CAM closes on Monday 2 March.
+FORUM_CUTOFFS = {
+    "tunggu_musrenbang_cam": ("kecamatan", datetime(2026, 3, 2, 16, 0, tzinfo=WIB)),
+    "tunggu_forgab_opd": ("opd", datetime(2026, 3, 31, 16, 0, tzinfo=WIB)),
+    "tunggu_musrenbang_kab": ("kabupaten", datetime(2026, 4, 30, 16, 0, tzinfo=WIB)),
+}
+
+
+# The 2028 cycle's, in 2027: 28 February 2027 is a Sunday.
+NEXT_CYCLE_CUTOFFS = {
+    "tunggu_musrenbang_cam": datetime(2027, 3, 1, 16, 0, tzinfo=WIB),
+    "tunggu_forgab_opd": datetime(2027, 3, 31, 16, 0, tzinfo=WIB),
+    "tunggu_musrenbang_kab": datetime(2027, 4, 30, 16, 0, tzinfo=WIB),
+}
+
+
 def wait_at(inst, step):
     """Bring a fresh proposal to `step` and leave it waiting there."""
     if step == "perbaikan_usulan_rt":
@@ -606,16 +629,24 @@ def wait_at(inst, step):
 def test_the_six_month_limit_escalates_whichever_step_the_proposal_waits_at(run, step):
     inst = wait_at(propose(run), step)
     assert at_step(inst) == [step]
-    assert inst.result.next_timer == datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
+    # A forum wait ends earlier at its forum's cut-off (the proposal is carried to the 2028 cycle and waits
+    # again at the same level); the 6-month watch goes on through it.
+    carried = [f"timer_batas_forum_{FORUM_CUTOFFS[step][0]}"] if step in FORUM_CUTOFFS else []
+    first = FORUM_CUTOFFS[step][1] if step in FORUM_CUTOFFS else datetime(2026, 7, 14, 16, 0, tzinfo=WIB)
+    assert inst.result.next_timer == first
 
     inst.at(datetime(2026, 7, 14, 16, 0, tzinfo=WIB))  # Tuesday 14 July 2026, the due moment itself
-    assert inst.fired_timers() == []
+    assert inst.fired_timers() == carried
     inst.at(datetime(2026, 7, 14, 16, 1, tzinfo=WIB))
 
-    assert inst.fired_timers() == ["timer_batas_rkpd"]
+    assert inst.fired_timers() == [*carried, "timer_batas_rkpd"]
     assert at_step(inst) == sorted(["eskalasi_batas_rkpd", step])
     assert inst.lane_of("eskalasi_batas_rkpd") == "Baperlitbang"
-    assert inst.result.next_timer is None
+    if carried:
+        assert inst.result.waits[0].fields["tahun_rkpd"] == 2028
+        assert inst.result.next_timer == NEXT_CYCLE_CUTOFFS[step]
+    else:
+        assert inst.result.next_timer is None
     assert inst.data["batas_rkpd"] == "2026-07-14T16:00:00+07:00"
 
     # The step goes on where it was: the RT's correction, for one, still goes back to the RW.
