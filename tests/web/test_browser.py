@@ -21,13 +21,14 @@ def sign_in(page, username: str) -> None:
 def fill_proposal(page, title: str, nik: str = USULAN["nik_pengusul"]) -> None:
     page.goto("/mulai/musrenbang")
     page.fill("[name=tahun_rkpd]", str(USULAN["tahun_rkpd"]))
+    page.fill("[name=tanggal_musyawarah_rt]", USULAN["tanggal_musyawarah_rt"])
     page.fill("[name=nik_pengusul]", nik)
     page.fill("[name=nama_pengusul]", USULAN["nama_pengusul"])
     page.fill("[name=alamat_pengusul]", USULAN["alamat_pengusul"])
     page.fill("[name=judul]", title)
     page.fill("[name=permasalahan]", USULAN["permasalahan"])
     page.select_option("[name=bidang_urusan]", USULAN["bidang_urusan"])
-    page.fill("[name=opd_tujuan]", USULAN["opd_tujuan"])
+    page.select_option("[name=opd_tujuan]", USULAN["opd_tujuan"])
     page.fill("[name=volume]", "300")
     page.fill("[name=satuan]", "meter")
     page.fill("[name=perkiraan_biaya]", "150000000")
@@ -115,7 +116,7 @@ def test_an_invalid_form_shows_the_field_errors_and_keeps_the_input(new_page):
     rt.fill("[name=perkiraan_biaya]", "mahal")
     rt.click("button.utama")
     rt.wait_for_selector("#ringkasan-galat")
-    assert "NIK 16 angka diawali 3313" in rt.inner_text("#galat-nik_pengusul")
+    assert "NIK 16 angka" in rt.inner_text("#galat-nik_pengusul")
     assert rt.locator("#galat-volume").count() == 1
     assert rt.locator("#galat-perkiraan_biaya").count() == 1
     assert rt.input_value("[name=nik_pengusul]") == "123"
