@@ -517,6 +517,14 @@ def test_a_forums_decided_list_is_its_document_ranked_as_a_page_csv_and_xlsx_for
     assert sheet["A1"].value.startswith("MUSRENBANG-CAM Matesih RKPD")
     assert [c.value for c in sheet[sheet.max_row]][0] == 3  # numbers stay numbers
 
+    # The next forum's decision page opens with the proposal the first one did not list, ranked first.
+    with app.app_context():
+        waiting = db.session.execute(db.select(PendingTask.id).filter_by(name="putuskan_usulan_kecamatan")).scalar_one()
+    form = client.get(f"/tugas/{waiting}").get_data(as_text=True)
+    missed = by_title["Pemasangan penerangan jalan umum tenaga surya"]
+    assert 'name="usulan.0.kode_lacak"' in form and f'value="{missed}"' in form
+    assert 'name="usulan.0.peringkat"' in form and 'value="1"' in form
+
     other = app.test_client()
     login(other, "operator_kec_jaten")  # another kecamatan does not see it
     assert f"/keputusan/{forum_id}" not in other.get("/keputusan").get_data(as_text=True)
