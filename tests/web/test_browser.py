@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.procedures.test_musrenbang import USULAN
 from tests.web.conftest import PASSWORD, ROOT
+from tests.web.proposal import USULAN
 
 PROPOSAL_TITLE = "Perbaikan talud jalan Dusun Ngemplak (uji peramban)"
 

@@ -23,9 +23,9 @@ from api.web.formkit import parse
 from engine import FixedClock, now, use_clock
 from engine.forms import parse_form
 from tests.api.conftest import REPORT, WIB, write_fixture_project
-from tests.procedures.test_musrenbang import TERIMA_RW, USULAN
 from tests.procedures.test_pengaduan import KLASIFIKASI, PENGADUAN, RESPON_AWAL
 from tests.web.conftest import PASSWORD, csrf, fresh_db, login, make_app, post
+from tests.web.proposal import TERIMA_RW, USULAN
 
 
 def as_form(data: dict) -> list[tuple[str, str]]:
