@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python -m bench.engine_floor
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.migrate
+	$(BIN)/python -m bench.forum
 
 bench-load: setup
 	$(BIN)/python -m bench.load
