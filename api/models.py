@@ -254,6 +254,7 @@ class WaitingMessageRow(db.Model):
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
     process_id: Mapped[str] = mapped_column(String(100), nullable=False)
     element: Mapped[str] = mapped_column(String(100), nullable=False)  # BPMN id of the catch event
+    title: Mapped[str] = mapped_column(String(300), nullable=False, default="")  # its name, for tracking pages
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # message name
     correlation_key: Mapped[str | None] = mapped_column(String(100))
     correlation_value: Mapped[str | None] = mapped_column(String(300))

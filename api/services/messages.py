@@ -44,6 +44,7 @@ def sync_waits(instance: Instance, waits: list[WaitingMessage]) -> None:
             row = WaitingMessageRow(instance_id=instance.id, since=now())
             db.session.add(row)
         row.process_id, row.element, row.name = instance.process_id, wait.element, wait.name
+        row.title = wait.title[:300]
         row.correlation_key, row.correlation_value = wait.correlation_field, wait.correlation
         row.region, row.fields = instance.region, _json_safe(wait.fields)
 

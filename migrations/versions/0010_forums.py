@@ -23,6 +23,7 @@ def upgrade():
         sa.Column("instance_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("process_id", sa.String(length=100), nullable=False),
         sa.Column("element", sa.String(length=100), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("correlation_key", sa.String(length=100), nullable=True),
         sa.Column("correlation_value", sa.String(length=300), nullable=True),

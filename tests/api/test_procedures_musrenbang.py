@@ -137,6 +137,8 @@ def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_
             done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": form}, headers=users.headers(who))
             assert done.status_code == 200, done.get_json()
     assert names(client, users, "tim_kec") == []  # waiting for the forum is nobody's inbox item
+    tracked = client.get(f"/api/v1/public/track/{codes['ngemplak']}").get_json()
+    assert [s["title"] for s in tracked["steps"]] == ["Tunggu keputusan MUSRENBANG-CAM"]  # what it waits for
 
     clock.set(datetime(2026, 2, 12, 13, 0, tzinfo=WIB))
 
