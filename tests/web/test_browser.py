@@ -156,3 +156,19 @@ def test_the_analyst_uploads_a_diagram_from_the_page(new_page):
     analyst.wait_for_selector("#hasil-unggah")
     assert analyst.get_attribute("#hasil-unggah", "data-hasil") == "sama"
     assert "Tidak ada perubahan" in analyst.inner_text("#hasil-unggah")
+
+
+def test_every_diagram_opens_in_bpmn_js_without_warnings(new_page):
+    page = new_page()
+    page.set_content('<div id="leinwand" style="width:1200px;height:800px"></div>')
+    page.add_script_tag(path=str(ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-viewer.production.min.js"))
+    for diagram in sorted((ROOT / "processes").glob("*.bpmn")):
+        warnings = page.evaluate(
+            """async (xml) => {
+                const viewer = new BpmnJS({container: '#leinwand'});
+                try { return (await viewer.importXML(xml)).warnings.map(w => w.message); }
+                catch (error) { return ['tidak dapat dibuka: ' + error.message]; }
+            }""",
+            diagram.read_text(encoding="utf-8"),
+        )
+        assert warnings == [], (diagram.name, warnings)
