@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python -m bench.inbox_units
 	$(BIN)/python -m bench.migrate
 	$(BIN)/python -m bench.modeler
+	$(BIN)/python -m bench.forum
 
 bench-load: setup
 	$(BIN)/python -m bench.load

@@ -288,3 +288,30 @@ class PreparedFiring(db.Model):
     fires: Mapped[bool] = mapped_column(Boolean, nullable=False)
     prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     __table_args__ = (Index("ix_prepared_firings_due", "due_at"),)
+
+
+class WaitingMessageRow(db.Model):
+    """A message catch an instance waits at; rewritten with the state on every save, like pending_tasks.
+
+    A message another instance sends is delivered by looking up (name, correlation value)
+    here, and a batch step lists what waits at one element in a region from (process, element,
+    region). `fields` are the data the catch event shares with the deciding process (`batchFields`).
+    """
+
+    __tablename__ = "waiting_messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    process_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    element: Mapped[str] = mapped_column(String(100), nullable=False)  # BPMN id of the catch event
+    title: Mapped[str] = mapped_column(String(300), nullable=False, default="")  # its name, for tracking pages
+    name: Mapped[str] = mapped_column(String(100), nullable=False)  # message name
+    correlation_key: Mapped[str | None] = mapped_column(String(100))
+    correlation_value: Mapped[str | None] = mapped_column(String(300))
+    region: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    __table_args__ = (
+        Index("ix_waiting_messages_delivery", "name", "correlation_value"),
+        Index("ix_waiting_messages_batch", "process_id", "element", "region"),
+        Index("ix_waiting_messages_instance", "instance_id"),
+    )

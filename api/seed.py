@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from api.auth import Principal, hash_password, principal_of
 from api.db import db
 from api.errors import ApiError
-from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, User
+from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, RoleGrant, User, WaitingMessageRow
 from api.regions import is_valid_path
 from api.services import instances, organization
 from api.services.versions import runtime
@@ -135,6 +135,11 @@ class DemoCase:
     data: dict[str, Any]
     steps: tuple[DemoStep, ...]
     waits_at: tuple[DemoStep, ...]  # the tasks left waiting afterwards; none: the case is finished
+    # An entry that goes on with an earlier case (after other cases moved it, e.g. a forum decided it):
+    # its steps run on that case's instance, and its waits_at replaces that case's.
+    continues: str | None = None
+    # Message catches it must then wait at (a forum's decision): not a task in anyone's inbox.
+    waits_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,10 +197,18 @@ def demo_cases(items: list[dict[str, Any]]) -> list[DemoCase]:
 def _demo_case(item: dict[str, Any], number: int) -> DemoCase:
     case_id = str(item.get("id") or f"ke-{number}")
     try:
+        if item.get("continues"):
+            return DemoCase(
+                id=case_id, process_id="", by="", data={}, continues=str(item["continues"]),
+                steps=tuple(DemoStep(s["task"], s["by"], s.get("data", {})) for s in item.get("steps", [])),
+                waits_at=tuple(DemoStep(w["task"], w["by"], {}) for w in item["waits_at"]),
+                waits_for=tuple(item.get("waits_for", ())),
+            )
         return DemoCase(
             id=case_id, process_id=item["process_id"], by=item["by"], data=item["data"],
             steps=tuple(DemoStep(s["task"], s["by"], s.get("data", {})) for s in item.get("steps", [])),
             waits_at=tuple(DemoStep(w["task"], w["by"], {}) for w in item["waits_at"]),
+            waits_for=tuple(item.get("waits_for", ())),
         )
     except KeyError as exc:
         raise DemoCaseError(case_id, f"isian {exc} wajib ada di berkas seed") from None
@@ -214,13 +227,22 @@ def seed_demo_cases(seed_file: Path = SEED_FILE) -> DemoCasesResult:
     data = json.loads(seed_file.read_text(encoding="utf-8"))
     cases, today = demo_cases(data.get("demo_cases", [])), now().date()
     created: dict[str, int] = {}
+    final: dict[str, DemoCase] = {}  # case id -> the entry saying where it must end up
     codes: dict[str, str] = {}
     try:
         for case in cases:
+            if case.continues:
+                if case.continues not in created:
+                    raise DemoCaseError(case.id, f"kasus '{case.continues}' yang dilanjutkan belum ada sebelumnya")
+                _run_steps(case, created[case.continues], today, codes)
+                final[case.continues] = case
+                continue
             created[case.id] = _start_case(case, today, codes)
             codes[case.id] = db.session.get(Instance, created[case.id]).tracking_code
             _run_steps(case, created[case.id], today, codes)
-            _check_waiting(case, created[case.id])
+            final[case.id] = case
+        for case_id, case in final.items():  # where each case ends, after every entry ran
+            _check_waiting(case, created[case_id])
     except DemoCaseError:
         _remove_instances(created.values())
         raise
@@ -306,6 +328,11 @@ def _check_waiting(case: DemoCase, instance_id: int) -> None:
                                      f"bukan di {', '.join(wanted) or 'tidak ada tugas (selesai)'}")
     for step in case.waits_at:
         _waiting_row(case, instance_id, step)
+    waits = sorted(db.session.execute(
+        db.select(WaitingMessageRow.element).filter_by(instance_id=instance_id)).scalars())
+    if waits != sorted(case.waits_for):
+        raise DemoCaseError(case.id, f"menunggu pesan di {', '.join(waits) or 'tidak ada'}, "
+                                     f"bukan di {', '.join(case.waits_for) or 'tidak ada'}")
 
 
 def _remove_instances(ids: Iterable[int]) -> None:

@@ -41,6 +41,7 @@ from engine.runtime import (
     InstanceView,
     OutgoingMessage,
     StepResult,
+    WaitingMessage,
     WaitingTimer,
 )
 from engine.sandbox import SandboxViolation, ScriptBudgetExceeded, ScriptError
@@ -101,6 +102,7 @@ __all__ = [
     "TaskNotFound",
     "TaskNotReady",
     "VersionDiff",
+    "WaitingMessage",
     "WaitingTimer",
     "WorkCalendar",
     "WrongLane",

@@ -22,6 +22,10 @@ UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
 # A human task's target unit (OPD, bidang, Komisi): the name of the data field that holds the unit code.
 # The inbox narrows such a task to holders of the lane's role in that unit.
 UNIT_PROPERTY = "unitField"
+# On a message catch event: the data field whose value an incoming message must carry under the same key.
+CORRELATION_PROPERTY = "correlationField"
+# On a message catch event: data fields shown to the process that decides on what waits there (comma list).
+WAIT_FIELDS_PROPERTY = "batchFields"
 
 
 class FormFileError(ValueError):

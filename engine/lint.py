@@ -233,6 +233,8 @@ def _scripts(root, filename, **_):
     sources += [(el, "preScript", compile_script) for el in root.iterfind(".//spiffworkflow:preScript", NS)]
     sources += [(el, "postScript", compile_script) for el in root.iterfind(".//spiffworkflow:postScript", NS)]
     sources += [(el, "kondisi", compile_expression) for el in root.iterfind(".//bpmn:conditionExpression", NS)]
+    sources += [(el, "messagePayload", compile_expression)
+                for el in root.iterfind(".//spiffworkflow:messagePayload", NS)]
     for el, what, compiler in sources:
         owner = el.getparent()
         if etree.QName(owner).localname == "extensionElements":

@@ -83,6 +83,7 @@ class TaskInfo:
     form: FormRef | None
     instructions: str | None
     unit_field: str | None = None  # the data field naming the unit this task goes to (`unitField`)
+    properties: Mapping[str, str] = field(default_factory=dict)  # every spiff property, e.g. `batchOf`
 
 
 @dataclass
@@ -243,6 +244,7 @@ def _task_infos(specs: Iterable[BpmnProcessSpec], forms: Mapping[str, FormRef]) 
                 form=forms.get(props.get(SCHEMA_PROPERTY, "")),
                 instructions=(task_spec.extensions or {}).get("instructionsForEndUser"),
                 unit_field=props.get(UNIT_PROPERTY) or None,
+                properties=props,
             )
     return infos
 

@@ -43,7 +43,7 @@ from engine.errors import (
     TaskNotReady,
     WrongLane,
 )
-from engine.forms import FormRef
+from engine.forms import CORRELATION_PROPERTY, WAIT_FIELDS_PROPERTY, FormRef
 from engine.registry import ProcessVersion, TaskInfo
 from engine.sandbox import SandboxEnvironment, SandboxScriptEngine, SandboxViolation, ScriptBudgetExceeded, ScriptError
 from engine.script_helpers import make_helpers
@@ -93,6 +93,25 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True)
+class WaitingMessage:
+    """A message catch the instance waits at: what another instance must send to move it.
+
+    `correlation_field` (the catch event's `correlationField`) names a data field of this
+    instance; a message reaches it only when its payload carries the same value under the
+    same key. `fields` are the data the catch event shares with whoever decides on it
+    (`batchFields`), e.g. a forum listing the proposals that wait for its decision.
+    """
+
+    task_id: str
+    element: str  # the BPMN id of the catch event
+    title: str
+    name: str  # the message name
+    correlation_field: str | None
+    correlation: str | None
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class WaitingTimer:
     task_id: str
     name: str
@@ -110,6 +129,7 @@ class StepResult:
     events: list[EngineEvent]
     messages: list[OutgoingMessage]
     data: dict[str, Any]
+    waits: list[WaitingMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -135,6 +155,7 @@ class InstanceView:
     active_elements: list[str]
     completed_elements: list[str]
     next_timer: datetime | None
+    waits: list[WaitingMessage] = field(default_factory=list)
 
 
 class Engine:
@@ -147,8 +168,11 @@ class Engine:
         script_line_budget: int | None = None,
         script_seconds: float | None = None,
         script_max_items: int | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.calendar = calendar or WorkCalendar.from_file(calendar_file)
+        # Data files diagram scripts may read (`data_lookup`): beside the diagrams, like the holiday file.
+        data_dir = data_dir or (calendar_file.parent if calendar_file is not None else None)
         options: dict[str, Any] = {}
         if script_line_budget is not None:
             options["line_budget"] = script_line_budget
@@ -156,7 +180,7 @@ class Engine:
             options["seconds"] = script_seconds
         if script_max_items is not None:
             options["max_items"] = script_max_items
-        self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar), **options))
+        self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar, data_dir), **options))
         self.serializer = StateSerializer()
 
     # -- operations -------------------------------------------------------------
@@ -267,6 +291,7 @@ class Engine:
             active_elements=sorted(set(active)),
             completed_elements=sorted({s.name for s in completed}),
             next_timer=min((t.due for t in timers if t.due), default=None),
+            waits=waiting_messages(workflow),
         )
 
     # -- state ------------------------------------------------------------------
@@ -351,6 +376,7 @@ class Engine:
             events=events,
             messages=messages,
             data=_instance_data(workflow, tasks),
+            waits=waiting_messages(workflow),
         )
 
     def _find(self, workflow: BpmnWorkflow, task_id: str) -> Task:
@@ -401,6 +427,32 @@ class Engine:
         spec = task.task_spec
         finished = datetime.fromtimestamp(task.last_state_change, UTC) if task.last_state_change else None
         return CompletedStep(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane, finished, spec.manual)
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[WaitingMessage]:
+    """The message catches (intermediate, boundary, receive) the workflow waits at now."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        spec = task.task_spec
+        definition = getattr(spec, "event_definition", None)
+        if not isinstance(spec, CatchingEvent) or not isinstance(definition, MessageEventDefinition):
+            continue
+        props = dict((spec.extensions or {}).get("properties", {}))
+        key = props.get(CORRELATION_PROPERTY) or None
+        value = task.data.get(key) if key else None
+        shared = [f.strip() for f in props.get(WAIT_FIELDS_PROPERTY, "").split(",") if f.strip()]
+        found.append(
+            WaitingMessage(
+                task_id=str(task.id),
+                element=spec.bpmn_id or spec.name,
+                title=_title(task),
+                name=definition.name,
+                correlation_field=key,
+                correlation=str(value) if value not in (None, "") else None,
+                fields={f: task.data.get(f) for f in shared},
+            )
+        )
+    return found
 
 
 def _unit(task: Task, info: TaskInfo | None) -> str | None:
@@ -513,7 +565,11 @@ def _instance_data(workflow: BpmnWorkflow, tasks: list[HumanTask]) -> dict[str, 
     if workflow.is_completed() or not tasks:
         last = workflow.last_task or workflow.task_tree
         data = dict(last.data)
-        for task in workflow.get_tasks(state=TaskState.ERROR | TaskState.WAITING):
+        # Deadline timers first, then the rest by their latest change: a step waiting for a message
+        # carries newer data than a timer armed on a parallel branch at the start (whose change
+        # stamp moves every time timers are refreshed).
+        waiting = workflow.get_tasks(state=TaskState.ERROR | TaskState.WAITING)
+        for task in sorted(waiting, key=lambda t: (not _is_timer(t), t.last_state_change or 0)):
             data.update(task.data)
         return _public(data)
     data: dict[str, Any] = {}

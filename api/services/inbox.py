@@ -15,7 +15,7 @@ from api.db import db
 from api.errors import invalid
 from api.models import Instance, PendingTask
 from api.regions import contains, is_valid_path, sql_contains
-from api.services import instances, privacy
+from api.services import instances, messages, privacy
 from api.services.versions import VersionRef, runtime
 from engine import InstanceView, TaskInfo
 
@@ -87,4 +87,8 @@ def open_task(principal: Principal, task_id: str) -> OpenedTask:
     ref = runtime().by_row(instance.version_id)
     view = runtime().engine.inspect(ref.version, instance.state)
     data = privacy.redact(view.data, instance, ref.version, principal)
-    return OpenedTask(row, instance, ref, view, ref.version.tasks.get(row.name), data)
+    info = ref.version.tasks.get(row.name)
+    if messages.is_batch(info) and not data.get(info.properties[messages.BATCH_FIELD]):
+        # A batch step opens with what waits for its decision now, ranked (api/services/messages.py).
+        data[info.properties[messages.BATCH_FIELD]] = messages.batch_rows(instance, info, view.data)
+    return OpenedTask(row, instance, ref, view, info, data)

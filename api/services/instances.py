@@ -32,10 +32,10 @@ from api.models import (
     PendingTask,
 )
 from api.regions import is_valid_path
-from api.services import case_links, privacy
+from api.services import case_links, messages, privacy
 from api.services.tracking import new_code
 from api.services.versions import VersionRef, runtime
-from engine import EngineEvent, HumanTask, StepResult, now
+from engine import EngineEvent, HumanTask, NothingWaiting, OutgoingMessage, StepResult, now
 
 TITLE_LIMIT = 300
 UNIT_LIMIT = 100  # the column's width; a longer value matches no unit code anyway
@@ -105,8 +105,18 @@ def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
     return rows
 
 
-def save(instance: Instance, result: StepResult, actor: Actor) -> list[PendingTask]:
-    """Store the engine's result on the instance (in the current transaction); returns its pending-task rows."""
+# A message delivered to another instance may make that one send messages too; a chain longer than
+# this is a diagram loop, and the rest is left undelivered (and audited) instead of recursing on.
+DELIVERY_DEPTH = 4
+
+
+def save(instance: Instance, result: StepResult, actor: Actor, *, depth: int = 0) -> list[PendingTask]:
+    """Store the engine's result on the instance (in the current transaction); returns its pending-task rows.
+
+    Messages for instances waiting for them (see `api.services.messages`) are delivered here, in
+    the same transaction: the sender's step and every recipient's reaction commit together or
+    not at all. Other messages go to the outbox for people outside.
+    """
     moment = now()
     instance.state = result.state
     if instance.status not in (STATUS_SUSPENDED, STATUS_CANCELLED):
@@ -118,10 +128,36 @@ def save(instance: Instance, result: StepResult, actor: Actor) -> list[PendingTa
         instance.finished_at = moment
     db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
     rows = sync_tasks(instance, result.tasks)
+    messages.sync_waits(instance, result.waits)
     _record_engine_events(instance, result.events, actor)
     for message in result.messages:
-        outbox.enqueue(instance, message)
+        if not _deliver(instance, message, actor, depth):
+            outbox.enqueue(instance, message)
     return rows
+
+
+def _deliver(sender: Instance, message: OutgoingMessage, actor: Actor, depth: int) -> bool:
+    """Deliver one message to the instances waiting for it; False when it is not for an instance."""
+    targets = messages.recipients(message, sender.id)
+    if not targets:
+        return False
+    for wait in targets:
+        if depth >= DELIVERY_DEPTH:
+            record(sender, "message_undelivered", actor,
+                   {"name": message.name, "reason": "rantai pesan terlalu panjang"})
+            continue
+        target = lock_instance(wait.instance_id)
+        if target is None or target.status not in ("running", "waiting"):
+            continue
+        ref = runtime().by_row(target.version_id)
+        try:
+            result = runtime().engine.send_message(ref.version, target.state, message.name, message.payload)
+        except NothingWaiting:
+            continue
+        record(target, "message_delivered", actor, {"name": message.name, "from": sender.tracking_code})
+        record(sender, "message_delivered", actor, {"name": message.name, "to": target.tracking_code})
+        save(target, result, actor, depth=depth + 1)
+    return True
 
 
 def commit_or_conflict() -> None:
@@ -305,6 +341,9 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     ref = runtime().by_row(instance.version_id)
     info = ref.version.tasks.get(name)
     links = case_links.resolve(info.form if info else None, data, own_id=instance.id)
+    if messages.is_batch(info):
+        context = runtime().engine.inspect(ref.version, instance.state).data
+        messages.check_batch(instance, info, context, data)
     _take_for_completion(principal, task_id)
     result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)
     actor = Actor(principal.user.username, principal.user.id)

@@ -34,8 +34,9 @@ from api.models import (
     OutboxMessage,
     PendingTask,
     PreparedFiring,
+    WaitingMessageRow,
 )
-from api.services import privacy
+from api.services import messages, privacy
 from api.services.instances import audited_events, system_actor, task_fields
 from api.services.versions import runtime
 from engine import FixedClock, OutgoingMessage, StepResult, now, use_clock
@@ -120,7 +121,10 @@ def prepare(moment: datetime, lookahead: float, batch: int = 50) -> int:
             ref = runtime().by_row(row.version_id)
             with use_clock(FixedClock(row.next_timer_at + FIRE_AFTER)):
                 result = runtime().engine.fire_timers(ref.version, row.state)
-            if any(e.kind == "timer_fired" for e in result.events):
+            # A firing that reaches or leaves a message wait goes the normal way: only `instances.save`
+            # keeps waiting_messages and delivers messages to other instances.
+            if any(e.kind == "timer_fired" for e in result.events) and not result.waits and not _waits(row.id) \
+                    and not any(messages.recipients(m, row.id) for m in result.messages):
                 found = {**outcome(result), "fires": True}
         except Exception:  # the normal path fires it when due (and logs the failure there too)
             log.exception("instance %s: preparing its timer failed", row.id)
@@ -132,6 +136,11 @@ def prepare(moment: datetime, lookahead: float, batch: int = 50) -> int:
     db.session.execute(insert(PreparedFiring), prepared)
     db.session.commit()
     return len(rows)
+
+
+def _waits(instance_id: int) -> bool:
+    query = db.select(WaitingMessageRow.id).where(WaitingMessageRow.instance_id == instance_id).limit(1)
+    return db.session.execute(query).first() is not None
 
 
 # -- apply --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from api import outbox
 from api.db import db, is_postgres
 from api.errors import ApiError, not_found
-from api.models import Instance, OutboxMessage, PendingTask, RateHit
+from api.models import Instance, OutboxMessage, PendingTask, RateHit, WaitingMessageRow
 from api.presenters import is_late, iso
 from api.services import case_links, instances
 from api.services.tracking import normalize
@@ -151,12 +151,17 @@ def tracking(code: str) -> dict[str, Any]:
     messages = db.session.execute(
         db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)
     ).scalars()
+    waits = db.session.execute(
+        db.select(WaitingMessageRow).filter_by(instance_id=instance.id).order_by(WaitingMessageRow.id)
+    ).scalars().all()
     body.update({
         "process": runtime().by_row(instance.version_id).version.name,
         "title": instance.title,
         "submitted_at": iso(instance.created_at),
         "finished_at": iso(instance.finished_at),
-        "steps": [{"title": t.title, "due_at": iso(t.due_at), "late": is_late(t.due_at, moment)} for t in tasks],
+        # What it waits for: people's tasks, and decisions of another process (a forum) it waits to receive.
+        "steps": [{"title": t.title, "due_at": iso(t.due_at), "late": is_late(t.due_at, moment)} for t in tasks]
+        + [{"title": w.title, "due_at": None, "late": False} for w in waits],
         "messages": [outbox.public_view(m) for m in messages],
         "links": case_links.public_links(instance),
     })

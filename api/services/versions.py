@@ -72,7 +72,7 @@ class Runtime:
         self.processes_dir, self.forms_dir = processes_dir, forms_dir
         if calendar_file is None and (processes_dir / "hari_libur.json").exists():
             calendar_file = processes_dir / "hari_libur.json"
-        self.engine = Engine(calendar_file=calendar_file)
+        self.engine = Engine(calendar_file=calendar_file, data_dir=processes_dir)
         self.registry = ProcessRegistry()
         self._by_key: dict[tuple[str, str], VersionRef] = {}
         self._by_row: dict[int, VersionRef] = {}

@@ -12,6 +12,7 @@ from api.web import (  # noqa: E402,F401  (the modules register their routes on 
     analyst,
     auth,
     common,
+    decisions,
     inbox,
     modeler,
     organization,

@@ -10,7 +10,7 @@ from api.db import db
 from api.errors import ApiError
 from api.models import Instance
 from api.presenters import history, usernames
-from api.services import case_links, instances
+from api.services import case_links, instances, messages
 from api.services.inbox import open_task
 from api.services.versions import runtime
 from api.web import bp
@@ -40,12 +40,15 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     row, instance, ref, view, info = task.row, task.instance, task.ref, task.view, task.info
     form = info.form if info else None
     own = set(form.schema.get("properties", {})) if form else set()
+    start_values = dict(view.data)
+    if messages.is_batch(info):  # a batch step opens with what waits for its decision, ranked
+        start_values[info.properties[messages.BATCH_FIELD]] = task.data.get(info.properties[messages.BATCH_FIELD])
     specs = form_fields(ref.version)
     claimed_by = usernames({row.claimed_by_id}).get(row.claimed_by_id) if row.claimed_by_id else None
     return render_template(
         "task.html",
         task=row, instance=instance, version=ref, info=info, form=form,
-        form_ctx=form_view(form, values if values is not None else initial_values(form, view.data), errors)
+        form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors)
         if form else None,
         context=context_rows(task.data, specs, own), events=history(instance, ref, who),
         region=region_label(row.region),

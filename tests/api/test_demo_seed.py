@@ -28,7 +28,10 @@ from api.services.versions import runtime
 from tests.api.procedures import REAL_PROJECT, ROOT
 
 SEED = json.loads(SEED_FILE.read_text(encoding="utf-8"))
-CASES = SEED["demo_cases"]
+ENTRIES = SEED["demo_cases"]
+CASES = [c for c in ENTRIES if not c.get("continues")]  # each starts one instance
+# Where each case ends: its own entry, or the last entry that continues it (after a forum decided it).
+FINAL = {c["id"]: c for c in CASES} | {c["continues"]: c for c in ENTRIES if c.get("continues")}
 
 
 @pytest.fixture
@@ -68,14 +71,14 @@ def test_given_an_empty_database_when_the_demo_is_seeded_twice_then_the_cases_ar
 
 
 def test_given_the_seeded_demo_then_each_user_a_case_waits_for_sees_that_task_in_their_inbox(app, client, seeded):
-    for case in CASES:
+    for case_id, case in FINAL.items():
         for waiting in case["waits_at"]:
             seen = {(t["instance_id"], t["name"]) for t in inbox_of(client, waiting["by"])}
-            assert (seeded.created[case["id"]], waiting["task"]) in seen, (case["id"], waiting)
+            assert (seeded.created[case_id], waiting["task"]) in seen, (case_id, waiting)
 
 
 def test_given_the_seeded_demo_then_finished_cases_are_complete_and_have_no_task_left(app, seeded):
-    finished = [case["id"] for case in CASES if not case["waits_at"]]
+    finished = [case_id for case_id, case in FINAL.items() if not case["waits_at"] and not case.get("waits_for")]
     with app.app_context():
         for case_id in finished:
             instance = db.session.get(Instance, seeded.created[case_id])
@@ -90,7 +93,7 @@ def test_given_the_seeded_demo_then_every_procedure_has_open_and_finished_cases_
         lanes = {lane for pid in runtime().process_ids() for lane in runtime().current(pid).version.lanes}
         processes = runtime().process_ids()
     for process_id in processes:
-        cases = [c for c in CASES if c["process_id"] == process_id]
+        cases = [FINAL[c["id"]] for c in CASES if c["process_id"] == process_id]
         assert any(c["waits_at"] for c in cases) and any(not c["waits_at"] for c in cases), process_id
     for lane in sorted(lanes):
         assert inbox_of(client, username_for(lane)), f"{username_for(lane)} ({lane}) has an empty inbox"
@@ -101,8 +104,8 @@ def test_given_the_seeded_demo_then_the_history_and_outbox_are_what_real_request
         starts = db.session.execute(db.select(AuditEvent).filter_by(kind="instance_started")).scalars().all()
         assert sorted(e.actor for e in starts) == sorted(case["by"] for case in CASES)
         completed = db.session.execute(db.select(AuditEvent).filter_by(kind="task_completed")).scalars().all()
-        assert len(completed) == sum(len(case["steps"]) for case in CASES)
-        assert {e.actor for e in completed} == {step["by"] for case in CASES for step in case["steps"]}
+        assert len(completed) == sum(len(case["steps"]) for case in ENTRIES)
+        assert {e.actor for e in completed} == {step["by"] for case in ENTRIES for step in case["steps"]}
         # Replies to reporters wait in the outbox like any complaint's (no SMTP host in tests).
         assert count(OutboxMessage) > 0
 
@@ -154,6 +157,26 @@ def test_given_a_case_left_waiting_elsewhere_than_the_file_says_then_the_seed_st
         with pytest.raises(DemoCaseError, match="menunggu di verifikasi_rw, bukan di verifikasi_desa"):
             seed_demo_cases(bad_file)
         assert count(Instance) == 0
+
+
+def test_given_the_seeded_demo_then_a_forum_decided_three_proposals_at_once_and_another_waits_with_the_rest(
+        app, client, seeded):
+    with app.app_context():
+        decided = db.session.get(Instance, seeded.created["forum_musrenbang_cam_matesih"])
+        assert decided.status == "complete"
+        delivered = db.session.execute(db.select(AuditEvent).filter_by(
+            instance_id=decided.id, kind="message_delivered")).scalars().all()
+        codes = {db.session.get(Instance, seeded.created[c]).tracking_code
+                 for c in ("usulan_jalan_poros_rkpd", "usulan_air_bersih", "usulan_posyandu")}
+        assert {e.detail["to"] for e in delivered} == codes
+        waiting = db.session.get(Instance, seeded.created["usulan_pju_surya"])
+    # The proposal the first forum did not list waits for the next one: its batch list opens with it.
+    [task] = [t for t in inbox_of(client, "tim_musrenbang_kecamatan") if t["name"] == "putuskan_usulan_kecamatan"]
+    login = client.post("/api/v1/auth/login", json={"username": "tim_musrenbang_kecamatan",
+                                                     "password": SEED["password"]}).get_json()
+    detail = client.get(f"/api/v1/tasks/{task['id']}", headers={"Authorization": f"Bearer {login['token']}"})
+    rows = detail.get_json()["data"]["usulan"]
+    assert [(r["kode_lacak"], r["peringkat"]) for r in rows] == [(waiting.tracking_code, 1)]
 
 
 def test_no_procedure_name_appears_in_the_python_code_of_api_or_engine():

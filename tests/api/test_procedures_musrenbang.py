@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.api.procedures import REAL_PROJECT, do, names
+from tests.procedures.conftest import WIB
+from tests.procedures.test_forum_musrenbang import FORUM, PESERTA
 from tests.procedures.test_musrenbang import PROPOSED, STEPS, TERIMA_RW, USULAN
 
 RT = "33.13.05.2001/RW02/RT001"
@@ -42,18 +46,156 @@ def propose(client, users, who: str = "rt_001"):
     return client.post("/api/v1/processes/musrenbang/instances", json={"data": USULAN}, headers=users.headers(who))
 
 
-def test_a_proposal_accepted_at_every_level_reaches_the_regency_forum(client, levels, clock):
+# At these levels a forum decides: (its process, start data, attendance step and data, decision step, who).
+FORUMS = {
+    "tunggu_musrenbang_cam": ("forum_musrenbang_cam", FORUM, "catat_peserta_delegasi", PESERTA,
+                              "putuskan_usulan_kecamatan", "tim_kec"),
+    "tunggu_forgab_opd": ("forum_gabungan_opd", {**FORUM, "nama_forum": "FORGAB-OPD DPUPR 2027", "wilayah": "33.13",
+                                                  "opd_tujuan": "dpupr", "tanggal_forum": "2026-03-05"},
+                          "catat_peserta_delegasi", {**PESERTA, "delegasi": [
+                              {"nama": "Sri Lestari", "unsur": "delegasi kecamatan", "forum_tujuan": "musrenbang_kab"}]},
+                          "putuskan_usulan_opd", "opd_pupr"),
+    "tunggu_musrenbang_kab": ("forum_musrenbang_kab", {**FORUM, "nama_forum": "MUSRENBANG-KAB 2027", "wilayah": "33.13",
+                                                        "tanggal_forum": "2026-04-15"},
+                              "catat_peserta_forum", {"peserta": PESERTA["peserta"]}, "tetapkan_usulan_kabupaten",
+                              "perencana"),
+}
+
+
+def hold_forum(client, users, rows, level="tunggu_musrenbang_cam"):
+    """A level's forum over HTTP: schedule it, record attendance, open the decision list, decide."""
+    process, start, attendance, present, decision, who = FORUMS[level]
+    started = client.post(f"/api/v1/processes/{process}/instances", json={"data": start}, headers=users.headers(who))
+    assert started.status_code == 201, started.get_json()
+    do(client, users, who, attendance, present)
+    items = client.get("/api/v1/tasks", headers=users.headers(who)).get_json()["items"]
+    [task] = [t for t in items if t["name"] == decision]
+    listed = client.get(f"/api/v1/tasks/{task['id']}", headers=users.headers(who)).get_json()["data"]["usulan"]
+    answer = client.post(f"/api/v1/tasks/{task['id']}/complete",
+                         json={"data": {"nomor_berita_acara": "050/07/2026", "usulan": rows(listed)}},
+                         headers=users.headers(who))
+    return started.get_json(), listed, answer
+
+
+def test_a_proposal_accepted_at_every_level_reaches_the_rkpd(client, levels, clock):
     clock.set(PROPOSED)
     started = propose(client, levels)
     assert started.status_code == 201, started.get_json()
 
     for name, lane, form, when in STEPS:
+        if name in FORUMS:  # decided in that level's forum, not in anyone's per-proposal task
+            clock.set(when)
+            _, listed, answer = hold_forum(client, levels, lambda listed: [
+                {**listed[0], "skor_prioritas": 87.5, "keputusan": "terima"}], name)
+            assert answer.status_code == 200, answer.get_json()
+            assert [r["kode_lacak"] for r in listed] == [started.get_json()["tracking_code"]]
+            continue
         result = do(client, levels, WHO[lane], name, form, clock, when)
 
     assert result["instance"]["status"] == "complete"
-    events = client.get(f"/api/v1/admin/instances/{started.get_json()['id']}",
-                        headers=levels.headers("admin")).get_json()["events"]
-    assert [e["actor"] for e in events if e["kind"] == "task_completed"] == [WHO[lane] for _, lane, _, _ in STEPS]
+    detail = client.get(f"/api/v1/admin/instances/{started.get_json()['id']}", headers=levels.headers("admin")).get_json()
+    people = [WHO[lane] for name, lane, _, _ in STEPS if name not in FORUMS]
+    assert [e["actor"] for e in detail["events"] if e["kind"] == "task_completed"] == people
+    received = [e for e in detail["events"] if e["kind"] == "message_delivered"]
+    assert [(e["actor"], e["detail"]["name"]) for e in received] == [
+        ("tim_kec", "keputusan_musrenbang_cam"), ("opd_pupr", "keputusan_forgab_opd"),
+        ("perencana", "keputusan_musrenbang_kab")]
+    data = detail["data"]
+    assert data["skor_prioritas_kecamatan"] == 87.5 and data["peringkat_kecamatan"] == 1
+    assert (data["hasil"], data["nomor_perkada_rkpd"]) == ("masuk_rkpd", "Peraturan Bupati Karanganyar Nomor 45 Tahun 2026")
+
+
+DESA = {  # given the 2027 RKPD cycle with three desa in Kecamatan Matesih, and one proposal elsewhere
+    "girilayu": ("33.13.05.2002/RW01/RT003", "Pengerasan jalan usaha tani Desa Girilayu", 2027),
+    "ngemplak": ("33.13.05.2001/RW02/RT001", "Rehabilitasi saluran irigasi Dusun Ngemplak", 2027),
+    "karangbangun": ("33.13.05.2003/RW04/RT002", "Sumur bor air bersih Desa Karangbangun", 2027),
+    "jaten": ("33.13.11.2001/RW01/RT001", "Drainase Jaten", 2027),
+    "ngemplak_2028": ("33.13.05.2001/RW02/RT002", "Gedung serbaguna Dusun Ngemplak", 2028),
+}
+
+
+def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_list(client, users, clock):
+    users.add("desa_matesih", ("Ketua RT", "33.13.05"), ("Ketua RW", "33.13.05"), ("Kepala Desa", "33.13.05"),
+              ("Operator Kecamatan", "33.13.05"))
+    users.add("desa_jaten", ("Ketua RT", "33.13.11"), ("Ketua RW", "33.13.11"), ("Kepala Desa", "33.13.11"),
+              ("Operator Kecamatan", "33.13.11"))
+    users.add("tim_kec", ("Tim Musrenbang Kecamatan", "33.13.05"))
+    users.add("opd_pupr", ("OPD", "33.13"))
+    codes = {}
+    for key, (wilayah, judul, tahun) in DESA.items():
+        who = "desa_jaten" if key == "jaten" else "desa_matesih"
+        clock.set(datetime(2026, 1, 14, 9, 0, tzinfo=WIB))
+        started = client.post("/api/v1/processes/musrenbang/instances", headers=users.headers(who), json={
+            "data": {**USULAN, "wilayah": wilayah, "judul": judul, "tahun_rkpd": tahun}})
+        assert started.status_code == 201, started.get_json()
+        codes[key] = started.get_json()["tracking_code"]
+        for name, _lane, form, when in STEPS[:3]:
+            items = client.get("/api/v1/tasks", query_string={"per_page": 200}, headers=users.headers(who))
+            [task] = [t for t in items.get_json()["items"]
+                      if t["name"] == name and t["instance_id"] == started.get_json()["id"]]
+            clock.set(when)
+            done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": form}, headers=users.headers(who))
+            assert done.status_code == 200, done.get_json()
+    assert names(client, users, "tim_kec") == []  # waiting for the forum is nobody's inbox item
+    tracked = client.get(f"/api/v1/public/track/{codes['ngemplak']}").get_json()
+    assert [s["title"] for s in tracked["steps"]] == ["Tunggu keputusan MUSRENBANG-CAM"]  # what it waits for
+
+    clock.set(datetime(2026, 2, 12, 13, 0, tzinfo=WIB))
+
+    def bad_rank(listed):  # two rows given rank 1, and a proposal of another kecamatan slipped in
+        return [{**listed[0], "skor_prioritas": 90, "peringkat": 1, "keputusan": "terima"},
+                {**listed[1], "skor_prioritas": 80, "peringkat": 1, "keputusan": "terima"},
+                {"kode_lacak": codes["jaten"], "skor_prioritas": 70, "peringkat": 3, "keputusan": "terima"}]
+
+    forum, listed, refused = hold_forum(client, users, bad_rank)
+    # The list holds this kecamatan's proposals for this year, in order of arrival, ranked 1..3.
+    assert [r["kode_lacak"] for r in listed] == [codes["girilayu"], codes["ngemplak"], codes["karangbangun"]]
+    assert [r["peringkat"] for r in listed] == [1, 2, 3]
+    assert listed[0]["judul"] == DESA["girilayu"][1] and listed[0]["tahun_rkpd"] == 2027
+    assert refused.status_code == 422
+    errors = {f["field"]: f["message"] for f in refused.get_json()["fields"]}
+    assert set(errors) == {"usulan.1.peringkat", "usulan.2.kode_lacak"}
+    assert "baris 2" in errors["usulan.1.peringkat"] and "unik" in errors["usulan.1.peringkat"]
+    assert codes["jaten"] in errors["usulan.2.kode_lacak"]
+
+    # A row without its decision's reason names that row and field.
+    [task] = [t for t in client.get("/api/v1/tasks", headers=users.headers("tim_kec")).get_json()["items"]]
+    no_reason = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=users.headers("tim_kec"), json={"data": {
+        "nomor_berita_acara": "050/07/2026", "usulan": [{**listed[0], "skor_prioritas": 50, "keputusan": "tolak"}]}})
+    assert no_reason.status_code == 422
+    assert [f["field"] for f in no_reason.get_json()["fields"]] == ["usulan.0.alasan_tolak"]
+
+    decided = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=users.headers("tim_kec"), json={"data": {
+        "nomor_berita_acara": "050/07/MUSRENBANGCAM-MTS/II/2026",
+        "usulan": [
+            {**listed[1], "skor_prioritas": 91, "peringkat": 1, "keputusan": "terima"},
+            {**listed[0], "skor_prioritas": 40, "peringkat": 3, "keputusan": "gabung", "gabung_ke": codes["ngemplak"]},
+            {**listed[2], "skor_prioritas": 75, "peringkat": 2, "keputusan": "kembalikan",
+             "catatan": "Lampirkan hasil uji debit air."},
+        ]}})
+    assert decided.status_code == 200, decided.get_json()
+    assert decided.get_json()["instance"]["status"] == "complete"
+
+    def state(key):
+        found = client.get("/api/v1/admin/instances", query_string={"q": codes[key]}, headers=users.headers("admin"))
+        [item] = [i for i in found.get_json()["items"] if i["tracking_code"] == codes[key]]
+        return client.get(f"/api/v1/admin/instances/{item['id']}", headers=users.headers("admin")).get_json()
+
+    assert state("ngemplak")["data"]["peringkat_kecamatan"] == 1
+    assert state("ngemplak")["status"] == "waiting" and state("ngemplak")["tasks"] == []  # for FORGAB-OPD
+    assert state("girilayu")["status"] == "complete"
+    assert state("girilayu")["data"]["digabung_ke"] == codes["ngemplak"]
+    assert [t["name"] for t in state("karangbangun")["tasks"]] == ["verifikasi_desa"]
+    # Not this forum's: the other kecamatan and the next year's cycle still wait for theirs.
+    for key in ("jaten", "ngemplak_2028"):
+        assert state(key)["status"] == "waiting" and state(key)["tasks"] == []
+    # Dinas PUPR's forum lists what the kecamatan forums accepted for it: ngemplak, ranked by its kecamatan score.
+    clock.set(datetime(2026, 3, 5, 10, 0, tzinfo=WIB))
+    _, listed, answer = hold_forum(client, users, lambda listed: [
+        {**listed[0], "keputusan": "terima", "pagu_indikatif": 150_000_000}], "tunggu_forgab_opd")
+    assert [(r["kode_lacak"], r["skor_prioritas"], r["peringkat"]) for r in listed] == [(codes["ngemplak"], 91, 1)]
+    assert answer.status_code == 200, answer.get_json()
+    assert state("ngemplak")["data"]["pagu_indikatif"] == 150_000_000
 
 
 def test_each_level_sees_only_its_own_region(client, levels, clock):

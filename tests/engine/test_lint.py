@@ -143,6 +143,14 @@ x = os.listdir('/')</bpmn:script></bpmn:scriptTask>"""
     assert any(e == "f_ya" and "kondisi ditolak sandbox" in m for e, m in problems), problems
 
 
+def test_a_message_payload_the_sandbox_refuses_is_reported_on_its_send_task(project):
+    task = """<bpmn:sendTask id="periksa" name="Kirim" messageRef="pesan"><bpmn:extensionElements>
+      <spiffworkflow:messagePayload>().__class__</spiffworkflow:messagePayload></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:sendTask>"""
+    problems, _ = lint(project, body(task))
+    assert any(e == "periksa" and "messagePayload ditolak sandbox" in m for e, m in problems), problems
+
+
 def test_elements_without_a_diagram_shape_are_reported(project):
     problems, _ = lint(project, body(), omit_shapes=("periksa", "f2"))
     assert ("periksa", "userTask tanpa bentuk diagram: berkas tidak akan tampil utuh di modeler") in problems

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
-from engine import WorkCalendar
+import pytest
+
+from engine import ScriptError, WorkCalendar
 from engine.script_helpers import make_helpers
 from engine.workdays import ExtraHoliday
 from tests.engine.conftest import WIB, WITA
@@ -80,3 +83,20 @@ def test_on_time_compares_moments_across_zones(clock):
 def test_six_months_later_is_the_end_of_that_office_day():
     assert helpers["add_months"]("2026-01-31", 6) == "2026-07-31T16:00:00+07:00"
     assert helpers["add_months"]("2026-08-31", 6) == "2027-02-28T16:00:00+07:00"
+
+
+def test_a_due_date_on_a_weekend_or_holiday_moves_to_the_end_of_the_next_working_day():
+    assert helpers["on_working_day"]("2026-07-18") == "2026-07-20T16:00:00+07:00"  # Saturday -> Monday
+    assert helpers["on_working_day"]("2026-07-14T09:00:00+07:00") == "2026-07-14T16:00:00+07:00"  # a Tuesday
+    assert helpers["on_working_day"]("2026-03-19") == "2026-03-25T16:00:00+07:00"  # Nyepi, Idul Fitri, cuti bersama
+
+
+def test_diagram_scripts_read_a_named_data_file_beside_the_diagrams_by_its_keys(tmp_path):
+    (tmp_path / "kalender_forum.json").write_text(json.dumps({"2027": {"kecamatan": {"batas": "2026-02-28"}}}))
+    lookup = make_helpers(calendar, tmp_path)["data_lookup"]
+    assert lookup("kalender_forum", 2027, "kecamatan", "batas") == "2026-02-28"
+    assert lookup("kalender_forum", "2027") == {"kecamatan": {"batas": "2026-02-28"}}
+    assert lookup("kalender_forum", "2099", "kecamatan") is None  # a year not in the file
+    assert lookup("tidak_ada") is None
+    with pytest.raises(ScriptError):
+        lookup("../rahasia")  # only a plain name beside the diagrams

@@ -53,8 +53,13 @@ class Instance:
 
     # -- driving ---------------------------------------------------------------
 
-    def start(self, data: dict[str, Any]) -> Instance:
-        self._take(self.engine.start(self.version, data))
+    def start(self, data: dict[str, Any], code: str | None = None) -> Instance:
+        """Start with checked start data; `code` is the tracking code the application adds (`kode_lacak`)."""
+        if code is None:
+            self._take(self.engine.start(self.version, data))
+            return self
+        self.version.start.form.validate(data)
+        self._take(self.engine.start(self.version, {**data, "kode_lacak": code}, validate=False))
         return self
 
     def complete(self, name: str, form: dict[str, Any], lane: str | None = None, unit: str | None = None) -> Instance:
@@ -63,6 +68,17 @@ class Instance:
         self._take(self.engine.complete(self.version, self.state, task.id, form, lane=lane or task.lane))
         self.done.append(name)
         return self
+
+    def receive(self, name: str, message: str, payload: dict[str, Any]) -> Instance:
+        """Deliver `message` to the wait `name` (what the application does when another instance sends it)."""
+        assert name in self.waits_at(), f"not waiting at '{name}', waits at: {self.waits_at()}"
+        self._take(self.engine.send_message(self.version, self.state, message, payload))
+        self.done.append(name)
+        return self
+
+    def waits_at(self) -> list[str]:
+        """Element ids of the message catches the instance waits at, sorted."""
+        return sorted(w.element for w in self.result.waits)
 
     def at(self, moment: datetime) -> Instance:
         """Move the clock to `moment` and fire whatever timers are due by then."""

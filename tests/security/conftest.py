@@ -80,9 +80,13 @@ def new_proposal(client: FlaskClient, users: Users, title: str = "Perbaikan salu
                          headers=users.headers("rt1"))
     assert answer.status_code == 201, answer.get_json()
     instance = answer.get_json()
-    tasks = client.get("/api/v1/tasks", query_string={"process": "uji_usulan", "per_page": 200},
-                       headers=users.headers("rw02")).get_json()["items"]
-    [task] = [t for t in tasks if t["instance_id"] == instance["id"]]
+    found, page = [], 1
+    while not found:  # the session's proposals pile up in rw02's inbox: look through every page
+        tasks = client.get("/api/v1/tasks", query_string={"process": "uji_usulan", "per_page": 200, "page": page},
+                           headers=users.headers("rw02")).get_json()["items"]
+        assert tasks, f"the new proposal's RW task is on no page of rw02's inbox (up to page {page})"
+        found, page = [t for t in tasks if t["instance_id"] == instance["id"]], page + 1
+    [task] = found
     return Target(instance["id"], task["id"], instance["tracking_code"])
 
 

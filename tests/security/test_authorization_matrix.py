@@ -188,6 +188,11 @@ ROWS = [
     Row("GET", "/rekap", lambda c: f"/rekap?proses=uji_usulan&_={c.target.task_id}", "302 200 200 200 200 200 200 200 200"),
     Row("GET", "/rekap.csv", lambda c: f"/rekap.csv?proses=uji_usulan&_={c.target.task_id}", "302 200 200 200 200 200 200 200 200"),
     Row("GET", "/rekap.xlsx", lambda c: f"/rekap.xlsx?proses=uji_usulan&_={c.target.task_id}", "302 200 200 200 200 200 200 200 200"),
+    # The fixture procedure has no batch step: its instances have no decision document, for anyone.
+    Row("GET", "/keputusan", lambda c: f"/keputusan?proses=uji_usulan&_={c.target.task_id}", "302 200 200 200 200 200 200 200 200"),
+    Row("GET", "/keputusan/<int:instance_id>", lambda c: f"/keputusan/{c.target.instance_id}", "302 404 404 404 404 404 404 404 404"),
+    Row("GET", "/keputusan/<int:instance_id>.csv", lambda c: f"/keputusan/{c.target.instance_id}.csv", "302 404 404 404 404 404 404 404 404"),
+    Row("GET", "/keputusan/<int:instance_id>.xlsx", lambda c: f"/keputusan/{c.target.instance_id}.xlsx", "302 404 404 404 404 404 404 404 404"),
     Row("GET", "/laporan", lambda c: "/laporan", "302 200 200 200 200 200 200 200 200"),
     # -- web: admin and analyst ------------------------------------------------------------------------------
     Row("GET", "/admin/instance", lambda c: "/admin/instance", "302 403 403 403 403 403 200 403 200"),

@@ -12,8 +12,8 @@ from api.db import db
 from api.models import ORIGIN_CLI, AuditEvent, Instance, PendingTask
 from api.services.versions import runtime
 from api.web import analyst as analyst_pages
-from tests.procedures.test_musrenbang import TERIMA_RW, USULAN
 from tests.web.conftest import ROOT, csrf, login, post
+from tests.web.proposal import TERIMA_RW, USULAN
 from tests.web.test_pages import as_form, start_proposal
 
 MUSRENBANG = (ROOT / "processes" / "musrenbang.bpmn").read_text(encoding="utf-8")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.procedures.test_musrenbang import USULAN
 from tests.web.conftest import PASSWORD, ROOT
+from tests.web.proposal import USULAN
 
 PROPOSAL_TITLE = "Perbaikan talud jalan Dusun Ngemplak (uji peramban)"
 
@@ -21,13 +21,14 @@ def sign_in(page, username: str) -> None:
 def fill_proposal(page, title: str, nik: str = USULAN["nik_pengusul"]) -> None:
     page.goto("/mulai/musrenbang")
     page.fill("[name=tahun_rkpd]", str(USULAN["tahun_rkpd"]))
+    page.fill("[name=tanggal_musyawarah_rt]", USULAN["tanggal_musyawarah_rt"])
     page.fill("[name=nik_pengusul]", nik)
     page.fill("[name=nama_pengusul]", USULAN["nama_pengusul"])
     page.fill("[name=alamat_pengusul]", USULAN["alamat_pengusul"])
     page.fill("[name=judul]", title)
     page.fill("[name=permasalahan]", USULAN["permasalahan"])
     page.select_option("[name=bidang_urusan]", USULAN["bidang_urusan"])
-    page.fill("[name=opd_tujuan]", USULAN["opd_tujuan"])
+    page.select_option("[name=opd_tujuan]", USULAN["opd_tujuan"])
     page.fill("[name=volume]", "300")
     page.fill("[name=satuan]", "meter")
     page.fill("[name=perkiraan_biaya]", "150000000")
@@ -115,7 +116,7 @@ def test_an_invalid_form_shows_the_field_errors_and_keeps_the_input(new_page):
     rt.fill("[name=perkiraan_biaya]", "mahal")
     rt.click("button.utama")
     rt.wait_for_selector("#ringkasan-galat")
-    assert "NIK 16 angka diawali 3313" in rt.inner_text("#galat-nik_pengusul")
+    assert "NIK 16 angka" in rt.inner_text("#galat-nik_pengusul")
     assert rt.locator("#galat-volume").count() == 1
     assert rt.locator("#galat-perkiraan_biaya").count() == 1
     assert rt.input_value("[name=nik_pengusul]") == "123"
@@ -155,3 +156,19 @@ def test_the_analyst_uploads_a_diagram_from_the_page(new_page):
     analyst.wait_for_selector("#hasil-unggah")
     assert analyst.get_attribute("#hasil-unggah", "data-hasil") == "sama"
     assert "Tidak ada perubahan" in analyst.inner_text("#hasil-unggah")
+
+
+def test_every_diagram_opens_in_bpmn_js_without_warnings(new_page):
+    page = new_page()
+    page.set_content('<div id="leinwand" style="width:1200px;height:800px"></div>')
+    page.add_script_tag(path=str(ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-viewer.production.min.js"))
+    for diagram in sorted((ROOT / "processes").glob("*.bpmn")):
+        warnings = page.evaluate(
+            """async (xml) => {
+                const viewer = new BpmnJS({container: '#leinwand'});
+                try { return (await viewer.importXML(xml)).warnings.map(w => w.message); }
+                catch (error) { return ['tidak dapat dibuka: ' + error.message]; }
+            }""",
+            diagram.read_text(encoding="utf-8"),
+        )
+        assert warnings == [], (diagram.name, warnings)

@@ -23,9 +23,9 @@ from api.web.formkit import parse
 from engine import FixedClock, now, use_clock
 from engine.forms import parse_form
 from tests.api.conftest import REPORT, WIB, write_fixture_project
-from tests.procedures.test_musrenbang import TERIMA_RW, USULAN
 from tests.procedures.test_pengaduan import KLASIFIKASI, PENGADUAN, RESPON_AWAL
 from tests.web.conftest import PASSWORD, csrf, fresh_db, login, make_app, post
+from tests.web.proposal import TERIMA_RW, USULAN
 
 
 def as_form(data: dict) -> list[tuple[str, str]]:
@@ -186,7 +186,7 @@ def test_an_invalid_form_shows_every_error_next_to_its_field_and_keeps_the_input
     assert answer.status_code == 422
     for field in ("nik_pengusul", "volume", "penerima_manfaat", "opd_tujuan"):
         assert f'id="galat-{field}"' in page, field
-    assert "NIK 16 angka diawali 3313" in page
+    assert "NIK 16 angka" in page
     assert 'value="banyak"' in page and 'value="1234"' in page and "Jalan baru" in page
     assert 'value="BA-RT001-RW02-2026.pdf"' in page  # list items kept too
 
@@ -485,3 +485,47 @@ def test_booleans_inside_a_list_of_objects_are_kept_ticked_or_not():
 
     assert parse(form, sent) == {"opd": [{"nama": "Dinas PU", "hadir": True}, {"nama": "Bappeda", "hadir": False},
                                          {"hadir": True}]}
+
+
+# -- the forum's document --------------------------------------------------------------------
+
+
+def test_a_forums_decided_list_is_its_document_ranked_as_a_page_csv_and_xlsx_for_its_area_only(client, app):
+    from api.seed import seed_demo_cases
+
+    with app.app_context():
+        forum_id = seed_demo_cases().created["forum_musrenbang_cam_matesih"]
+        rows = db.session.execute(db.select(Instance).where(Instance.process_id == "musrenbang")).scalars().all()
+        by_title = {i.title: i.tracking_code for i in rows}
+    login(client, "tim_musrenbang_kecamatan")
+    listing = client.get("/keputusan").get_data(as_text=True)
+    assert "MUSRENBANG-CAM Matesih RKPD" in listing and f"/keputusan/{forum_id}" in listing
+    page = client.get(f"/keputusan/{forum_id}").get_data(as_text=True)
+    assert "Nomor berita acara forum" in page and "Pendapa Kecamatan Matesih" in page
+    assert "Peringkat (unik)" in page and "Diterima, masuk rekap prioritas kecamatan" in page
+
+    answer = client.get(f"/keputusan/{forum_id}.csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    lines = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    head = lines.index(next(r for r in lines if r and r[0] == "Peringkat (unik)"))
+    table = lines[head + 1:]
+    assert [r[0] for r in table] == ["1", "2", "3"]  # in rank order
+    assert [r[1] for r in table] == [by_title[t] for t in (
+        "Pengaspalan jalan poros Dusun Ngemplak", "Pembangunan jaringan air bersih perpipaan RT 001",
+        "Rehabilitasi gedung Posyandu Melati RT 001")]
+    sheet = load_workbook(io.BytesIO(client.get(f"/keputusan/{forum_id}.xlsx").data)).active
+    assert sheet["A1"].value.startswith("MUSRENBANG-CAM Matesih RKPD")
+    assert [c.value for c in sheet[sheet.max_row]][0] == 3  # numbers stay numbers
+
+    # The next forum's decision page opens with the proposal the first one did not list, ranked first.
+    with app.app_context():
+        waiting = db.session.execute(db.select(PendingTask.id).filter_by(name="putuskan_usulan_kecamatan")).scalar_one()
+    form = client.get(f"/tugas/{waiting}").get_data(as_text=True)
+    missed = by_title["Pemasangan penerangan jalan umum tenaga surya"]
+    assert 'name="usulan.0.kode_lacak"' in form and f'value="{missed}"' in form
+    assert 'name="usulan.0.peringkat"' in form and 'value="1"' in form
+
+    other = app.test_client()
+    login(other, "operator_kec_jaten")  # another kecamatan does not see it
+    assert f"/keputusan/{forum_id}" not in other.get("/keputusan").get_data(as_text=True)
+    assert other.get(f"/keputusan/{forum_id}").status_code == 404

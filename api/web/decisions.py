@@ -1,0 +1,149 @@
+"""Dokumen keputusan: the ranked list a batch step decided (a forum's recap), as a page, CSV and XLSX.
+
+Any process whose user task has `batchOf` (see api/services/messages.py) gets one document
+per instance: its header (the start form's and the batch form's other answers) and its
+list rows in rank order, with the row form's titles as columns. A user sees the documents
+of instances inside the regions of their grants, like the recap.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, render_template, request
+
+from api.db import db
+from api.models import Instance
+from api.regions import contains
+from api.services import messages, privacy
+from api.services.versions import VersionRef, runtime
+from api.web import bp
+from api.web.common import PageError, display_value, page_login, principal
+from api.web.recap import _prefixes, _safe_cell, _sort_key
+from engine import TaskInfo
+
+LIST_LIMIT = 500
+
+
+def _batch_step(ref: VersionRef) -> TaskInfo | None:
+    return next((t for t in ref.version.tasks.values() if messages.is_batch(t)), None)
+
+
+def _visible(instance: Instance) -> bool:
+    return any(contains(prefix, instance.region) for prefix in _prefixes())
+
+
+def documents(process_id: str | None) -> list[dict[str, Any]]:
+    """The instances of processes with a batch step that the user may see, newest first."""
+    refs = {pid: runtime().current(pid) for pid in runtime().process_ids()}
+    batch = [pid for pid, ref in refs.items() if _batch_step(ref)]
+    chosen = [process_id] if process_id in batch else batch
+    rows = db.session.execute(
+        db.select(Instance).where(Instance.process_id.in_(chosen)).order_by(Instance.created_at.desc(), Instance.id)
+        .limit(LIST_LIMIT)
+    ).scalars().all()
+    return [{"instance": i, "process": refs[i.process_id].version.name} for i in rows if _visible(i)]
+
+
+def document(instance_id: int) -> dict[str, Any]:
+    """One instance's decided list: header fields, columns, rows in rank order (404 if not visible)."""
+    instance = db.session.get(Instance, instance_id)
+    if instance is None or not _visible(instance):
+        raise PageError(404, "dokumen keputusan tidak ditemukan")
+    ref = runtime().by_row(instance.version_id)
+    step = _batch_step(ref)
+    if step is None:
+        raise PageError(404, "proses ini tidak mempunyai langkah keputusan berdaftar")
+    version = ref.version
+    data = privacy.redact(runtime().engine.inspect(version, instance.state).data, instance, version, principal())
+    field = step.properties[messages.BATCH_FIELD]
+    schema = step.form.schema if step.form else {}
+    row_schema = schema.get("properties", {}).get(field, {}).get("items", {})
+    row_props = row_schema.get("properties", {})
+    order = ((step.form.ui_schema or {}).get(field, {}).get("items", {}).get("ui:order") if step.form else None) \
+        or list(row_props)
+    columns = [(name, row_props[name].get("title", name), row_props[name]) for name in order if name in row_props]
+    header = []
+    for form in (version.start.form, step.form):
+        for name, spec in ((form.schema.get("properties", {}) if form else {}).items()):
+            if name != field and name in data:
+                header.append((spec.get("title", name), display_value(data[name], spec)))
+    rank = step.properties.get(messages.BATCH_RANK)
+    rows = [r for r in data.get(field) or [] if isinstance(r, dict)]
+    if rank:
+        rows.sort(key=lambda r: _sort_key(r.get(rank)))
+    decided = step.element_id in runtime().engine.inspect(version, instance.state).completed_elements
+    return {"instance": instance, "process": version.name, "step": step, "header": header, "columns": columns,
+            "rows": rows, "decided": decided}
+
+
+def cell(row: dict[str, Any], column: tuple[str, str, dict]) -> Any:
+    name, _title, spec = column
+    value = row.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    text = display_value(value, spec)
+    return "" if text == "-" else text
+
+
+@bp.route("/keputusan")
+@page_login
+def decision_list():
+    return render_template("decision_list.html", docs=documents(request.args.get("proses")))
+
+
+@bp.route("/keputusan/<int:instance_id>")
+@page_login
+def decision_page(instance_id: int):
+    return render_template("decision.html", d=document(instance_id), cell=cell)
+
+
+def _filename(doc: dict[str, Any], ext: str) -> str:
+    return f"keputusan_{doc['instance'].process_id}_{doc['instance'].tracking_code}.{ext}"
+
+
+@bp.route("/keputusan/<int:instance_id>.csv")
+@page_login
+def decision_csv(instance_id: int) -> Response:
+    doc = document(instance_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for title, value in doc["header"]:
+        writer.writerow([_safe_cell(title), _safe_cell(value)])
+    writer.writerow([])
+    writer.writerow([title for _, title, _ in doc["columns"]])
+    for row in doc["rows"]:
+        writer.writerow([_safe_cell(cell(row, c)) for c in doc["columns"]])
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(doc, "csv")}"'})
+
+
+@bp.route("/keputusan/<int:instance_id>.xlsx")
+@page_login
+def decision_xlsx(instance_id: int) -> Response:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    doc = document(instance_id)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Keputusan"
+    sheet.append([doc["instance"].title])
+    sheet["A1"].font = Font(bold=True)
+    for title, value in doc["header"]:
+        sheet.append([_safe_cell(title), _safe_cell(value)])
+    sheet.append([])
+    sheet.append([title for _, title, _ in doc["columns"]])
+    for c in sheet[sheet.max_row]:
+        c.font = Font(bold=True)
+    for row in doc["rows"]:
+        sheet.append([_safe_cell(cell(row, c)) for c in doc["columns"]])
+    for column in sheet.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+    data = io.BytesIO()
+    book.save(data)
+    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(doc, "xlsx")}"'})
