@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from api.auth import Principal, hash_password, principal_of
 from api.db import db
 from api.errors import ApiError
-from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, RoleGrant, User, WaitingMessageRow
+from api.models import STATUS_CANCELLED, Instance, PendingTask, Region, User, WaitingMessageRow
 from api.regions import is_valid_path
 from api.services import instances, organization
 from api.services.versions import runtime
