@@ -96,6 +96,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ALUR_PREPARED_MAX_LATE": float(env.get("ALUR_PREPARED_MAX_LATE", "10")),
         # A timer whose firing raises is tried again after this, doubling up to an hour (api/worker.py).
         "ALUR_TIMER_RETRY_SECONDS": float(env.get("ALUR_TIMER_RETRY_SECONDS", "60")),
+        # JSON size of one task's data: what a script leaves beyond it errs the instance, naming the field.
+        "ALUR_MAX_DATA_BYTES": int(env.get("ALUR_MAX_DATA_BYTES", "1000000")),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

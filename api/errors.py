@@ -21,6 +21,7 @@ from engine import (
     NotHumanTask,
     NotInError,
     StateError,
+    StateTooLarge,
     TaskNotFound,
     TaskNotReady,
     WrongLane,
@@ -177,6 +178,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(StateError)
     def _state_error(exc: StateError) -> Response:
+        if isinstance(exc, StateTooLarge):  # refused before anything was stored: the caller's data is at fault
+            return error_response(422, "data_too_large", str(exc))
         log.exception("stored state cannot be loaded")
         return error_response(500, "state_error", "keadaan instance tersimpan tidak dapat dibaca")
 
