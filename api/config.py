@@ -96,6 +96,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ALUR_PREPARED_MAX_LATE": float(env.get("ALUR_PREPARED_MAX_LATE", "10")),
         # A timer whose firing raises is tried again after this, doubling up to an hour (api/worker.py).
         "ALUR_TIMER_RETRY_SECONDS": float(env.get("ALUR_TIMER_RETRY_SECONDS", "60")),
+        # The worker's watchdog (api/watchdog.py): longest engine run for one instance, the worker process's
+        # memory, and how long SIGTERM waits for the round in progress before the process is killed.
+        "ALUR_FIRING_SECONDS": float(env.get("ALUR_FIRING_SECONDS", "10")),
+        "ALUR_WORKER_MAX_MEMORY_MB": int(env.get("ALUR_WORKER_MAX_MEMORY_MB", "1024")),
+        "ALUR_WORKER_STOP_SECONDS": float(env.get("ALUR_WORKER_STOP_SECONDS", "3")),
         # JSON size of one task's data: what a script leaves beyond it errs the instance, naming the field.
         "ALUR_MAX_DATA_BYTES": int(env.get("ALUR_MAX_DATA_BYTES", "1000000")),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

@@ -160,7 +160,7 @@ class Engine:
         if max_data_bytes is not None:
             options["max_data_bytes"] = max_data_bytes
         self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar), **options))
-        self.serializer = StateSerializer(**({"max_data_bytes": max_data_bytes} if max_data_bytes else {}))
+        self.serializer = StateSerializer(**({"max_data_bytes": max_data_bytes} if max_data_bytes is not None else {}))
 
     # -- operations -------------------------------------------------------------
 
