@@ -1,0 +1,44 @@
+"""Hardening against an attacker's requests: over-deep JSON, guessed passwords, probing before logging in,
+wrong methods, and a retried start that must not create a second case."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.api.conftest import Users
+from tests.security.conftest import count_rows
+from tests.security.test_hostile_input import api, readable_page, refused
+
+DEEP = "[" * 10_000 + "]" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "auth"),
+    [
+        ("post", "/api/v1/auth/login", None),
+        ("post", "/api/v1/processes/uji_usulan/instances", "rt1"),
+        ("post", "/api/v1/public/processes/uji_lapor/instances", None),
+        ("post", "/api/v1/versions/deploy", "analis_proses"),
+    ],
+)
+def test_a_json_body_nested_10000_deep_is_a_400_naming_the_problem(app: Flask, people: Users, method, path, auth):
+    before = count_rows()
+    headers = people.headers(auth) if auth else {}
+    answer = getattr(api(app), method)(path, data=f'{{"data": {DEEP}}}', content_type="application/json",
+                                       headers=headers)
+    body = refused(answer, 400, "json_too_deep")
+    assert "bersarang terlalu dalam" in body["message"] and "64" in body["message"]
+    assert count_rows() == before
+
+
+def test_a_page_given_an_over_deep_json_body_answers_a_readable_400(app: Flask, people: Users):
+    answer = app.test_client().post("/masuk", data=DEEP, content_type="application/json")
+    assert "bersarang terlalu dalam" in readable_page(answer, 400)
+
+
+def test_nesting_within_the_limit_and_brackets_inside_texts_pass_the_depth_check(app: Flask, people: Users):
+    data = {"judul": "[[[[" * 100 + "{{{{" * 100, "wilayah": "33.13.05.2001/RW02/RT001"}
+    answer = api(app).post("/api/v1/processes/uji_usulan/instances", json={"data": data},
+                           headers=people.headers("rt1"))
+    assert answer.status_code == 201, answer.get_json()
