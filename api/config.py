@@ -81,6 +81,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Public submissions per client address per window.
         "ALUR_PUBLIC_LIMIT": int(env.get("ALUR_PUBLIC_LIMIT", "5")),
         "ALUR_PUBLIC_WINDOW_SECONDS": int(env.get("ALUR_PUBLIC_WINDOW_SECONDS", "600")),
+        # Failed logins (api/services/login_throttle.py): free failures per account / per client address within
+        # the window, then a wait starting at DELAY seconds and doubling, at most the window.
+        "ALUR_LOGIN_FREE_FAILURES": int(env.get("ALUR_LOGIN_FREE_FAILURES", "5")),
+        "ALUR_LOGIN_ADDRESS_FAILURES": int(env.get("ALUR_LOGIN_ADDRESS_FAILURES", "20")),
+        "ALUR_LOGIN_WINDOW_SECONDS": int(env.get("ALUR_LOGIN_WINDOW_SECONDS", "900")),
+        "ALUR_LOGIN_DELAY_SECONDS": int(env.get("ALUR_LOGIN_DELAY_SECONDS", "30")),
         # Outgoing mail; without SMTP_HOST messages wait in the outbox.
         "SMTP_HOST": env.get("SMTP_HOST"),
         "SMTP_PORT": int(env.get("SMTP_PORT", "25")),

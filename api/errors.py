@@ -33,9 +33,11 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """A refusal with its HTTP status, code and message."""
 
-    def __init__(self, status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, fields: list[dict[str, str]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or []
+        self.headers = headers or {}  # e.g. Retry-After of a 429
 
 
 def not_found(what: str = "data") -> ApiError:
@@ -163,7 +165,9 @@ def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        response = error_response(exc.status, exc.code, exc.message, exc.fields)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(exc: FormInvalid) -> Response:
@@ -196,6 +200,13 @@ def register(app: Flask) -> None:
         for header, value in (headers or {}).items():
             response.headers[header] = value
         return response
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        from api.json_depth import too_deep  # a body of unknown length that a JSON reader recursed into
+
+        refusal = too_deep()
+        return error_response(refusal.status, refusal.code, refusal.message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

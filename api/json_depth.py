@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from itertools import accumulate
 
-from flask import request
+from flask import current_app, request
 
 from api.errors import ApiError
+
+JSON_TOO_DEEP = "json_too_deep"
 
 MAX_JSON_DEPTH = 64  # a form's data is a few levels deep; a deploy body is two
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: fast on long texts
@@ -32,11 +34,23 @@ def json_depth(body: bytes) -> int:
     return max(accumulate(_STEP[b] for b in brackets))
 
 
-def refuse_deep_json() -> None:
-    """before_request: a JSON body deeper than MAX_JSON_DEPTH is a 400 naming the problem."""
+def refuse_deep_json(limit: int | None = None) -> None:
+    """before_request: a JSON body deeper than MAX_JSON_DEPTH is a 400 naming the problem.
+
+    Only bodies within `limit` (the global request limit) are read here: a larger one is
+    refused with 413 when read, except by a route with its own larger limit (a deploy),
+    which calls this itself once it has set that limit.
+    """
     if not request.is_json:
         return
+    length = request.content_length
+    if length is None or length > (limit or current_app.config["MAX_CONTENT_LENGTH"]):
+        return  # unknown length: bounded by the reader; RecursionError still ends as a 400 (api/errors.py)
     body = request.get_data(cache=True)
     if body and json_depth(body) > MAX_JSON_DEPTH:
-        raise ApiError(400, "json_too_deep",
-                       f"JSON bersarang terlalu dalam: paling banyak {MAX_JSON_DEPTH} tingkat objek/daftar")
+        raise too_deep()
+
+
+def too_deep() -> ApiError:
+    message = f"JSON bersarang terlalu dalam: paling banyak {MAX_JSON_DEPTH} tingkat objek/daftar"
+    return ApiError(400, JSON_TOO_DEEP, message)

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import Principal, require_login
 from api.errors import ApiError, invalid, not_found
+from api.json_depth import refuse_deep_json
 from api.models import ORIGIN_UPLOAD
 from api.schemas import (
     MAX_ID,
@@ -102,6 +103,7 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
         note = request.form.get("note") or None
         dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "ya")
     else:
+        refuse_deep_json(request.max_content_length)  # the app-wide check left bodies over the global limit to here
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
             raise invalid([{"field": "files", "message": "kirim multipart files[] atau JSON {files: {nama: isi}}"}])

@@ -3,6 +3,8 @@ wrong methods, and a retried start that must not create a second case."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask import Flask
 
@@ -19,7 +21,7 @@ DEEP = "[" * 10_000 + "]" * 10_000
         ("post", "/api/v1/auth/login", None),
         ("post", "/api/v1/processes/uji_usulan/instances", "rt1"),
         ("post", "/api/v1/public/processes/uji_lapor/instances", None),
-        ("post", "/api/v1/versions/deploy", "analis_proses"),
+        ("post", "/api/v1/deploy", "analis_proses"),
     ],
 )
 def test_a_json_body_nested_10000_deep_is_a_400_naming_the_problem(app: Flask, people: Users, method, path, auth):
@@ -42,3 +44,16 @@ def test_nesting_within_the_limit_and_brackets_inside_texts_pass_the_depth_check
     answer = api(app).post("/api/v1/processes/uji_usulan/instances", json={"data": data},
                            headers=people.headers("rt1"))
     assert answer.status_code == 201, answer.get_json()
+
+
+def test_a_deep_body_of_unknown_length_is_a_400_too(app: Flask, people: Users):
+    answer = api(app).post("/api/v1/auth/login", input_stream=io.BytesIO(DEEP.encode()), content_type="application/json",
+                           headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    refused(answer, 400, "json_too_deep")
+
+
+def test_a_deploy_body_over_the_global_limit_is_depth_checked_by_the_deploy_route(app: Flask, people: Users):
+    body = '{"files": {"a.bpmn": "' + " " * 1_100_000 + '"}, "x": ' + DEEP + "}"
+    answer = api(app).post("/api/v1/deploy", data=body, content_type="application/json",
+                           headers=people.headers("analis_proses"))
+    refused(answer, 400, "json_too_deep")
