@@ -12,6 +12,7 @@ from api.auth import Principal, require_login
 from api.errors import ApiError, invalid, not_found
 from api.json_depth import refuse_deep_json
 from api.models import ORIGIN_UPLOAD
+from api.routes.guard import authorize
 from api.schemas import (
     MAX_ID,
     DeployAnswerSchema,
@@ -124,6 +125,7 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
 @answers(blp, 201, DeployAnswerSchema, 401, 403, 413, 415, 422)
 @blp.alt_response(200, schema=DeployAnswerSchema, description="nothing changed, or a dry run", success=True)
 @blp.doc(requestBody=DEPLOY_BODY)
+@authorize(_require_deployer)
 def deploy_upload() -> tuple[dict[str, Any], int]:
     """Upload new or changed `.bpmn` and `forms/...json` files: lint, then one new version per changed process.
 
@@ -144,6 +146,7 @@ def deploy_upload() -> tuple[dict[str, Any], int]:
 
 @blp.route("/processes/<process_id>/versions", methods=["GET"])
 @answers(blp, 200, VersionListSchema, 401, 403, 404)
+@authorize(_require_viewer)
 def list_versions(process_id: str) -> dict[str, Any]:
     """Every version, newest first: number, hash, who deployed it and when, note, current, instances per status."""
     _require_viewer()
@@ -155,6 +158,7 @@ def list_versions(process_id: str) -> dict[str, Any]:
 
 @blp.route("/processes/<process_id>/versions/<int:number>/files", methods=["GET"])
 @answers(blp, 200, VersionFilesSchema, 401, 403, 404)
+@authorize(_require_viewer)
 def version_files(process_id: str, number: int) -> dict[str, Any]:
     """The exact diagram and form files of one version."""
     _require_viewer()
@@ -167,6 +171,7 @@ def version_files(process_id: str, number: int) -> dict[str, Any]:
 @blp.route("/processes/<process_id>/diff", methods=["GET"])
 @blp.arguments(DiffQuerySchema, location="query")
 @answers(blp, 200, DiffSchema, 401, 403, 404, 422)
+@authorize(_require_viewer)
 def diff(args: dict[str, Any], process_id: str) -> dict[str, Any]:
     """What changed between two versions (`?from=1&to=2`; defaults: the current one and the one before it)."""
     _require_viewer()
@@ -197,6 +202,7 @@ def _batch(body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 @blp.route("/migrations/dry-run", methods=["POST"])
 @blp.arguments(MigrationSchema)
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
+@authorize(_require_manager)
 def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
     """Per instance: could it move to the target version, and if not, why. Changes nothing."""
     return _batch(body, dry_run=True)
@@ -205,6 +211,7 @@ def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/migrations", methods=["POST"])
 @blp.arguments(MigrationSchema)
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
+@authorize(_require_manager)
 def migrate_batch(body: dict[str, Any]) -> dict[str, Any]:
     """Move one instance, or every instance matching the filter, each in its own transaction; result per instance."""
     return _batch(body, dry_run=False)

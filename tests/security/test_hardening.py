@@ -57,3 +57,54 @@ def test_a_deploy_body_over_the_global_limit_is_depth_checked_by_the_deploy_rout
     answer = api(app).post("/api/v1/deploy", data=body, content_type="application/json",
                            headers=people.headers("analis_proses"))
     refused(answer, 400, "json_too_deep")
+
+
+# -- who the caller is comes before what the body says ------------------------------------------------------
+
+BAD_BODY = {"data": [], "reason": 1, "process_id": 1, "files": 1, "status": "x"}
+BAD_QUERY = {"page": 0, "per_page": 0, "status": "x", "from": 0}
+
+
+def validated_operations(app: Flask) -> list[tuple[str, str]]:
+    """Every operation with a body or query the server validates, with its path filled with ids that exist."""
+    document = app.test_client().get("/api/openapi.json").get_json()
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters" or path.startswith(("/api/v1/public/", "/api/v1/auth/login")):
+                continue
+            if "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", [])):
+                url = (path.replace("{process_id}", "uji_usulan").replace("{number}", "1")
+                       .replace("{instance_id}", "1").replace("{task_id}", "x").replace("{message_id}", "1")
+                       .replace("{token_id}", "1").replace("{code}", "X"))
+                found.append((method, url))
+    return found
+
+
+def test_an_anonymous_caller_with_a_bad_body_gets_401_never_the_form_fields(app: Flask, people: Users):
+    operations = validated_operations(app)
+    assert len(operations) >= 10
+    for method, url in operations:
+        answer = api(app).open(url, method=method.upper(), json=BAD_BODY, query_string=BAD_QUERY)
+        body = refused(answer, 401, "unauthorized")
+        assert "fields" not in body, (method, url)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "who"),
+    [
+        ("post", "/api/v1/admin/instances/1/suspend", "orang_lain"),
+        ("post", "/api/v1/admin/instances/1/cancel", "pemantau"),
+        ("get", "/api/v1/admin/outbox", "pemantau"),
+        ("get", "/api/v1/admin/instances", "orang_lain"),
+        ("post", "/api/v1/deploy", "rt1"),
+        ("post", "/api/v1/migrations", "rt1"),
+        ("get", "/api/v1/processes/uji_usulan/diff", "rt1"),
+        ("post", "/api/v1/processes/uji_usulan/instances", "orang_lain"),
+    ],
+)
+def test_a_caller_without_the_role_and_a_bad_body_gets_403_never_the_form_fields(app: Flask, people: Users,
+                                                                                method, url, who):
+    answer = api(app).open(url, method=method.upper(), json=BAD_BODY, query_string=BAD_QUERY,
+                           headers=people.headers(who))
+    assert "fields" not in refused(answer, 403, "forbidden")
