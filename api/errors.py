@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine import (
     EngineError,
@@ -199,6 +199,8 @@ def register(app: Flask) -> None:
         headers = data.get("headers") if isinstance(data, dict) else None
         for header, value in (headers or {}).items():
             response.headers[header] = value
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
 
     @app.errorhandler(RecursionError)

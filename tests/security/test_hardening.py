@@ -108,3 +108,19 @@ def test_a_caller_without_the_role_and_a_bad_body_gets_403_never_the_form_fields
     answer = api(app).open(url, method=method.upper(), json=BAD_BODY, query_string=BAD_QUERY,
                            headers=people.headers(who))
     assert "fields" not in refused(answer, 403, "forbidden")
+
+
+@pytest.mark.parametrize(("method", "url"), [("delete", "/api/v1/tasks"), ("put", "/api/v1/auth/login"),
+                                             ("patch", "/api/v1/public/processes")])
+def test_a_wrong_method_is_405_with_an_allow_header(app: Flask, method, url):
+    answer = api(app).open(url, method=method.upper())
+    refused(answer, 405)
+    allowed = {m.strip() for m in answer.headers["Allow"].split(",")}
+    assert allowed and method.upper() not in allowed
+    assert "OPTIONS" in allowed
+
+
+def test_a_page_with_a_wrong_method_is_405_with_an_allow_header_too(app: Flask):
+    answer = app.test_client().delete("/masuk")
+    assert answer.status_code == 405
+    assert {"GET", "POST"} <= {m.strip() for m in answer.headers["Allow"].split(",")}
