@@ -87,6 +87,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ALUR_LOGIN_ADDRESS_FAILURES": int(env.get("ALUR_LOGIN_ADDRESS_FAILURES", "20")),
         "ALUR_LOGIN_WINDOW_SECONDS": int(env.get("ALUR_LOGIN_WINDOW_SECONDS", "900")),
         "ALUR_LOGIN_DELAY_SECONDS": int(env.get("ALUR_LOGIN_DELAY_SECONDS", "30")),
+        # How long an Idempotency-Key of a start request is kept (api/services/idempotency.py).
+        "ALUR_IDEMPOTENCY_HOURS": float(env.get("ALUR_IDEMPOTENCY_HOURS", "24")),
         # Outgoing mail; without SMTP_HOST messages wait in the outbox.
         "SMTP_HOST": env.get("SMTP_HOST"),
         "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
