@@ -67,14 +67,23 @@ def data_size(value: Any, limit: int, what: str = "data") -> int:
         total += 2 + 2 * count  # brackets, and at least one character and a comma per item
         if total > limit:
             _refuse(what, total, limit)
+        is_mapping = isinstance(item, Mapping)
         for child in children:
-            if isinstance(child, tuple) and isinstance(item, Mapping):
-                key, child_value = child
+            if is_mapping:
+                key, child = child
                 total += _scalar_size(str(key)) + 1
-                stack.append((child_value, depth + 1))
-            else:
+            if isinstance(child, str):  # most values: counted here, not pushed and popped
+                total += len(child) + 2
+            elif isinstance(child, _CONTAINERS):
                 stack.append((child, depth + 1))
+            else:
+                total += _scalar_size(child)
+        if total > limit:
+            _refuse(what, total, limit)
     return total
+
+
+_CONTAINERS = (Mapping, list, tuple, set, frozenset)
 
 
 def check_data(data: Mapping[str, Any], limit: int, where: str) -> int:

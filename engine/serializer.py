@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT_VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from engine.data_bound import DEFAULT_MAX_DATA_BYTES, DataTooLarge, check_data
 
@@ -87,7 +88,8 @@ class StateSerializer:
         """Refuse, naming the task, data whose JSON text would pass the limit: measured, never built."""
         try:
             check_data(workflow.data, self.max_data_bytes, "instance")
-            for task in workflow.get_tasks():
+            # Finished tasks keep the data they were stored with; what grows is carried by the open ones.
+            for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
                 check_data(task.data, self.max_data_bytes, f"tugas {task.task_spec.name}")
         except DataTooLarge as exc:
             raise StateTooLarge(str(exc)) from None
