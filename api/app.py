@@ -14,6 +14,8 @@ from werkzeug.routing import IntegerConverter
 from api import errors
 from api.config import ROOT, load_config
 from api.db import db, migrate
+from api.json_depth import refuse_deep_json
+from api.routes.guard import authorize_first
 from api.schemas import MAX_ID, ErrorSchema
 from api.services.versions import init_runtime, runtime
 from api.web import bp as web_pages
@@ -68,9 +70,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     def _before() -> None:
         if "\x00" in request.path:  # no resource has a NUL in its name (and PostgreSQL cannot even compare it)
             abort(404)
+        refuse_deep_json()
         if request.path.startswith("/api/v1/"):
             _check_csrf()
             runtime().ensure_synced()
+            authorize_first()
 
     @app.after_request
     def _transport_security(response: Response) -> Response:

@@ -488,10 +488,11 @@ def restore_command(path: Path, yes: bool) -> None:
 
 @cli.command("worker")
 def worker_command() -> None:
-    """Fire due timers and deliver the outbox until stopped."""
+    """Fire due timers and deliver the outbox until stopped, under a watchdog (api/watchdog.py)."""
+    from api.watchdog import supervise
     from api.worker import run_forever
 
-    run_forever(current_app._get_current_object())
+    supervise(current_app._get_current_object(), run_forever)
 
 
 def _interrupt(*_: object) -> None:

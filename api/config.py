@@ -81,6 +81,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Public submissions per client address per window.
         "ALUR_PUBLIC_LIMIT": int(env.get("ALUR_PUBLIC_LIMIT", "5")),
         "ALUR_PUBLIC_WINDOW_SECONDS": int(env.get("ALUR_PUBLIC_WINDOW_SECONDS", "600")),
+        # Failed logins (api/services/login_throttle.py): free failures per account / per client address within
+        # the window, then a wait starting at DELAY seconds and doubling, at most the window.
+        "ALUR_LOGIN_FREE_FAILURES": int(env.get("ALUR_LOGIN_FREE_FAILURES", "5")),
+        "ALUR_LOGIN_ADDRESS_FAILURES": int(env.get("ALUR_LOGIN_ADDRESS_FAILURES", "20")),
+        "ALUR_LOGIN_WINDOW_SECONDS": int(env.get("ALUR_LOGIN_WINDOW_SECONDS", "900")),
+        "ALUR_LOGIN_DELAY_SECONDS": int(env.get("ALUR_LOGIN_DELAY_SECONDS", "30")),
+        # How long an Idempotency-Key of a start request is kept (api/services/idempotency.py).
+        "ALUR_IDEMPOTENCY_HOURS": float(env.get("ALUR_IDEMPOTENCY_HOURS", "24")),
         # Outgoing mail; without SMTP_HOST messages wait in the outbox.
         "SMTP_HOST": env.get("SMTP_HOST"),
         "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
@@ -96,6 +104,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ALUR_PREPARED_MAX_LATE": float(env.get("ALUR_PREPARED_MAX_LATE", "10")),
         # A timer whose firing raises is tried again after this, doubling up to an hour (api/worker.py).
         "ALUR_TIMER_RETRY_SECONDS": float(env.get("ALUR_TIMER_RETRY_SECONDS", "60")),
+        # The worker's watchdog (api/watchdog.py): longest engine run for one instance, the worker process's
+        # memory, and how long SIGTERM waits for the round in progress before the process is killed.
+        "ALUR_FIRING_SECONDS": float(env.get("ALUR_FIRING_SECONDS", "10")),
+        "ALUR_WORKER_MAX_MEMORY_MB": int(env.get("ALUR_WORKER_MAX_MEMORY_MB", "1024")),
+        "ALUR_WORKER_STOP_SECONDS": float(env.get("ALUR_WORKER_STOP_SECONDS", "3")),
+        # JSON size of one task's data: what a script leaves beyond it errs the instance, naming the field.
+        "ALUR_MAX_DATA_BYTES": int(env.get("ALUR_MAX_DATA_BYTES", "1000000")),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine import (
     EngineError,
@@ -21,6 +21,7 @@ from engine import (
     NotHumanTask,
     NotInError,
     StateError,
+    StateTooLarge,
     TaskNotFound,
     TaskNotReady,
     WrongLane,
@@ -32,9 +33,11 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """A refusal with its HTTP status, code and message."""
 
-    def __init__(self, status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, fields: list[dict[str, str]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or []
+        self.headers = headers or {}  # e.g. Retry-After of a 429
 
 
 def not_found(what: str = "data") -> ApiError:
@@ -162,7 +165,9 @@ def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        response = error_response(exc.status, exc.code, exc.message, exc.fields)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(exc: FormInvalid) -> Response:
@@ -177,6 +182,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(StateError)
     def _state_error(exc: StateError) -> Response:
+        if isinstance(exc, StateTooLarge):  # refused before anything was stored: the caller's data is at fault
+            return error_response(422, "data_too_large", str(exc))
         log.exception("stored state cannot be loaded")
         return error_response(500, "state_error", "keadaan instance tersimpan tidak dapat dibaca")
 
@@ -192,7 +199,16 @@ def register(app: Flask) -> None:
         headers = data.get("headers") if isinstance(data, dict) else None
         for header, value in (headers or {}).items():
             response.headers[header] = value
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        from api.json_depth import too_deep  # a body of unknown length that a JSON reader recursed into
+
+        refusal = too_deep()
+        return error_response(refusal.status, refusal.code, refusal.message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

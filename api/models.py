@@ -315,3 +315,24 @@ class WaitingMessageRow(db.Model):
         Index("ix_waiting_messages_batch", "process_id", "element", "region"),
         Index("ix_waiting_messages_instance", "instance_id"),
     )
+
+
+class IdempotencyKey(db.Model):
+    """A start request's Idempotency-Key: a retry with the same key and body gets the same instance back.
+
+    Written in the transaction that creates the instance; the unique (scope, key) makes two
+    concurrent requests with one key create one instance (the second's commit fails, and it
+    answers with the first's). Kept `ALUR_IDEMPOTENCY_HOURS`; an older key counts as new.
+    """
+
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(120), nullable=False)  # "user:<id>" or "public:<client address>"
+    key: Mapped[str] = mapped_column(String(200), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)  # SHA-256 of the operation and its body
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),
+        Index("ix_idempotency_keys_created", "created_at"),
+    )

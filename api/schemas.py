@@ -28,8 +28,16 @@ def no_nul(value: Any) -> None:
             no_nul(item)
 
 
+NO_NUL_PATTERN = "^[^\\u0000]*$"  # stated in the OpenAPI document: the server refuses NUL (422)
+REGION_PATTERN = "^([0-9A-Za-z]+([./][0-9A-Za-z]+)*)?$"  # api.regions.is_valid_path, as the document states it
+
+
 class Text(fields.String):
     """A request string without NUL characters."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"pattern": NO_NUL_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -65,7 +73,7 @@ class PageSchema(Schema):
 class InboxQuerySchema(PageSchema):
     process = Text(load_default=None)
     role = Text(load_default=None)
-    region = Text(load_default=None)
+    region = Text(load_default=None, metadata={"pattern": REGION_PATTERN})
     claimed = fields.Boolean(load_default=None, metadata={"description": "true: sudah diambil; false: belum"})
     mine = fields.Boolean(load_default=None, metadata={"description": "true: hanya yang saya ambil"})
     due_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
@@ -74,7 +82,7 @@ class InboxQuerySchema(PageSchema):
 class InstanceQuerySchema(PageSchema):
     process = Text(load_default=None)
     status = Text(load_default=None)
-    region = Text(load_default=None)
+    region = Text(load_default=None, metadata={"pattern": REGION_PATTERN})
     late = fields.Boolean(load_default=None)
     started_from = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     started_to = fields.AwareDateTime(load_default=None, default_timezone=UTC)
@@ -480,7 +488,7 @@ class DeployRequestSchema(Schema):
     """Documents the JSON form of a deploy upload (the route reads it itself, as JSON or multipart)."""
 
     files = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                        metadata={"description": "nama berkas relatif -> isi"})
+                        metadata={"description": "nama berkas relatif -> isi", "minProperties": 1})
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
     dry_run = fields.Boolean()
     create_roles = fields.Boolean(metadata={"description": "buat peran untuk lane yang belum menjadi peran"})

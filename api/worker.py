@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
-from api import outbox
+from api import outbox, watchdog
 from api.db import db, is_postgres
 from api.models import TIMER_STATUSES, AuditEvent, Instance
 from api.services import instances, prepared
@@ -106,7 +106,8 @@ def fire_due_batch(moment: datetime, batch: int) -> tuple[int, int]:
         for instance in taken:
             try:
                 ref = runtime().by_row(instance.version_id)
-                result = runtime().engine.fire_timers(ref.version, instance.state)
+                with watchdog.watching(instance.id):
+                    result = runtime().engine.fire_timers(ref.version, instance.state)
             except Exception as exc:  # one broken instance must not stop the others
                 log.exception("instance %s: firing timers failed", instance.id)
                 postpone(instance, moment, exc)
@@ -120,7 +121,9 @@ def fire_due_batch(moment: datetime, batch: int) -> tuple[int, int]:
         fired = 0
         for instance_id in ids:
             try:
-                if instances.fire_timers(instance_id, moment):
+                with watchdog.watching(instance_id):
+                    done = instances.fire_timers(instance_id, moment)
+                if done:
                     fired += 1
             except Exception as exc:
                 db.session.rollback()

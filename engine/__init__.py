@@ -45,7 +45,7 @@ from engine.runtime import (
     WaitingTimer,
 )
 from engine.sandbox import SandboxViolation, ScriptBudgetExceeded, ScriptError
-from engine.serializer import StateError
+from engine.serializer import StateError, StateTooLarge
 from engine.versions import (
     ElementChange,
     FlowChange,
@@ -96,6 +96,7 @@ __all__ = [
     "ScriptError",
     "StartInfo",
     "StateError",
+    "StateTooLarge",
     "StepResult",
     "SystemClock",
     "TaskInfo",

@@ -169,6 +169,7 @@ class Engine:
         script_seconds: float | None = None,
         script_max_items: int | None = None,
         data_dir: Path | None = None,
+        max_data_bytes: int | None = None,
     ) -> None:
         self.calendar = calendar or WorkCalendar.from_file(calendar_file)
         # Data files diagram scripts may read (`data_lookup`): beside the diagrams, like the holiday file.
@@ -180,8 +181,10 @@ class Engine:
             options["seconds"] = script_seconds
         if script_max_items is not None:
             options["max_items"] = script_max_items
+        if max_data_bytes is not None:
+            options["max_data_bytes"] = max_data_bytes
         self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar, data_dir), **options))
-        self.serializer = StateSerializer()
+        self.serializer = StateSerializer(**({"max_data_bytes": max_data_bytes} if max_data_bytes is not None else {}))
 
     # -- operations -------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
+    INSPECT_ATTRIBUTES,
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
@@ -41,6 +42,8 @@ from RestrictedPython.Guards import (
 )
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from engine.data_bound import DEFAULT_MAX_DATA_BYTES, DataTooLarge, check_data
 
 SCRIPT_FILENAME = "<skrip diagram>"
 DEFAULT_LINE_BUDGET = 200_000
@@ -275,9 +278,16 @@ def _builtins(limits: Limits) -> dict[str, Any]:
             "pow": limits.pow,
         }
     )
-    for name in ("open", "eval", "exec", "compile", "input", "globals", "locals", "vars", "getattr", "setattr"):
+    for name in REFUSED_BUILTINS:
         allowed[name] = _refused(name)
     return allowed
+
+
+# Builtins a script may not call: each is bound to a refusal at run time, and refused when compiling.
+REFUSED_BUILTINS = ("open", "eval", "exec", "compile", "input", "globals", "locals", "vars", "getattr", "setattr",
+                    "delattr", "breakpoint", "help", "memoryview")
+# str methods safer_getattr refuses at run time: '{0.__class__}'.format(1) reaches attributes unguarded.
+_REFUSED_STR_METHODS = ("format", "format_map")
 
 
 _running = threading.local()  # the budget of the script this thread runs, for the loop guard
@@ -343,7 +353,14 @@ def _guard_call(name: str, args: list[ast.expr], where: ast.AST) -> ast.Call:
     return ast.copy_location(ast.Call(func=function, args=args, keywords=[]), where)
 
 
-def _reject_imports(source: str) -> None:
+def _reject_statically(source: str) -> None:
+    """Refuse when compiling what the guards would refuse at run time, so lint reports it before a deploy.
+
+    Only what is certain from the text: a refused builtin named anywhere (it cannot be
+    anything else: assigning to it would shadow a builtin, also refused), a format method
+    on a text literal, an introspection attribute. A format method on a variable holding
+    a text is still refused at run time by safer_getattr.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -351,12 +368,26 @@ def _reject_imports(source: str) -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             raise SandboxViolation(f"baris {node.lineno}: import tidak diizinkan dalam skrip diagram")
+        if isinstance(node, ast.Name) and node.id in REFUSED_BUILTINS:
+            raise SandboxViolation(f"baris {node.lineno}: {node.id}() tidak diizinkan dalam skrip diagram")
+        if isinstance(node, ast.Attribute):
+            if node.attr in _REFUSED_STR_METHODS and _is_text_literal(node.value):
+                raise SandboxViolation(
+                    f"baris {node.lineno}: {node.attr}() pada teks tidak diizinkan dalam skrip diagram "
+                    "(dapat membaca atribut tersembunyi); pakai f-string"
+                )
+            if node.attr in INSPECT_ATTRIBUTES:
+                raise SandboxViolation(f"baris {node.lineno}: atribut {node.attr} tidak diizinkan dalam skrip diagram")
+
+
+def _is_text_literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str | bytes))
 
 
 @lru_cache(maxsize=2048)
 def compile_script(source: str) -> CodeType:
     """Compile a script under the sandbox policy, or raise ScriptError saying why."""
-    _reject_imports(source)
+    _reject_statically(source)
     result = compile_restricted_exec(source, filename=SCRIPT_FILENAME, policy=_SizeGuardingPolicy)
     if result.errors:
         raise SandboxViolation("ditolak sandbox: " + "; ".join(result.errors))
@@ -366,7 +397,7 @@ def compile_script(source: str) -> CodeType:
 @lru_cache(maxsize=4096)
 def compile_expression(source: str) -> CodeType:
     """Compile a condition or timer expression under the sandbox policy."""
-    _reject_imports(source)
+    _reject_statically(source)
     result = compile_restricted_eval(source.strip(), filename=SCRIPT_FILENAME, policy=_SizeGuardingPolicy)
     if result.errors:
         raise SandboxViolation("ditolak sandbox: " + "; ".join(result.errors))
@@ -424,10 +455,12 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         seconds: float = DEFAULT_SECONDS,
         max_items: int = DEFAULT_MAX_ITEMS,
         max_int_bits: int = DEFAULT_MAX_INT_BITS,
+        max_data_bytes: int = DEFAULT_MAX_DATA_BYTES,
     ) -> None:
         super().__init__(dict(helpers or {}))
         self.line_budget = line_budget
         self.seconds = seconds
+        self.max_data_bytes = max_data_bytes
         limits = Limits(max_items, max_int_bits)
         self._guards = {**_GUARDS, **limits.guards(), "__builtins__": _builtins(limits)}
 
@@ -443,20 +476,29 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         code = compile_expression(expression)
-        return _run_budgeted(code, self._namespace(context, external_context), self.line_budget, self.seconds)
+        value = _run_budgeted(code, self._namespace(context, external_context), self.line_budget, self.seconds)
+        self._check_left(context)  # a condition can still grow a list in place (`x.extend(...) or True`)
+        return value
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         code = compile_script(script)
         namespace = self._namespace(context, external_context)
         reserved = _GUARD_NAMES | set(self.globals) | set(external_context or {})
         _run_budgeted(code, namespace, self.line_budget, self.seconds)
+        left = {name: value for name, value in namespace.items() if name not in reserved and not callable(value)}
+        self._check_left(left)  # before the task data takes it: a refused script leaves the data as it was
         for name in list(context):
             if name not in namespace:
                 del context[name]  # the script deleted it
-        for name, value in namespace.items():
-            if name not in reserved and not callable(value):
-                context[name] = value
+        context.update(left)
         return True
+
+    def _check_left(self, context: Mapping[str, Any]) -> None:
+        """Refuse data the state could not hold, here, before anything serializes (and builds) it."""
+        try:
+            check_data(context, self.max_data_bytes, "yang ditinggalkan skrip")
+        except DataTooLarge as exc:
+            raise ScriptBudgetExceeded(str(exc)) from None
 
 
 class SandboxScriptEngine(PythonScriptEngine):

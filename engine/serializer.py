@@ -22,6 +22,9 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT_VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from engine.data_bound import DEFAULT_MAX_DATA_BYTES, DataTooLarge, check_data
 
 FORMAT = "alur-state-1"
 FORMAT_KEY = "alur_format"
@@ -29,6 +32,10 @@ FORMAT_KEY = "alur_format"
 
 class StateError(ValueError):
     """A state that cannot be written (unsupported data) or read (wrong format)."""
+
+
+class StateTooLarge(StateError):
+    """Data over the size limit: refused before it is serialized, the task and field named."""
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -64,16 +71,28 @@ def _registry():
 class StateSerializer:
     """dumps(workflow) -> JSON text without spec; loads(text, spec, subprocess_specs) -> workflow."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_data_bytes: int = DEFAULT_MAX_DATA_BYTES) -> None:
         self._serializer = BpmnWorkflowSerializer(_registry())
+        self.max_data_bytes = max_data_bytes
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
+        self.check_size(workflow)
         try:
             text = self._serializer.serialize_json(workflow)
         except TypeError as exc:
             raise StateError(f"data tidak dapat disimpan sebagai JSON: {_offending_key(workflow) or exc}") from exc
         # serialize_json has written its own version key; add ours at the end cheaply.
         return text[:-1] + f', "{FORMAT_KEY}": "{FORMAT}"}}'
+
+    def check_size(self, workflow: BpmnWorkflow) -> None:
+        """Refuse, naming the task, data whose JSON text would pass the limit: measured, never built."""
+        try:
+            check_data(workflow.data, self.max_data_bytes, "instance")
+            # Finished tasks keep the data they were stored with; what grows is carried by the open ones.
+            for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+                check_data(task.data, self.max_data_bytes, f"tugas {task.task_spec.name}")
+        except DataTooLarge as exc:
+            raise StateTooLarge(str(exc)) from None
 
     def loads(self, text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
         dct = json.loads(text)
@@ -109,4 +128,4 @@ def embedded_serializer() -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
 
-__all__ = ["StateSerializer", "StateError", "SPIFF_FORMAT_VERSION", "embedded_serializer"]
+__all__ = ["StateSerializer", "StateError", "StateTooLarge", "SPIFF_FORMAT_VERSION", "embedded_serializer"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -14,6 +15,7 @@ from api.errors import ApiError, invalid, not_found
 from api.models import Instance, OutboxMessage
 from api.presenters import instance_summary, page
 from api.regions import is_valid_path, sql_contains
+from api.routes.guard import authorize
 from api.schemas import (
     InstanceDetailSchema,
     InstancePageSchema,
@@ -39,6 +41,7 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pema
 @blp.route("/instances", methods=["GET"])
 @blp.arguments(InstanceQuerySchema, location="query")
 @answers(blp, 200, InstancePageSchema, 401, 403, 422)
+@authorize(partial(require_scope, act=False))
 def list_instances(args: dict[str, Any]) -> dict[str, Any]:
     principal, prefixes = require_scope(act=False)
     query = db.select(Instance).where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
@@ -67,6 +70,7 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>", methods=["GET"])
 @answers(blp, 200, InstanceDetailSchema, 401, 403, 404)
+@authorize(partial(require_scope, act=False))
 def instance_detail(instance_id: int) -> dict[str, Any]:
     """Status, version, data, ready/completed tasks, timers, errors and the audit trail."""
     principal, prefixes = require_scope(act=False)
@@ -84,6 +88,7 @@ def _acted(instance: Instance) -> dict[str, Any]:
 @blp.route("/instances/<int:instance_id>/suspend", methods=["POST"])
 @blp.arguments(ReasonSchema)
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
+@authorize(partial(require_scope, act=True))
 def suspend(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
@@ -92,6 +97,7 @@ def suspend(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>/resume", methods=["POST"])
 @answers(blp, 200, InstanceSummarySchema, 401, 403, 404, 409, 415)
+@authorize(partial(require_scope, act=True))
 def resume(instance_id: int) -> dict[str, Any]:
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
@@ -101,6 +107,7 @@ def resume(instance_id: int) -> dict[str, Any]:
 @blp.route("/instances/<int:instance_id>/cancel", methods=["POST"])
 @blp.arguments(ReasonSchema)
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
+@authorize(partial(require_scope, act=True))
 def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
@@ -110,6 +117,7 @@ def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @blp.route("/instances/<int:instance_id>/retry", methods=["POST"])
 @blp.arguments(RetrySchema)
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
+@authorize(partial(require_scope, act=True))
 def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     """Run the failed task again, optionally after correcting its data."""
     principal, prefixes = require_scope(act=True)
@@ -120,6 +128,7 @@ def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @blp.route("/outbox", methods=["GET"])
 @blp.arguments(OutboxQuerySchema, location="query")
 @answers(blp, 200, OutboxPageSchema, 401, 403, 422)
+@authorize(partial(require_scope, act=True))
 def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
     """Messages to reporters and their delivery: failed ones stay here until sent."""
     principal, prefixes = require_scope(act=True)
@@ -136,6 +145,7 @@ def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/outbox/<int:message_id>/retry", methods=["POST"])
 @answers(blp, 200, OutboxMessageSchema, 401, 403, 404, 409, 415)
+@authorize(partial(require_scope, act=True))
 def retry_outbox(message_id: int) -> dict[str, Any]:
     principal, prefixes = require_scope(act=True)
     row = db.session.get(OutboxMessage, message_id)

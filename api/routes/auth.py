@@ -13,6 +13,7 @@ from api.errors import ApiError, not_found
 from api.models import ApiToken
 from api.presenters import iso
 from api.schemas import LoginAnswerSchema, LoginSchema, OkSchema, TokenListSchema, UserSchema, answers
+from api.services import login_throttle
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Masuk, keluar dan token")
 
@@ -35,12 +36,15 @@ def user_json(principal: Principal) -> dict[str, Any]:
 
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginSchema)
-@answers(blp, 200, LoginAnswerSchema, 400, 401, 413, 415, 422)
+@answers(blp, 200, LoginAnswerSchema, 400, 401, 413, 415, 422, 429)
 def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Username and password -> a bearer token (shown once) and a session cookie, both valid until `expires_at`."""
+    login_throttle.check(body["username"])
     user = check_credentials(body["username"], body["password"])
     if user is None:
+        login_throttle.failed(body["username"])
         raise ApiError(401, "invalid_credentials", "nama pengguna atau kata sandi salah")
+    login_throttle.succeeded(body["username"])
     token, raw = issue_token(user, body["label"] or "login")
     db.session.commit()
     session.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from api.auth import require_login
@@ -12,8 +12,9 @@ from api.db import db
 from api.errors import ApiError, not_found
 from api.models import ProcessVersionRow
 from api.presenters import form_json, instance_summary
+from api.routes.guard import authorize
 from api.schemas import DataSchema, InstanceSummarySchema, ProcessDetailSchema, ProcessListSchema, answers
-from api.services import instances
+from api.services import idempotency, instances
 from api.services.versions import VersionRef, runtime
 from engine import now
 
@@ -80,10 +81,21 @@ def diagram(process_id: str, number: int) -> Response:
     return Response(xml, mimetype="application/xml")
 
 
+def _may_start_somewhere() -> None:
+    """Before the body is read: a caller who holds the start lane nowhere learns nothing of the form."""
+    principal = require_login()
+    ref = current_or_404(request.view_args["process_id"])
+    lane = ref.version.start.lane
+    if lane and lane not in principal.roles:
+        raise ApiError(403, "forbidden", f"hanya peran '{lane}' di wilayah ini yang dapat memulai proses ini")
+
+
 @blp.route("/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
 @answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 413, 415, 422)
-def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int]:
+@blp.doc(parameters=[idempotency.PARAMETER])
+@authorize(_may_start_somewhere)
+def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Start an instance; the start data is checked against the start form (422 lists every field)."""
     principal = require_login()
     ref = current_or_404(process_id)
@@ -94,5 +106,8 @@ def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any
             raise ApiError(403, "forbidden", f"hanya peran '{lane}' di wilayah ini yang dapat memulai proses ini")
 
     actor = instances.Actor(principal.user.username, principal.user.id)
-    instance = instances.start(ref, body["data"], actor, check=may_start)
-    return instance_summary(instance, ref, now()), 201
+    instance, replayed = idempotency.start_once(
+        f"user:{principal.user.id}", {"process_id": process_id, **body},
+        lambda remember: instances.start(ref, body["data"], actor, check=may_start, also=remember))
+    answer = instance_summary(instance, runtime().by_row(instance.version_id), now())
+    return answer, 201, {idempotency.REPLAYED_HEADER: "true"} if replayed else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 
 from api.db import db
@@ -18,7 +19,7 @@ from api.schemas import (
     TrackSchema,
     answers,
 )
-from api.services import public
+from api.services import idempotency, public
 from api.services.versions import runtime
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Layanan publik tanpa masuk")
@@ -39,14 +40,18 @@ def public_processes() -> dict[str, Any]:
 @blp.route("/processes/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
 @answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429)
-def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int]:
+@blp.doc(parameters=[idempotency.PARAMETER])
+def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Submit through the website; answers the tracking code to keep.
 
     The system answers what the public does not: a channel field is set to the website, and an optional
     moment received sent by the client is ignored (the moment of arrival counts, and with it the deadline).
     """
-    instance = public.submit(public.public_ref(process_id), body["data"])
-    return {"tracking_code": instance.tracking_code, "status": public.status_label(instance.status)}, 201
+    ref = public.public_ref(process_id)
+    instance, replayed = idempotency.start_once(
+        f"public:{request.remote_addr or '?'}", body, lambda remember: public.submit(ref, body["data"], remember))
+    answer = {"tracking_code": instance.tracking_code, "status": public.status_label(instance.status)}
+    return answer, 201, {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
 
 
 @blp.route("/track/<code>", methods=["GET"])

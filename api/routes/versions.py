@@ -10,7 +10,9 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import Principal, require_login
 from api.errors import ApiError, invalid, not_found
+from api.json_depth import refuse_deep_json
 from api.models import ORIGIN_UPLOAD
+from api.routes.guard import authorize
 from api.schemas import (
     MAX_ID,
     DeployAnswerSchema,
@@ -102,6 +104,7 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
         note = request.form.get("note") or None
         dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "ya")
     else:
+        refuse_deep_json(request.max_content_length)  # the app-wide check left bodies over the global limit to here
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
             raise invalid([{"field": "files", "message": "kirim multipart files[] atau JSON {files: {nama: isi}}"}])
@@ -130,6 +133,7 @@ def _create_roles() -> bool:
 @answers(blp, 201, DeployAnswerSchema, 401, 403, 413, 415, 422)
 @blp.alt_response(200, schema=DeployAnswerSchema, description="nothing changed, or a dry run", success=True)
 @blp.doc(requestBody=DEPLOY_BODY)
+@authorize(_require_deployer)
 def deploy_upload() -> tuple[dict[str, Any], int]:
     """Upload new or changed `.bpmn` and `forms/...json` files: lint, then one new version per changed process.
 
@@ -152,6 +156,7 @@ def deploy_upload() -> tuple[dict[str, Any], int]:
 
 @blp.route("/processes/<process_id>/versions", methods=["GET"])
 @answers(blp, 200, VersionListSchema, 401, 403, 404)
+@authorize(_require_viewer)
 def list_versions(process_id: str) -> dict[str, Any]:
     """Every version, newest first: number, hash, who deployed it and when, note, current, instances per status."""
     _require_viewer()
@@ -163,6 +168,7 @@ def list_versions(process_id: str) -> dict[str, Any]:
 
 @blp.route("/processes/<process_id>/versions/<int:number>/files", methods=["GET"])
 @answers(blp, 200, VersionFilesSchema, 401, 403, 404)
+@authorize(_require_viewer)
 def version_files(process_id: str, number: int) -> dict[str, Any]:
     """The exact diagram and form files of one version."""
     _require_viewer()
@@ -175,6 +181,7 @@ def version_files(process_id: str, number: int) -> dict[str, Any]:
 @blp.route("/processes/<process_id>/diff", methods=["GET"])
 @blp.arguments(DiffQuerySchema, location="query")
 @answers(blp, 200, DiffSchema, 401, 403, 404, 422)
+@authorize(_require_viewer)
 def diff(args: dict[str, Any], process_id: str) -> dict[str, Any]:
     """What changed between two versions (`?from=1&to=2`; defaults: the current one and the one before it)."""
     _require_viewer()
@@ -205,6 +212,7 @@ def _batch(body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 @blp.route("/migrations/dry-run", methods=["POST"])
 @blp.arguments(MigrationSchema)
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
+@authorize(_require_manager)
 def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
     """Per instance: could it move to the target version, and if not, why. Changes nothing."""
     return _batch(body, dry_run=True)
@@ -213,6 +221,7 @@ def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/migrations", methods=["POST"])
 @blp.arguments(MigrationSchema)
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
+@authorize(_require_manager)
 def migrate_batch(body: dict[str, Any]) -> dict[str, Any]:
     """Move one instance, or every instance matching the filter, each in its own transaction; result per instance."""
     return _batch(body, dry_run=False)

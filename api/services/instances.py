@@ -203,9 +203,11 @@ def title_of(ref: VersionRef, data: dict[str, Any]) -> str:
 
 
 def start(
-    ref: VersionRef, data: dict[str, Any], actor: Actor, *, check: Callable[[str], None] | None = None
+    ref: VersionRef, data: dict[str, Any], actor: Actor, *, check: Callable[[str], None] | None = None,
+    also: Callable[[Instance], None] | None = None,
 ) -> Instance:
-    """Validate the start data, start the engine, store the new instance. `check(region)` may refuse."""
+    """Validate the start data, start the engine, store the new instance. `check(region)` may refuse;
+    `also(instance)` adds rows to the same transaction (an idempotency key)."""
     version = ref.version
     if not isinstance(data, dict):
         raise invalid([{"field": "data", "message": "harus berupa objek"}])
@@ -237,6 +239,8 @@ def start(
     record(instance, "instance_started", actor, {"data": data, "version": ref.number})
     save(instance, result, actor)
     case_links.write(instance, links)
+    if also is not None:
+        also(instance)
     db.session.commit()
     return instance
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, or_, text
 
-from api import outbox
+from api import outbox, watchdog
 from api.db import db, is_postgres
 from api.models import (
     ACTIVE_STATUSES,
@@ -119,7 +119,7 @@ def prepare(moment: datetime, lookahead: float, batch: int = 50) -> int:
                                  "confidential": False, "tasks": [], "events": [], "messages": [], "fires": False}
         try:
             ref = runtime().by_row(row.version_id)
-            with use_clock(FixedClock(row.next_timer_at + FIRE_AFTER)):
+            with use_clock(FixedClock(row.next_timer_at + FIRE_AFTER)), watchdog.watching(row.id):
                 result = runtime().engine.fire_timers(ref.version, row.state)
             # A firing that reaches or leaves a message wait goes the normal way: only `instances.save`
             # keeps waiting_messages and delivers messages to other instances.

@@ -7,6 +7,7 @@ Shared by the JSON routes and the public pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -95,7 +96,7 @@ def public_data(form: FormRef, data: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in data.items() if k not in recorded}, **channel_fields(form)}
 
 
-def submit(ref: VersionRef, data: dict[str, Any]) -> Instance:
+def submit(ref: VersionRef, data: dict[str, Any], also: Callable[[Instance], None] | None = None) -> Instance:
     """A public submission: the system's answers applied, then checked before it spends the rate limit."""
     form = ref.version.start.form
     if form is not None:
@@ -104,7 +105,7 @@ def submit(ref: VersionRef, data: dict[str, Any]) -> Instance:
     instances.region_of(ref, data)
     case_links.resolve(form, data)  # a code that names no case is refused before the rate limit too
     rate_limit()
-    return instances.start(ref, data, instances.Actor("publik"))
+    return instances.start(ref, data, instances.Actor("publik"), also=also)
 
 
 def rate_limit() -> None:

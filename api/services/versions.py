@@ -68,11 +68,12 @@ class Registered:
 class Runtime:
     """Per-app engine, registry and version rows; safe to share between request threads."""
 
-    def __init__(self, processes_dir: Path, forms_dir: Path, calendar_file: Path | None) -> None:
+    def __init__(self, processes_dir: Path, forms_dir: Path, calendar_file: Path | None,
+                 max_data_bytes: int | None = None) -> None:
         self.processes_dir, self.forms_dir = processes_dir, forms_dir
         if calendar_file is None and (processes_dir / "hari_libur.json").exists():
             calendar_file = processes_dir / "hari_libur.json"
-        self.engine = Engine(calendar_file=calendar_file, data_dir=processes_dir)
+        self.engine = Engine(calendar_file=calendar_file, data_dir=processes_dir, max_data_bytes=max_data_bytes)
         self.registry = ProcessRegistry()
         self._by_key: dict[tuple[str, str], VersionRef] = {}
         self._by_row: dict[int, VersionRef] = {}
@@ -343,7 +344,8 @@ def lint_sources(sources: Mapping[str, str], known_roles: set[str] | None = None
 def init_runtime(app: Flask) -> Runtime:
     calendar = app.config.get("ALUR_CALENDAR_FILE")
     calendar_file = Path(calendar) if calendar else None
-    runtime = Runtime(app.config["ALUR_PROCESSES_DIR"], app.config["ALUR_FORMS_DIR"], calendar_file)
+    runtime = Runtime(app.config["ALUR_PROCESSES_DIR"], app.config["ALUR_FORMS_DIR"], calendar_file,
+                      app.config.get("ALUR_MAX_DATA_BYTES"))
     app.extensions["alur"] = runtime
     return runtime
 

@@ -6,6 +6,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from api.auth import check_credentials, current_principal, issue_token, revoke_token
 from api.db import db
+from api.services import login_throttle
 from api.services.admin_scope import scope_prefixes
 from api.services.deploy import analyst_role
 from api.web import bp
@@ -37,10 +38,18 @@ def login():
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "").strip()[:80]
+        try:
+            login_throttle.check(username)
+        except login_throttle.LoginThrottled as throttled:
+            page = render_template("login.html", error=throttled.message[:1].upper() + throttled.message[1:] + ".",
+                                   username=username, next=target)
+            return page, 429, throttled.headers
         user = check_credentials(username, request.form.get("password", "")[:200])
         if user is None:
+            login_throttle.failed(username)
             error = "Nama pengguna atau kata sandi salah."
         else:
+            login_throttle.succeeded(username)
             token, _raw = issue_token(user, "web")
             db.session.commit()
             session.clear()  # a new session after login: no fixation

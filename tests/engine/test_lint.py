@@ -151,6 +151,26 @@ def test_a_message_payload_the_sandbox_refuses_is_reported_on_its_send_task(proj
     assert any(e == "periksa" and "messagePayload ditolak sandbox" in m for e, m in problems), problems
 
 
+@pytest.mark.parametrize(
+    ("script", "reason"),
+    [
+        ("isi = open('/etc/passwd').read()", "open() tidak diizinkan"),
+        ("g = getattr(hitung, '__globals__')", "getattr() tidak diizinkan"),
+        ("nama = '{0.__class__}'.format(1)", "format() pada teks tidak diizinkan"),
+        ("nama = 'x'.format_map({})", "format_map() pada teks tidak diizinkan"),
+        ("hasil = eval('1 + 1')", "eval() tidak diizinkan"),
+    ],
+)
+def test_lint_refuses_what_the_sandbox_would_refuse_at_run_time_naming_the_element(project, script, reason):
+    """Before: these passed lint and only failed when an instance reached the task."""
+    task = f"""<bpmn:scriptTask id="periksa" name="Hitung"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>"""
+    problems, report = lint(project, body(task))
+    assert not report.ok
+    assert any(e == "periksa" and m.startswith("script ditolak sandbox: baris 1: ") and reason in m
+               for e, m in problems), problems
+
+
 def test_elements_without_a_diagram_shape_are_reported(project):
     problems, _ = lint(project, body(), omit_shapes=("periksa", "f2"))
     assert ("periksa", "userTask tanpa bentuk diagram: berkas tidak akan tampil utuh di modeler") in problems

@@ -101,7 +101,7 @@ def test_every_operation_answers_as_its_openapi_document_says(
 
         try:
             answers_as_documented()
-        except Exception as exc:  # collect every operation's failure, then report them together
+        except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, report them together
             failures.append(f"{operation.label}: {exc}"[:3000])
     assert not failures, "\n\n".join(failures)
     # The run reached the operations: every one answered, and with ids that exist some succeeded.
@@ -205,6 +205,9 @@ class Witness:
                                                                                 "username": 1, "files": 1}}
         elif status == 409:
             self.conflict(path, ids)
+        elif status == 429 and path == "/api/v1/auth/login":  # the account guessed at past its free failures
+            for _ in range(self.app.config["ALUR_LOGIN_FREE_FAILURES"] + 1):
+                api.post(path, json={"username": "admin", "password": "salah"})
         elif status == 429:
             self.app.config["ALUR_PUBLIC_LIMIT"] = 0
         headers = bearer(self.app, who) if who else {}
