@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run PORT=8100` serves the demo on another port (and HOST=0.0.0.0 on every interface).
+PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: setup run test lint bench bench-load clean
 
@@ -22,7 +25,7 @@ setup: $(BIN)/alur node_modules/bpmn-js/package.json
 
 run: setup
 	$(BIN)/alur lint processes
-	$(BIN)/alur run-demo
+	$(BIN)/alur run-demo --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -313,6 +313,10 @@ def test_recap_with_chosen_columns_sorted_and_exported_as_csv_and_xlsx(client, a
     query = "proses=musrenbang&langkah=verifikasi_rw&pilih=1&kolom=perkiraan_biaya&kolom=opd_tujuan&urut=perkiraan_biaya"
     page = desa.get(f"/rekap?{query}").get_data(as_text=True)
     assert "Perkiraan biaya (Rp)" in page and "150.000.000" in page
+    # Export and sort links repeat a list parameter per value, so they keep every filter.
+    link = re.search(r'href="/rekap.csv\?([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert sorted(link.split("&")) == sorted(query.split("&"))
+    assert "%5B" not in page
     rows = _recap_rows(desa, query)
     assert rows[0][-2:] == ["Perkiraan biaya (Rp)", "OPD tujuan"]
     assert [r[-2] for r in rows[1:]] == ["90000000", "150000000"]
