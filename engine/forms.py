@@ -22,6 +22,8 @@ UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
 # A human task's target unit (OPD, bidang, Komisi): the name of the data field that holds the unit code.
 # The inbox narrows such a task to holders of the lane's role in that unit.
 UNIT_PROPERTY = "unitField"
+# What the public reads on the tracking page while a step waits; a step without it is internal and not shown.
+PUBLIC_STATUS_PROPERTY = "publicStatus"
 
 
 class FormFileError(ValueError):

@@ -86,7 +86,7 @@ def test_public_complaint_is_tracked_by_code(new_page):
     tracker.click("form.saring button")
     tracker.wait_for_selector("#hasil-lacak")
     text = tracker.inner_text("#hasil-lacak")
-    assert "sedang diproses" in text and "batas" in text
+    assert "sedang diproses" in text and "dicatat dan dipilah" in text and "paling lambat" in text
     assert "Warga Uji Peramban" not in text and "warga.uji@example.org" not in text
 
 

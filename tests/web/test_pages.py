@@ -221,7 +221,9 @@ def test_a_public_complaint_gets_a_code_and_tracking_shows_nothing_personal(clie
         instance = db.session.execute(db.select(Instance)).scalar_one()
         assert instance.started_by_name == "publik"
     page = client.get(f"/lacak?kode={code.lower()}").get_data(as_text=True)
-    assert "sedang diproses" in page and "Catat dan klasifikasikan pengaduan" in page and "batas" in page
+    assert "sedang diproses" in page and "paling lambat" in page
+    assert "Laporan Anda sedang dicatat dan dipilah oleh petugas" in page  # the diagram's words for the public
+    assert "Catat dan klasifikasikan pengaduan" not in page  # the step's internal name
     for personal in (PENGADUAN["nama_pelapor"], PENGADUAN["email"], PENGADUAN["telepon"]):
         assert personal not in page
     assert client.get("/lacak?kode=ALR-00000-00000").status_code == 404
