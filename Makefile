@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: setup run test lint bench bench-load clean
+.PHONY: setup run test lint bench bench-http bench-load clean
 
 $(BIN)/alur: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: setup
 	$(BIN)/python -m bench.engine_floor
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.migrate
+
+# The API over real HTTP (gunicorn, 1 worker, one keep-alive client) at 1,000 and 10,000 open instances;
+# PostgreSQL too when ALUR_TEST_DATABASE_URL_PG is set.
+bench-http: setup
+	$(BIN)/python -m bench.http
 
 bench-load: setup
 	$(BIN)/python -m bench.load

@@ -57,9 +57,12 @@ class RetrySchema(Schema):
                        metadata={"description": "perbaikan data tugas"})
 
 
+MAX_PER_PAGE = 200  # the most rows one list request answers
+
+
 class PageSchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class InboxQuerySchema(PageSchema):
