@@ -8,7 +8,17 @@ from flask_smorest import Blueprint
 
 from api.auth import require_login
 from api.models import PendingTask
-from api.presenters import form_json, history, instance_summary, iso, page, task_item, usernames
+from api.presenters import (
+    TASK_ITEM_COLUMNS,
+    form_json,
+    history,
+    instance_summary,
+    iso,
+    page,
+    task_item,
+    task_items,
+    usernames,
+)
 from api.schemas import (
     CompleteAnswerSchema,
     DataSchema,
@@ -33,10 +43,11 @@ def inbox(args: dict[str, Any]) -> dict[str, Any]:
     """My tasks: those whose lane I hold within a region prefix containing the task's region."""
     principal = require_login()
     query, wide = inbox_query(principal, args), inbox_query(principal, args, wide=True)
-    rows, paging = page(query, args["page"], args["per_page"], key=PendingTask.id, wide_query=wide)
+    rows, paging = page(query, args["page"], args["per_page"], key=PendingTask.id, wide_query=wide,
+                        lean=TASK_ITEM_COLUMNS)
     moment = now()
     names = usernames({r.claimed_by_id for r in rows})
-    return {"items": [task_item(r, moment, names) for r in rows], **paging}
+    return {"items": task_items(rows, moment, names), **paging}
 
 
 @blp.route("/<task_id>", methods=["GET"])
