@@ -72,6 +72,8 @@ class InboxQuerySchema(PageSchema):
     claimed = fields.Boolean(load_default=None, metadata={"description": "true: sudah diambil; false: belum"})
     mine = fields.Boolean(load_default=None, metadata={"description": "true: hanya yang saya ambil"})
     due_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    q = Text(load_default=None, validate=validate.Length(max=200),
+             metadata={"description": "cari: kata dari judul, kode lacak atau nama pelapor (awal kata cukup)"})
 
 
 class InstanceQuerySchema(PageSchema):
@@ -81,7 +83,8 @@ class InstanceQuerySchema(PageSchema):
     late = fields.Boolean(load_default=None)
     started_from = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     started_to = fields.AwareDateTime(load_default=None, default_timezone=UTC)
-    q = Text(load_default=None, metadata={"description": "kode lacak"})
+    q = Text(load_default=None, validate=validate.Length(max=200),
+             metadata={"description": "cari: kata dari judul, kode lacak atau nama pelapor (awal kata cukup)"})
 
 
 class OutboxQuerySchema(PageSchema):

@@ -26,10 +26,9 @@ from api.schemas import (
     RetrySchema,
     answers,
 )
-from api.services import admin
+from api.services import admin, search
 from api.services.admin_scope import describe, outbox_json, require_scope, scoped_instance
 from api.services.instances import Actor, record
-from api.services.tracking import normalize
 from api.services.versions import runtime
 from engine import now
 
@@ -59,8 +58,9 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Instance.created_at >= args["started_from"])
     if args["started_to"]:
         query = query.where(Instance.created_at < args["started_to"])
-    if args["q"]:
-        query = query.where(Instance.tracking_code == normalize(args["q"]))
+    found = search.matching(args["q"], Instance.id)
+    if found is not None:
+        query = query.where(found)
     rows, paging = page(query.order_by(Instance.created_at.desc(), Instance.id.desc()), args["page"], args["per_page"])
     return {"items": [instance_summary(i, runtime().by_row(i.version_id), moment) for i in rows], **paging}
 

@@ -32,7 +32,7 @@ from api.models import (
     PendingTask,
 )
 from api.regions import is_valid_path
-from api.services import privacy
+from api.services import privacy, search
 from api.services.tracking import new_code
 from api.services.versions import VersionRef, runtime
 from engine import EngineEvent, HumanTask, StepResult, now
@@ -195,6 +195,7 @@ def start(
     )
     db.session.add(instance)
     db.session.flush()
+    search.index_instance(instance, data, version)
     record(instance, "instance_started", actor, {"data": data, "version": ref.number})
     save(instance, result, actor)
     db.session.commit()

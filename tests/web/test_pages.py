@@ -491,3 +491,18 @@ def test_booleans_inside_a_list_of_objects_are_kept_ticked_or_not():
 
     assert parse(form, sent) == {"opd": [{"nama": "Dinas PU", "hadir": True}, {"nama": "Bappeda", "hadir": False},
                                          {"hadir": True}]}
+
+
+def test_the_inbox_and_the_admin_list_search_title_words_and_the_reporter(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client, {**USULAN, "judul": "Perbaikan talud Dusun Ngemplak"})
+    start_proposal(client, {**USULAN, "judul": "Lampu jalan Dusun Krajan", "nama_pengusul": "Bambang Wiyono"})
+    rw = app.test_client()
+    login(rw, "ketua_rw")
+    page = rw.get("/tugas?cari=talud").get_data(as_text=True)
+    assert "Perbaikan talud Dusun Ngemplak" in page and "Lampu jalan Dusun Krajan" not in page
+    admin = app.test_client()
+    login(admin, "admin")
+    page = admin.get("/admin/instance?cari=wiyono").get_data(as_text=True)
+    assert "Lampu jalan Dusun Krajan" in page and "Perbaikan talud" not in page
+    assert 'name="cari" value="wiyono"' in page
