@@ -10,6 +10,7 @@ as the JSON API (`api/services/deploy.py`, `api/services/migration.py`).
 from __future__ import annotations
 
 import difflib
+import json
 import time
 from collections import Counter
 from typing import Any
@@ -238,11 +239,24 @@ def diff_page(process_id: str):
     diff = _with_script_lines(migration.diff_json(process_id, from_number, to_number))
     managers = deploys.manager_prefixes(who)
     check = _dry_run(process_id, from_number, to_number, managers) if managers else None
+    markers_old, markers_new = _diff_markers(diff)
     return render_template(
         "diff.html", diff=diff, process_id=process_id, name=runtime().current(process_id).version.name,
+        markers_old=markers_old, markers_new=markers_new,
         numbers=[r.number for r in reversed(version_rows(process_id))], check=check, labels=CHANGE_LABELS,
         can_list_instances=bool(scope_prefixes(who, act=False)),
     )
+
+
+def _diff_markers(diff: dict[str, Any]) -> tuple[str, str]:
+    """The elements and flows to mark on each diagram (JSON): removed and changed on the old, added and changed
+    on the new."""
+    changed = [t["id"] for t in diff["tasks_changed"]] + [f["id"] for f in diff["flows_changed"]]
+    old = {"hapus": [t["id"] for t in diff["tasks_removed"]] + [f["id"] for f in diff["flows_removed"]],
+           "ubah": changed}
+    new = {"tambah": [t["id"] for t in diff["tasks_added"]] + [f["id"] for f in diff["flows_added"]],
+           "ubah": changed}
+    return json.dumps(old), json.dumps(new)
 
 
 @bp.route("/analis/<process_id>/pindahkan", methods=["POST"])
