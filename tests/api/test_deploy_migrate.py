@@ -316,7 +316,7 @@ def test_versions_list_who_deployed_them_and_how_many_instances_run_on_each(app,
 
     assert [(v["number"], v["current"], v["instances"], v["deployed_by"], v["note"]) for v in items] == [
         (2, True, {"running": 1}, "analis_proses", "tambah klasifikasi"),
-        (1, False, {"running": 2}, "sistem", "berkas di processes/ atau forms/ berubah"),
+        (1, False, {"running": 2}, "sistem", "versi pertama, dari berkas di processes/ dan forms/"),
     ]
     assert client.get("/api/v1/processes/uji_lapor/versions", headers=users.headers("petugas")).status_code == 403
 

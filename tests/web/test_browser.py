@@ -57,7 +57,7 @@ def test_rt_proposes_and_rw_accepts_in_the_inbox(new_page):
     task = rw.locator("li.tugas", has_text=PROPOSAL_TITLE)
     assert "diambil Anda" in task.inner_text()
     task.locator("a.tombol", has_text="Kerjakan").click()
-    rw.wait_for_selector("text=Data instance")
+    rw.wait_for_selector("text=Data kasus")
     assert USULAN["permasalahan"] in rw.inner_text(".kolom-info")
     rw.check("input[name=keputusan_rw][value=terima]")
     rw.fill("[name=nomor_berita_acara_rw]", "BA/RW02/I/2026")

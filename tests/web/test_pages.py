@@ -506,3 +506,23 @@ def test_the_inbox_and_the_admin_list_search_title_words_and_the_reporter(client
     page = admin.get("/admin/instance?cari=wiyono").get_data(as_text=True)
     assert "Lampu jalan Dusun Krajan" in page and "Perbaikan talud" not in page
     assert 'name="cari" value="wiyono"' in page
+
+
+def test_a_field_required_unless_another_is_ticked_says_so_at_its_label(client):
+    page = client.get("/publik/pengaduan").get_data(as_text=True)
+    label = re.search(r'<label for="[^"]*nama_pelapor">(.*?)</label>', page, re.S).group(1)
+    assert "Nama pelapor" in label and 'class="wajib"' in label
+    assert "wajib kecuali Anonim (identitas pelapor disembunyikan) dicentang" in label
+
+
+def test_the_favicon_is_served_and_every_page_links_it(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in client.get("/publik").get_data(as_text=True)
+
+
+def test_a_computed_field_without_a_title_keeps_the_capitals_the_forms_use():
+    from api.web.tasks import _label, _upper_words
+
+    upper = _upper_words({"tahun_rkpd": {"title": "Tahun RKPD yang dituju"}, "opd": {"title": "OPD tujuan"}})
+    assert _label("batas_rkpd", upper) == "Batas RKPD" and _label("opd_tujuan_awal", upper) == "OPD tujuan awal"
