@@ -40,7 +40,7 @@ class Text(fields.String):
 class LoginSchema(Schema):
     username = Text(required=True, validate=validate.Length(min=1, max=80))
     password = Text(required=True, validate=validate.Length(min=1, max=200))
-    label = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "token name"})
+    label = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "nama token"})
 
 
 class DataSchema(Schema):

@@ -68,7 +68,7 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/instances/<int:instance_id>", methods=["GET"])
 @answers(blp, 200, InstanceDetailSchema, 401, 403, 404)
 def instance_detail(instance_id: int) -> dict[str, Any]:
-    """Status, version, data, ready/completed tasks, timers, errors and the audit trail."""
+    """Status, versi, data, tugas yang menunggu dan yang selesai, penanda waktu, kesalahan, dan jejak audit kasus."""
     principal, prefixes = require_scope(act=False)
     return describe(scoped_instance(instance_id, prefixes), principal)
 
@@ -111,7 +111,7 @@ def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @blp.arguments(RetrySchema)
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
-    """Run the failed task again, optionally after correcting its data."""
+    """Jalankan lagi langkah yang gagal, bila perlu sesudah datanya diperbaiki."""
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
     return _acted(admin.retry(instance_id, _actor(principal), body["task_id"], body["data"]))
@@ -121,7 +121,7 @@ def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @blp.arguments(OutboxQuerySchema, location="query")
 @answers(blp, 200, OutboxPageSchema, 401, 403, 422)
 def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
-    """Messages to reporters and their delivery: failed ones stay here until sent."""
+    """Pesan untuk pelapor dan pengirimannya: yang gagal tetap di sini sampai terkirim."""
     principal, prefixes = require_scope(act=True)
     query = db.select(OutboxMessage).join(Instance, Instance.id == OutboxMessage.instance_id).where(
         or_(*[sql_contains(Instance.region, p) for p in prefixes])

@@ -123,11 +123,13 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
 @blp.alt_response(200, schema=DeployAnswerSchema, description="nothing changed, or a dry run", success=True)
 @blp.doc(requestBody=DEPLOY_BODY)
 def deploy_upload() -> tuple[dict[str, Any], int]:
-    """Upload new or changed `.bpmn` and `forms/...json` files: lint, then one new version per changed process.
+    """Unggah berkas `.bpmn` dan `forms/...json` baru atau yang diubah: diperiksa, lalu versi baru.
 
-    Multipart (`files[]`, each named by its relative path; `note`; `dry_run`) or JSON
+    Satu versi baru per proses yang berubah. Multipart (`files[]`, masing-masing bernama jalur relatifnya;
+    `note`; `dry_run`) atau JSON
     `{"files": {"keluhan.bpmn": "<xml>", "forms/uji/x.schema.json": "{...}"}, "note": "...", "dry_run": false}`.
-    Refused with 422 and every lint problem (file, line, element, message) in `fields`; nothing is stored.
+    Ditolak dengan 422 dan setiap masalah pemeriksaan (berkas, baris, elemen, pesan) di `fields`;
+    tidak ada yang disimpan.
     """
     principal = _require_deployer()
     limit = int(current_app.config.get("ALUR_DEPLOY_MAX_BYTES", DEFAULT_UPLOAD_LIMIT))
@@ -143,7 +145,10 @@ def deploy_upload() -> tuple[dict[str, Any], int]:
 @blp.route("/processes/<process_id>/versions", methods=["GET"])
 @answers(blp, 200, VersionListSchema, 401, 403, 404)
 def list_versions(process_id: str) -> dict[str, Any]:
-    """Every version, newest first: number, hash, who deployed it and when, note, current, instances per status."""
+    """Semua versi, terbaru dulu.
+
+    Nomor, sidik, siapa memasang dan kapan, catatan, yang berlaku, jumlah kasus per status.
+    """
     _require_viewer()
     items = deploys.list_versions(process_id)
     if not items:
@@ -154,7 +159,7 @@ def list_versions(process_id: str) -> dict[str, Any]:
 @blp.route("/processes/<process_id>/versions/<int:number>/files", methods=["GET"])
 @answers(blp, 200, VersionFilesSchema, 401, 403, 404)
 def version_files(process_id: str, number: int) -> dict[str, Any]:
-    """The exact diagram and form files of one version."""
+    """Berkas diagram dan formulir persis dari satu versi."""
     _require_viewer()
     files = deploys.version_files(process_id, number)
     if files is None:
@@ -166,7 +171,7 @@ def version_files(process_id: str, number: int) -> dict[str, Any]:
 @blp.arguments(DiffQuerySchema, location="query")
 @answers(blp, 200, DiffSchema, 401, 403, 404, 422)
 def diff(args: dict[str, Any], process_id: str) -> dict[str, Any]:
-    """What changed between two versions (`?from=1&to=2`; defaults: the current one and the one before it)."""
+    """Apa yang berubah antara dua versi (`?from=1&to=2`; bawaan: versi yang berlaku dan sebelumnya)."""
     _require_viewer()
     current = runtime().current(process_id)
     if current is None:
@@ -196,7 +201,7 @@ def _batch(body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 @blp.arguments(MigrationSchema)
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
 def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
-    """Per instance: could it move to the target version, and if not, why. Changes nothing."""
+    """Per kasus: dapatkah pindah ke versi tujuan, dan bila tidak, mengapa. Tidak mengubah apa pun."""
     return _batch(body, dry_run=True)
 
 
@@ -204,6 +209,9 @@ def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(MigrationSchema)
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
 def migrate_batch(body: dict[str, Any]) -> dict[str, Any]:
-    """Move one instance, or every instance matching the filter, each in its own transaction; result per instance."""
+    """Pindahkan satu kasus, atau setiap kasus yang cocok dengan saringan.
+
+    Masing-masing dalam transaksinya sendiri; hasil per kasus.
+    """
     return _batch(body, dry_run=False)
 
