@@ -265,11 +265,11 @@ def migrate_submit(process_id: str):
     who = _viewer()
     prefixes = deploys.manager_prefixes(who)
     if not prefixes:
-        raise PageError(403, "hanya analis proses atau admin yang dapat memindahkan instance")
+        raise PageError(403, "hanya analis proses atau admin yang dapat memindahkan kasus")
     from_number, to_number = _numbers(process_id, request.form)
     back = url_for("web.diff_page", process_id=process_id, dari=from_number, ke=to_number)
     if request.form.get("konfirmasi") != "1":
-        flash("Centang konfirmasi untuk memindahkan instance.", "galat")
+        flash("Centang konfirmasi untuk memindahkan kasus.", "galat")
         return redirect(back)
     target = migration.target_version(process_id, to_number)
     ids = migration.select_instances(process_id, target=target, from_version=from_number, statuses=OPEN_STATUSES,
@@ -282,8 +282,8 @@ def migrate_submit(process_id: str):
     moved = sum(r.outcome == "migrated" for r in results)
     timers = sum(bool(r.timers) for r in results)
     left = len(ids) - len(results)
-    flash(f"{moved} instance dipindahkan dari v{from_number} ke v{to_number}; {len(results) - moved} tidak dipindahkan"
-          + (f"; penanda waktu dihitung ulang pada {timers} instance" if timers else "")
+    flash(f"{moved} kasus dipindahkan dari v{from_number} ke v{to_number}; {len(results) - moved} tidak dipindahkan"
+          + (f"; penanda waktu dihitung ulang pada {timers} kasus" if timers else "")
           + (f"; {left} belum diproses: kirim lagi untuk melanjutkan, atau pakai `alur migrate`" if left else "")
           + ".", "sukses" if moved or not results else "galat")
     return redirect(back)

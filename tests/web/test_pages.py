@@ -361,7 +361,7 @@ def test_report_counts_every_instance_with_deadlines_met_missed_and_not_reached(
     row = re.search(r'data-deadline="respon_awal_tepat_waktu">(.*?)</tr>', page, re.S).group(1)
     counts = dict(re.findall(r'data-col="(\w+)">(\d+)<', row))
     assert counts == {"tepat": "1", "terlambat": "1", "belum": "1"}
-    assert "3 instance" in page
+    assert "3 kasus" in page
     assert "<svg" in page and 'class="g-tepat"' in page and 'class="g-terlambat"' in page
 
 
