@@ -80,9 +80,14 @@ def task_fields(task: HumanTask) -> dict[str, Any]:
             "form": task.form.schema_file if task.form else None, "due_at": task.due, "sort_key": task.due or NO_DUE}
 
 
-def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
+def pending_rows(instance_id: int) -> list[PendingTask]:
+    return list(db.session.execute(_PENDING_OF_INSTANCE, {"instance_id": instance_id}).scalars())
+
+
+def sync_tasks(instance: Instance, tasks: list[HumanTask], pending: list[PendingTask] | None = None
+               ) -> list[PendingTask]:
     """Make the pending-task rows match the engine's ready human tasks (claims on tasks still ready stay)."""
-    existing = {t.id: t for t in db.session.execute(_PENDING_OF_INSTANCE, {"instance_id": instance.id}).scalars()}
+    existing = {t.id: t for t in (pending if pending is not None else pending_rows(instance.id))}
     ready = {t.id: t for t in tasks} if instance.status in ACTIVE_STATUSES else {}
     for task_id, row in existing.items():
         if task_id not in ready:
@@ -103,8 +108,13 @@ def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
     return rows
 
 
-def save(instance: Instance, result: StepResult, actor: Actor) -> list[PendingTask]:
-    """Store the engine's result on the instance (in the current transaction); returns its pending-task rows."""
+def save(instance: Instance, result: StepResult, actor: Actor,
+         pending: list[PendingTask] | None = None) -> list[PendingTask]:
+    """Store the engine's result on the instance (in the current transaction); returns its pending-task rows.
+
+    With `pending` (the instance's pending rows, read before any change) nothing is flushed here: the
+    version check then happens at the commit, in the same single flush as every other write.
+    """
     moment = now()
     instance.state = result.state
     if instance.status not in (STATUS_SUSPENDED, STATUS_CANCELLED):
@@ -114,8 +124,9 @@ def save(instance: Instance, result: StepResult, actor: Actor) -> list[PendingTa
     instance.updated_at = moment
     if result.status == "complete" and instance.finished_at is None:
         instance.finished_at = moment
-    db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
-    rows = sync_tasks(instance, result.tasks)
+    if pending is None:
+        db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
+    rows = sync_tasks(instance, result.tasks, pending)
     _record_engine_events(instance, result.events, actor)
     for message in result.messages:
         outbox.enqueue(instance, message)
@@ -300,16 +311,17 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     if instance.status not in ("running", "waiting"):
         raise conflict("instance_not_active", f"instance berstatus {instance.status}; tugas tidak dapat diselesaikan")
     _take_for_completion(principal, task_id)
+    pending = pending_rows(instance.id)  # read before any change, so the writes below need one flush only
     ref = runtime().by_row(instance.version_id)
     result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)
     actor = Actor(principal.user.username, principal.user.id)
     record(instance, "task_completed", actor, {"data": data, "lane": lane}, task_id, name)
+    rows = save(instance, result, actor, pending)
     try:
-        rows = save(instance, result, actor)
+        db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise conflict("task_not_ready", "tugas sudah diselesaikan orang lain") from None
-    commit_or_conflict()
     return instance, rows
 
 
