@@ -166,6 +166,9 @@ def seed(app, count: int) -> None:
             connection.execute(insert(Instance), new_instances)
             connection.execute(insert(PendingTask), new_tasks)
             connection.execute(insert(AuditEvent), new_events)
+        if db.engine.dialect.name == "postgresql":  # the ids were given: move the sequence past them
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('instances', 'id'), "
+                                    "(SELECT max(id) FROM instances))"))
         db.session.commit()
         db.session.execute(text("ANALYZE"))  # planner statistics, as a periodic ANALYZE would keep them
         db.session.commit()
