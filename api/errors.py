@@ -178,7 +178,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(StateError)
     def _state_error(exc: StateError) -> Response:
         log.exception("stored state cannot be loaded")
-        return error_response(500, "state_error", "keadaan instance tersimpan tidak dapat dibaca")
+        return error_response(500, "state_error", "keadaan kasus tersimpan tidak dapat dibaca")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

@@ -49,7 +49,7 @@ MOVABLE_STATUSES = ["running", "waiting", "error", "suspended", "complete", "can
 class MigrationSchema(Schema):
     process_id = Text(required=True, validate=validate.Length(min=1, max=100))
     instance_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                                 metadata={"description": "satu instance; tanpa ini: filter"})
+                                 metadata={"description": "satu kasus; tanpa ini: filter"})
     from_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     status = fields.List(Text(validate=validate.OneOf(MOVABLE_STATUSES)), load_default=None)
     to_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
@@ -76,7 +76,7 @@ def _require_manager() -> tuple[Principal, list[str]]:
     principal = require_login()
     prefixes = deploys.manager_prefixes(principal)
     if not prefixes:
-        raise ApiError(403, "forbidden", "hanya analis proses atau admin yang dapat memindahkan instance")
+        raise ApiError(403, "forbidden", "hanya analis proses atau admin yang dapat memindahkan kasus")
     return principal, prefixes
 
 

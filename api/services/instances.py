@@ -138,7 +138,7 @@ def commit_or_conflict() -> None:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise conflict("instance_changed", "instance telah diubah oleh orang lain; muat ulang") from None
+        raise conflict("instance_changed", "kasus telah diubah oleh orang lain; muat ulang") from None
 
 
 # Statements on the completion path are built once; building them costs more than running them.
@@ -309,7 +309,7 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     if instance is None:
         raise not_found("tugas")
     if instance.status not in ("running", "waiting"):
-        raise conflict("instance_not_active", f"instance berstatus {instance.status}; tugas tidak dapat diselesaikan")
+        raise conflict("instance_not_active", f"kasus berstatus {instance.status}; tugas tidak dapat diselesaikan")
     _take_for_completion(principal, task_id)
     pending = pending_rows(instance.id)  # read before any change, so the writes below need one flush only
     ref = runtime().by_row(instance.version_id)
