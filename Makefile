@@ -4,8 +4,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run PORT=8100` serves the demo on another port (and HOST=0.0.0.0 on every interface).
+PORT ?= 8000
+HOST ?= 127.0.0.1
 
-.PHONY: setup run test lint bench bench-load clean
+.PHONY: setup run test lint bench bench-http bench-load clean
 
 $(BIN)/alur: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +31,7 @@ setup: $(BIN)/alur node_modules/bpmn-js/package.json build/modeler/index.js
 
 run: setup
 	$(BIN)/alur lint processes
-	$(BIN)/alur run-demo
+	$(BIN)/alur run-demo --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -52,6 +55,11 @@ bench: setup
 	$(BIN)/python -m bench.migrate
 	$(BIN)/python -m bench.modeler
 	$(BIN)/python -m bench.forum
+
+# The API over real HTTP (gunicorn, 1 worker, one keep-alive client) at 1,000 and 10,000 open instances;
+# PostgreSQL too when ALUR_TEST_DATABASE_URL_PG is set.
+bench-http: setup
+	$(BIN)/python -m bench.http
 
 bench-load: setup
 	$(BIN)/python -m bench.load

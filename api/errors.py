@@ -185,7 +185,7 @@ def register(app: Flask) -> None:
         if isinstance(exc, StateTooLarge):  # refused before anything was stored: the caller's data is at fault
             return error_response(422, "data_too_large", str(exc))
         log.exception("stored state cannot be loaded")
-        return error_response(500, "state_error", "keadaan instance tersimpan tidak dapat dibaca")
+        return error_response(500, "state_error", "keadaan kasus tersimpan tidak dapat dibaca")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

@@ -336,3 +336,21 @@ class IdempotencyKey(db.Model):
         UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),
         Index("ix_idempotency_keys_created", "created_at"),
     )
+
+
+# Bytewise order on PostgreSQL too, so `term >= 'ab' AND term < 'ab{'` is a prefix range on the index.
+SEARCH_TERM = String(50).with_variant(String(50, collation="C"), "postgresql")
+
+
+class SearchTerm(db.Model):
+    """One normalized word of an instance's title, tracking code or reporter, for free-text search by prefix.
+
+    `personal` words (the reporter's, from fields marked x-alur-personal) only match while the
+    instance is neither anonymous nor confidential.
+    """
+
+    __tablename__ = "search_terms"
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(SEARCH_TERM, primary_key=True)
+    personal: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    __table_args__ = (Index("ix_search_terms_term", "term", "instance_id", "personal"),)

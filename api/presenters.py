@@ -39,6 +39,12 @@ def usernames(ids: set[int | None]) -> dict[int, str]:
     return dict(rows)
 
 
+# What task_item reads: an inbox page selects only these (no sort key, no form file).
+TASK_ITEM_COLUMNS = (PendingTask.id, PendingTask.instance_id, PendingTask.process_id, PendingTask.name,
+                     PendingTask.title, PendingTask.instance_title, PendingTask.lane, PendingTask.region,
+                     PendingTask.unit, PendingTask.due_at, PendingTask.claimed_by_id, PendingTask.created_at)
+
+
 def task_item(row: PendingTask, moment: datetime, names: dict[int, str]) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -55,6 +61,22 @@ def task_item(row: PendingTask, moment: datetime, names: dict[int, str]) -> dict
         "claimed_by": names.get(row.claimed_by_id) if row.claimed_by_id else None,
         "created_at": iso(row.created_at),
     }
+
+
+def task_items(rows: list[Any], moment: datetime, names: dict[int, str]) -> list[dict[str, Any]]:
+    """task_item for rows of TASK_ITEM_COLUMNS, unpacked as tuples: an inbox page's hot loop."""
+    items = []
+    for (task_id, instance_id, process_id, name, title, instance_title, lane, region, unit, due_at, claimed_by_id,
+         created_at) in rows:
+        items.append({
+            "id": task_id, "instance_id": instance_id, "process_id": process_id, "name": name, "title": title,
+            "instance_title": instance_title, "lane": lane, "region": region, "unit": unit,
+            "due_at": due_at.isoformat() if due_at is not None else None,
+            "late": due_at is not None and due_at < moment,
+            "claimed_by": names.get(claimed_by_id) if claimed_by_id else None,
+            "created_at": created_at.isoformat(),
+        })
+    return items
 
 
 def instance_summary(instance: Instance, ref: VersionRef | None, moment: datetime) -> dict[str, Any]:
@@ -107,6 +129,7 @@ def page(
     key: Any = None,
     count_limit: int = COUNT_LIMIT,
     wide_query: Select | None = None,
+    lean: bool | tuple[Any, ...] = False,
 ) -> tuple[list[Any], dict]:
     """One page of rows and the paging facts.
 
@@ -116,6 +139,9 @@ def page(
     up to `count_limit` rows (then `total_capped` is true). When that many rows match,
     `wide_query` (the same rows, planned differently) picks the page instead: walking an
     index in page order and stopping after one page is cheaper than sorting them all.
+    `lean` answers plain rows of the table's columns, or of the columns given (read-only,
+    attribute access like the model): building and tracking ORM objects was most of a
+    200-row page's time.
     """
     limited = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
     counted = db.session.execute(
@@ -128,7 +154,10 @@ def page(
         # would let the planner scan the whole match again.
         keys = window.with_only_columns(key, maintain_column_froms=True).scalar_subquery()
         entity = query.column_descriptions[0]["entity"]
-        window = db.select(entity).where(key.in_(keys)).order_by(*query._order_by_clauses)
-    rows = list(db.session.execute(window).scalars())
+        window = db.select(*(lean if isinstance(lean, tuple) else entity.__table__.columns)) if lean else \
+            db.select(entity)
+        window = window.where(key.in_(keys)).order_by(*query._order_by_clauses)
+    result = db.session.execute(window)
+    rows = list(result.all() if lean and key is not None else result.scalars())
     return rows, {"page": page_number, "per_page": per_page, "total": min(counted, count_limit),
                   "total_capped": counted > count_limit}

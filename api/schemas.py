@@ -48,7 +48,7 @@ class Text(fields.String):
 class LoginSchema(Schema):
     username = Text(required=True, validate=validate.Length(min=1, max=80))
     password = Text(required=True, validate=validate.Length(min=1, max=200))
-    label = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "token name"})
+    label = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "nama token"})
 
 
 class DataSchema(Schema):
@@ -65,9 +65,12 @@ class RetrySchema(Schema):
                        metadata={"description": "perbaikan data tugas"})
 
 
+MAX_PER_PAGE = 200  # the most rows one list request answers
+
+
 class PageSchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class InboxQuerySchema(PageSchema):
@@ -77,6 +80,8 @@ class InboxQuerySchema(PageSchema):
     claimed = fields.Boolean(load_default=None, metadata={"description": "true: sudah diambil; false: belum"})
     mine = fields.Boolean(load_default=None, metadata={"description": "true: hanya yang saya ambil"})
     due_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    q = Text(load_default=None, validate=validate.Length(max=200),
+             metadata={"description": "cari: kata dari judul, kode lacak atau nama pelapor (awal kata cukup)"})
 
 
 class InstanceQuerySchema(PageSchema):
@@ -86,7 +91,8 @@ class InstanceQuerySchema(PageSchema):
     late = fields.Boolean(load_default=None)
     started_from = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     started_to = fields.AwareDateTime(load_default=None, default_timezone=UTC)
-    q = Text(load_default=None, metadata={"description": "kode lacak"})
+    q = Text(load_default=None, validate=validate.Length(max=200),
+             metadata={"description": "cari: kata dari judul, kode lacak atau nama pelapor (awal kata cukup)"})
 
 
 class OutboxQuerySchema(PageSchema):

@@ -26,6 +26,8 @@ UNIT_PROPERTY = "unitField"
 CORRELATION_PROPERTY = "correlationField"
 # On a message catch event: data fields shown to the process that decides on what waits there (comma list).
 WAIT_FIELDS_PROPERTY = "batchFields"
+# What the public reads on the tracking page while a step waits; a step without it is internal and not shown.
+PUBLIC_STATUS_PROPERTY = "publicStatus"
 
 
 class FormFileError(ValueError):

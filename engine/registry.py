@@ -23,7 +23,14 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, UNIT_PROPERTY, FormRef, parse_form
+from engine.forms import (
+    PUBLIC_STATUS_PROPERTY,
+    SCHEMA_PROPERTY,
+    UI_SCHEMA_PROPERTY,
+    UNIT_PROPERTY,
+    FormRef,
+    parse_form,
+)
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 MAX_BPMN_BYTES = 2_000_000
@@ -84,6 +91,7 @@ class TaskInfo:
     instructions: str | None
     unit_field: str | None = None  # the data field naming the unit this task goes to (`unitField`)
     properties: Mapping[str, str] = field(default_factory=dict)  # every spiff property, e.g. `batchOf`
+    public_status: str | None = None  # plain words for the public while the task waits (`publicStatus`)
 
 
 @dataclass
@@ -245,6 +253,7 @@ def _task_infos(specs: Iterable[BpmnProcessSpec], forms: Mapping[str, FormRef]) 
                 instructions=(task_spec.extensions or {}).get("instructionsForEndUser"),
                 unit_field=props.get(UNIT_PROPERTY) or None,
                 properties=props,
+                public_status=(props.get(PUBLIC_STATUS_PROPERTY) or "").strip() or None,
             )
     return infos
 

@@ -28,10 +28,9 @@ from api.schemas import (
     RetrySchema,
     answers,
 )
-from api.services import admin
+from api.services import admin, search
 from api.services.admin_scope import describe, outbox_json, require_scope, scoped_instance
 from api.services.instances import Actor, record
-from api.services.tracking import normalize
 from api.services.versions import runtime
 from engine import now
 
@@ -62,8 +61,9 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Instance.created_at >= args["started_from"])
     if args["started_to"]:
         query = query.where(Instance.created_at < args["started_to"])
-    if args["q"]:
-        query = query.where(Instance.tracking_code == normalize(args["q"]))
+    found = search.matching(args["q"], Instance.id)
+    if found is not None:
+        query = query.where(found)
     rows, paging = page(query.order_by(Instance.created_at.desc(), Instance.id.desc()), args["page"], args["per_page"])
     return {"items": [instance_summary(i, runtime().by_row(i.version_id), moment) for i in rows], **paging}
 
@@ -72,7 +72,7 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
 @answers(blp, 200, InstanceDetailSchema, 401, 403, 404)
 @authorize(partial(require_scope, act=False))
 def instance_detail(instance_id: int) -> dict[str, Any]:
-    """Status, version, data, ready/completed tasks, timers, errors and the audit trail."""
+    """Status, versi, data, tugas yang menunggu dan yang selesai, penanda waktu, kesalahan, dan jejak audit kasus."""
     principal, prefixes = require_scope(act=False)
     return describe(scoped_instance(instance_id, prefixes), principal)
 
@@ -119,7 +119,7 @@ def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
 @authorize(partial(require_scope, act=True))
 def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
-    """Run the failed task again, optionally after correcting its data."""
+    """Jalankan lagi langkah yang gagal, bila perlu sesudah datanya diperbaiki."""
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
     return _acted(admin.retry(instance_id, _actor(principal), body["task_id"], body["data"]))
@@ -130,7 +130,7 @@ def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 @answers(blp, 200, OutboxPageSchema, 401, 403, 422)
 @authorize(partial(require_scope, act=True))
 def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
-    """Messages to reporters and their delivery: failed ones stay here until sent."""
+    """Pesan untuk pelapor dan pengirimannya: yang gagal tetap di sini sampai terkirim."""
     principal, prefixes = require_scope(act=True)
     query = db.select(OutboxMessage).join(Instance, Instance.id == OutboxMessage.instance_id).where(
         or_(*[sql_contains(Instance.region, p) for p in prefixes])

@@ -38,7 +38,10 @@ def user_json(principal: Principal) -> dict[str, Any]:
 @blp.arguments(LoginSchema)
 @answers(blp, 200, LoginAnswerSchema, 400, 401, 413, 415, 422, 429)
 def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Username and password -> a bearer token (shown once) and a session cookie, both valid until `expires_at`."""
+    """Nama pengguna dan kata sandi -> token bearer (ditampilkan sekali) dan cookie sesi.
+
+    Keduanya berlaku sampai `expires_at`.
+    """
     login_throttle.check(body["username"])
     user = check_credentials(body["username"], body["password"])
     if user is None:
@@ -56,7 +59,7 @@ def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @blp.route("/logout", methods=["POST"])
 @answers(blp, 200, OkSchema, 401, 415)
 def logout() -> dict[str, Any]:
-    """Revokes the token (or session) used for this request."""
+    """Mencabut token (atau sesi) yang dipakai permintaan ini."""
     principal = require_login()
     revoke_token(principal.token_id, principal.user.id)
     db.session.commit()

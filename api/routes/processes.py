@@ -49,7 +49,7 @@ def current_or_404(process_id: str) -> VersionRef:
 @blp.route("", methods=["GET"])
 @answers(blp, 200, ProcessListSchema, 401)
 def list_processes() -> dict[str, Any]:
-    """Every process with its current version, lanes and start form."""
+    """Semua proses dengan versi yang berlaku, peran (lajur) dan formulir mulainya."""
     require_login()
     return {"items": [process_json(runtime().current(pid)) for pid in runtime().process_ids()]}
 
@@ -70,7 +70,7 @@ def get_process(process_id: str) -> dict[str, Any]:
 @blp.route("/<process_id>/versions/<int:number>/diagram", methods=["GET"])
 @answers(blp, 200, {"type": "string"}, 401, 404, content_type="application/xml")
 def diagram(process_id: str, number: int) -> Response:
-    """The BPMN XML of one version, for drawing it (with the instance's progress on top)."""
+    """XML BPMN satu versi, untuk menggambar diagramnya (dengan kemajuan kasus di atasnya)."""
     require_login()
     row = db.session.execute(
         db.select(ProcessVersionRow).filter_by(process_id=process_id, number=number)
@@ -96,7 +96,7 @@ def _may_start_somewhere() -> None:
 @blp.doc(parameters=[idempotency.PARAMETER])
 @authorize(_may_start_somewhere)
 def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Start an instance; the start data is checked against the start form (422 lists every field)."""
+    """Mulai kasus baru; data awal diperiksa terhadap formulir mulai (422 menyebut setiap isian yang salah)."""
     principal = require_login()
     ref = current_or_404(process_id)
     lane = ref.version.start.lane

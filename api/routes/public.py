@@ -28,7 +28,7 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="La
 @blp.route("/processes", methods=["GET"])
 @answers(blp, 200, PublicProcessListSchema)
 def public_processes() -> dict[str, Any]:
-    """Processes the public may start, with their start forms."""
+    """Proses yang boleh dimulai masyarakat, dengan formulir mulainya."""
     items = []
     for pid in runtime().process_ids():
         ref = runtime().current(pid)
@@ -42,10 +42,10 @@ def public_processes() -> dict[str, Any]:
 @answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429)
 @blp.doc(parameters=[idempotency.PARAMETER])
 def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Submit through the website; answers the tracking code to keep.
+    """Kirim laporan lewat situs web; jawabannya kode lacak yang perlu disimpan.
 
-    The system answers what the public does not: a channel field is set to the website, and an optional
-    moment received sent by the client is ignored (the moment of arrival counts, and with it the deadline).
+    Sistem mengisi yang tidak diisi masyarakat: isian kanal menjadi situs web, dan waktu diterima yang
+    dikirim klien diabaikan (yang berlaku saat laporan benar-benar tiba, begitu pula batas waktunya).
     """
     ref = public.public_ref(process_id)
     instance, replayed = idempotency.start_once(
@@ -57,7 +57,10 @@ def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, 
 @blp.route("/track/<code>", methods=["GET"])
 @answers(blp, 200, TrackSchema, 404)
 def track(code: str) -> dict[str, Any]:
-    """Status, current steps with due moments, and the replies; nothing personal, only status if confidential."""
+    """Status, langkah yang sedang berjalan dengan batas waktunya, dan tanggapan.
+
+    Tanpa data pribadi; hanya status bila laporan rahasia.
+    """
     return public.tracking(code)
 
 
@@ -65,7 +68,7 @@ def track(code: str) -> dict[str, Any]:
 @blp.arguments(RegionQuerySchema, location="query")
 @answers(blp, 200, RegionListSchema, 422)
 def regions(args: dict[str, Any]) -> dict[str, Any]:
-    """Region picker: the children of `parent` (the top level without it)."""
+    """Pemilih wilayah: wilayah di bawah `parent` (tanpa `parent`: tingkat teratas)."""
     query = db.select(Region).order_by(Region.code)
     query = query.where(Region.parent == args["parent"]) if args["parent"] else query.where(Region.parent.is_(None))
     return {"items": [{"code": r.code, "name": r.name, "level": r.level} for r in db.session.execute(query).scalars()]}

@@ -8,7 +8,17 @@ from flask_smorest import Blueprint
 
 from api.auth import require_login
 from api.models import PendingTask
-from api.presenters import form_json, history, instance_summary, iso, page, task_item, usernames
+from api.presenters import (
+    TASK_ITEM_COLUMNS,
+    form_json,
+    history,
+    instance_summary,
+    iso,
+    page,
+    task_item,
+    task_items,
+    usernames,
+)
 from api.schemas import (
     CompleteAnswerSchema,
     DataSchema,
@@ -30,19 +40,23 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Kota
 @blp.arguments(InboxQuerySchema, location="query")
 @answers(blp, 200, TaskPageSchema, 401, 422)
 def inbox(args: dict[str, Any]) -> dict[str, Any]:
-    """My tasks: those whose lane I hold within a region prefix containing the task's region."""
+    """Tugas saya: tugas yang perannya saya pegang di wilayah yang mencakup wilayah tugas.
+
+    `q` mencari kata dari judul, kode lacak atau nama pelapor (awal kata cukup).
+    """
     principal = require_login()
     query, wide = inbox_query(principal, args), inbox_query(principal, args, wide=True)
-    rows, paging = page(query, args["page"], args["per_page"], key=PendingTask.id, wide_query=wide)
+    rows, paging = page(query, args["page"], args["per_page"], key=PendingTask.id, wide_query=wide,
+                        lean=TASK_ITEM_COLUMNS)
     moment = now()
     names = usernames({r.claimed_by_id for r in rows})
-    return {"items": [task_item(r, moment, names) for r in rows], **paging}
+    return {"items": task_items(rows, moment, names), **paging}
 
 
 @blp.route("/<task_id>", methods=["GET"])
 @answers(blp, 200, TaskDetailSchema, 401, 404)
 def task_detail(task_id: str) -> dict[str, Any]:
-    """The task with its form, the instance data the form needs, and the instance's history."""
+    """Satu tugas dengan formulirnya, data kasus yang diperlukan formulir, dan riwayat kasus."""
     principal = require_login()
     task = open_task(principal, task_id)
     info, moment = task.info, now()
@@ -79,7 +93,10 @@ def unclaim(task_id: str) -> dict[str, Any]:
 @blp.arguments(DataSchema)
 @answers(blp, 200, CompleteAnswerSchema, 400, 401, 404, 409, 413, 415, 422)
 def complete(body: dict[str, Any], task_id: str) -> dict[str, Any]:
-    """Complete with form data: 422 field errors, 409 if no longer ready or taken, 404 if not yours to see."""
+    """Selesaikan tugas dengan isian formulir.
+
+    422 bila ada isian salah, 409 bila sudah tidak menunggu atau diambil orang lain, 404 bila bukan untuk Anda.
+    """
     principal = require_login()
     instance, rows = instances.complete(principal, task_id, body["data"])
     ref = runtime().by_row(instance.version_id)

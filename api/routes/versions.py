@@ -51,7 +51,7 @@ MOVABLE_STATUSES = ["running", "waiting", "error", "suspended", "complete", "can
 class MigrationSchema(Schema):
     process_id = Text(required=True, validate=validate.Length(min=1, max=100))
     instance_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                                 metadata={"description": "satu instance; tanpa ini: filter"})
+                                 metadata={"description": "satu kasus; tanpa ini: filter"})
     from_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     status = fields.List(Text(validate=validate.OneOf(MOVABLE_STATUSES)), load_default=None)
     to_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
@@ -78,7 +78,7 @@ def _require_manager() -> tuple[Principal, list[str]]:
     principal = require_login()
     prefixes = deploys.manager_prefixes(principal)
     if not prefixes:
-        raise ApiError(403, "forbidden", "hanya analis proses atau admin yang dapat memindahkan instance")
+        raise ApiError(403, "forbidden", "hanya analis proses atau admin yang dapat memindahkan kasus")
     return principal, prefixes
 
 
@@ -135,12 +135,14 @@ def _create_roles() -> bool:
 @blp.doc(requestBody=DEPLOY_BODY)
 @authorize(_require_deployer)
 def deploy_upload() -> tuple[dict[str, Any], int]:
-    """Upload new or changed `.bpmn` and `forms/...json` files: lint, then one new version per changed process.
+    """Unggah berkas `.bpmn` dan `forms/...json` baru atau yang diubah: diperiksa, lalu versi baru.
 
-    Multipart (`files[]`, each named by its relative path; `note`; `dry_run`; `create_roles`) or JSON
+    Satu versi baru per proses yang berubah. Multipart (`files[]`, masing-masing bernama jalur relatifnya;
+    `note`; `dry_run`; `create_roles`) atau JSON
     `{"files": {"keluhan.bpmn": "<xml>", "forms/uji/x.schema.json": "{...}"}, "note": "...", "dry_run": false,
-    "create_roles": false}`. A lane naming no role is refused unless `create_roles` (then the role is created).
-    Refused with 422 and every lint problem (file, line, element, message) in `fields`; nothing is stored.
+    "create_roles": false}`. Lane yang tidak menyebut peran yang dikenal ditolak, kecuali `create_roles`
+    (maka perannya dibuat). Ditolak dengan 422 dan setiap masalah pemeriksaan (berkas, baris, elemen, pesan)
+    di `fields`; tidak ada yang disimpan.
     """
     principal = _require_deployer()
     limit = int(current_app.config.get("ALUR_DEPLOY_MAX_BYTES", DEFAULT_UPLOAD_LIMIT))
@@ -158,7 +160,10 @@ def deploy_upload() -> tuple[dict[str, Any], int]:
 @answers(blp, 200, VersionListSchema, 401, 403, 404)
 @authorize(_require_viewer)
 def list_versions(process_id: str) -> dict[str, Any]:
-    """Every version, newest first: number, hash, who deployed it and when, note, current, instances per status."""
+    """Semua versi, terbaru dulu.
+
+    Nomor, sidik, siapa memasang dan kapan, catatan, yang berlaku, jumlah kasus per status.
+    """
     _require_viewer()
     items = deploys.list_versions(process_id)
     if not items:
@@ -170,7 +175,7 @@ def list_versions(process_id: str) -> dict[str, Any]:
 @answers(blp, 200, VersionFilesSchema, 401, 403, 404)
 @authorize(_require_viewer)
 def version_files(process_id: str, number: int) -> dict[str, Any]:
-    """The exact diagram and form files of one version."""
+    """Berkas diagram dan formulir persis dari satu versi."""
     _require_viewer()
     files = deploys.version_files(process_id, number)
     if files is None:
@@ -183,7 +188,7 @@ def version_files(process_id: str, number: int) -> dict[str, Any]:
 @answers(blp, 200, DiffSchema, 401, 403, 404, 422)
 @authorize(_require_viewer)
 def diff(args: dict[str, Any], process_id: str) -> dict[str, Any]:
-    """What changed between two versions (`?from=1&to=2`; defaults: the current one and the one before it)."""
+    """Apa yang berubah antara dua versi (`?from=1&to=2`; bawaan: versi yang berlaku dan sebelumnya)."""
     _require_viewer()
     current = runtime().current(process_id)
     if current is None:
@@ -214,7 +219,7 @@ def _batch(body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
 @authorize(_require_manager)
 def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
-    """Per instance: could it move to the target version, and if not, why. Changes nothing."""
+    """Per kasus: dapatkah pindah ke versi tujuan, dan bila tidak, mengapa. Tidak mengubah apa pun."""
     return _batch(body, dry_run=True)
 
 
@@ -223,6 +228,9 @@ def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
 @answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
 @authorize(_require_manager)
 def migrate_batch(body: dict[str, Any]) -> dict[str, Any]:
-    """Move one instance, or every instance matching the filter, each in its own transaction; result per instance."""
+    """Pindahkan satu kasus, atau setiap kasus yang cocok dengan saringan.
+
+    Masing-masing dalam transaksinya sendiri; hasil per kasus.
+    """
     return _batch(body, dry_run=False)
 

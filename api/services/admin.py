@@ -48,7 +48,7 @@ def suspend(instance_id: int, reason: str, actor: Actor) -> Instance:
     """Its tasks leave the inboxes and its timers wait; who held which task is kept in the audit trail."""
     instance = _locked(instance_id)
     if instance.status not in ("running", "waiting", "error"):
-        raise conflict("invalid_status", f"instance berstatus {instance.status}; tidak dapat ditangguhkan")
+        raise conflict("invalid_status", f"kasus berstatus {instance.status}; tidak dapat ditangguhkan")
     claims = _claims(instance)
     instance.status = STATUS_SUSPENDED
     instance.updated_at = now()
@@ -63,7 +63,7 @@ def resume(instance_id: int, actor: Actor) -> Instance:
     """Its ready tasks come back to the inboxes, each still held by whoever held it when suspended."""
     instance = _locked(instance_id)
     if instance.status != STATUS_SUSPENDED:
-        raise conflict("invalid_status", f"instance berstatus {instance.status}; tidak sedang ditangguhkan")
+        raise conflict("invalid_status", f"kasus berstatus {instance.status}; tidak sedang ditangguhkan")
     view = runtime().engine.inspect(runtime().by_row(instance.version_id).version, instance.state)
     instance.status = view.status
     instance.updated_at = now()
@@ -79,7 +79,7 @@ def resume(instance_id: int, actor: Actor) -> Instance:
 def cancel(instance_id: int, reason: str, actor: Actor) -> Instance:
     instance = _locked(instance_id)
     if instance.status in ("complete", STATUS_CANCELLED):
-        raise conflict("invalid_status", f"instance berstatus {instance.status}; tidak dapat dibatalkan")
+        raise conflict("invalid_status", f"kasus berstatus {instance.status}; tidak dapat dibatalkan")
     instance.status = STATUS_CANCELLED
     instance.next_timer_at = None
     instance.finished_at = instance.updated_at = now()
@@ -96,7 +96,7 @@ def retry(
     """Run an errored instance's failed tasks again, optionally after correcting a task's data."""
     instance = _locked(instance_id)
     if instance.status != "error":
-        raise conflict("not_in_error", "instance tidak dalam keadaan galat")
+        raise conflict("not_in_error", "kasus tidak dalam keadaan kesalahan")
     engine = runtime().engine
     version = runtime().by_row(instance.version_id).version
     state = instance.state

@@ -15,7 +15,7 @@ from api.db import db
 from api.errors import invalid
 from api.models import Instance, PendingTask
 from api.regions import contains, is_valid_path, sql_contains
-from api.services import instances, messages, privacy
+from api.services import instances, messages, privacy, search
 from api.services.versions import VersionRef, runtime
 from engine import InstanceView, TaskInfo
 
@@ -64,6 +64,9 @@ def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
         query = query.where(PendingTask.claimed_by_id == principal.user.id)
     if args.get("due_before"):
         query = query.where(PendingTask.due_at < args["due_before"])
+    found = search.matching(args.get("q"), PendingTask.instance_id)
+    if found is not None:
+        query = query.where(found)
     # Tasks without a due moment come last; ties by age, then id for a stable order across pages.
     return query.order_by(PendingTask.sort_key, PendingTask.id)
 

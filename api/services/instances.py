@@ -32,7 +32,7 @@ from api.models import (
     PendingTask,
 )
 from api.regions import is_valid_path
-from api.services import case_links, messages, privacy
+from api.services import case_links, messages, privacy, search
 from api.services.tracking import new_code
 from api.services.versions import VersionRef, runtime
 from engine import EngineEvent, HumanTask, NothingWaiting, OutgoingMessage, StepResult, now
@@ -82,9 +82,14 @@ def task_fields(task: HumanTask) -> dict[str, Any]:
             "unit": task.unit[:UNIT_LIMIT] if task.unit else None}
 
 
-def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
+def pending_rows(instance_id: int) -> list[PendingTask]:
+    return list(db.session.execute(_PENDING_OF_INSTANCE, {"instance_id": instance_id}).scalars())
+
+
+def sync_tasks(instance: Instance, tasks: list[HumanTask], pending: list[PendingTask] | None = None
+               ) -> list[PendingTask]:
     """Make the pending-task rows match the engine's ready human tasks (claims on tasks still ready stay)."""
-    existing = {t.id: t for t in db.session.execute(_PENDING_OF_INSTANCE, {"instance_id": instance.id}).scalars()}
+    existing = {t.id: t for t in (pending if pending is not None else pending_rows(instance.id))}
     ready = {t.id: t for t in tasks} if instance.status in ACTIVE_STATUSES else {}
     for task_id, row in existing.items():
         if task_id not in ready:
@@ -110,9 +115,12 @@ def sync_tasks(instance: Instance, tasks: list[HumanTask]) -> list[PendingTask]:
 DELIVERY_DEPTH = 4
 
 
-def save(instance: Instance, result: StepResult, actor: Actor, *, depth: int = 0) -> list[PendingTask]:
+def save(instance: Instance, result: StepResult, actor: Actor,
+         pending: list[PendingTask] | None = None, *, depth: int = 0) -> list[PendingTask]:
     """Store the engine's result on the instance (in the current transaction); returns its pending-task rows.
 
+    With `pending` (the instance's pending rows, read before any change) nothing is flushed here: the
+    version check then happens at the commit, in the same single flush as every other write.
     Messages for instances waiting for them (see `api.services.messages`) are delivered here, in
     the same transaction: the sender's step and every recipient's reaction commit together or
     not at all. Other messages go to the outbox for people outside.
@@ -126,8 +134,9 @@ def save(instance: Instance, result: StepResult, actor: Actor, *, depth: int = 0
     instance.updated_at = moment
     if result.status == "complete" and instance.finished_at is None:
         instance.finished_at = moment
-    db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
-    rows = sync_tasks(instance, result.tasks)
+    if pending is None:
+        db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
+    rows = sync_tasks(instance, result.tasks, pending)
     messages.sync_waits(instance, result.waits)
     _record_engine_events(instance, result.events, actor)
     for message in result.messages:
@@ -165,7 +174,7 @@ def commit_or_conflict() -> None:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise conflict("instance_changed", "instance telah diubah oleh orang lain; muat ulang") from None
+        raise conflict("instance_changed", "kasus telah diubah oleh orang lain; muat ulang") from None
 
 
 # Statements on the completion path are built once; building them costs more than running them.
@@ -236,6 +245,7 @@ def start(
     )
     db.session.add(instance)
     db.session.flush()
+    search.index_instance(instance, data, version)
     record(instance, "instance_started", actor, {"data": data, "version": ref.number})
     save(instance, result, actor)
     case_links.write(instance, links)
@@ -341,7 +351,7 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     if instance is None:
         raise not_found("tugas")
     if instance.status not in ("running", "waiting"):
-        raise conflict("instance_not_active", f"instance berstatus {instance.status}; tugas tidak dapat diselesaikan")
+        raise conflict("instance_not_active", f"kasus berstatus {instance.status}; tugas tidak dapat diselesaikan")
     ref = runtime().by_row(instance.version_id)
     info = ref.version.tasks.get(name)
     links = case_links.resolve(info.form if info else None, data, own_id=instance.id)
@@ -349,16 +359,17 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
         context = runtime().engine.inspect(ref.version, instance.state).data
         messages.check_batch(instance, info, context, data)
     _take_for_completion(principal, task_id)
+    pending = pending_rows(instance.id)  # read before any change, so the writes below need one flush only
     result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)
     actor = Actor(principal.user.username, principal.user.id)
     record(instance, "task_completed", actor, {"data": data, "lane": lane}, task_id, name)
+    rows = save(instance, result, actor, pending)
+    case_links.write(instance, links)
     try:
-        rows = save(instance, result, actor)
+        db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise conflict("task_not_ready", "tugas sudah diselesaikan orang lain") from None
-    case_links.write(instance, links)
-    commit_or_conflict()
     return instance, rows
 
 

@@ -45,10 +45,10 @@ from engine import (
 
 CHUNK = 500  # instances read per query in a dry run
 _NOT_MOVABLE = {
-    "complete": "instance sudah selesai; tetap tercatat pada versinya",
-    STATUS_CANCELLED: "instance sudah dibatalkan",
-    STATUS_SUSPENDED: "instance sedang ditangguhkan; lanjutkan dulu, lalu pindahkan",
-    "error": "instance dalam keadaan galat; perbaiki dan jalankan ulang dulu, lalu pindahkan",
+    "complete": "kasus sudah selesai; tetap tercatat pada versinya",
+    STATUS_CANCELLED: "kasus sudah dibatalkan",
+    STATUS_SUSPENDED: "kasus sedang ditangguhkan; lanjutkan dulu, lalu pindahkan",
+    "error": "kasus dalam keadaan kesalahan; perbaiki dan jalankan ulang dulu, lalu pindahkan",
 }
 
 
@@ -153,11 +153,11 @@ def _precheck(instance: Instance | None, instance_id: int, process_id: str, targ
               prefixes: list[str] | None) -> InstanceResult | None:
     """A result for an instance the engine need not be asked about; None when it must be."""
     if instance is None or (prefixes is not None and not any(contains(p, instance.region) for p in prefixes)):
-        return InstanceResult(instance_id, False, "not_found", None, None, ["instance tidak ditemukan"])
+        return InstanceResult(instance_id, False, "not_found", None, None, ["kasus tidak ditemukan"])
     source_number = runtime().by_row(instance.version_id).number
     if instance.process_id != process_id:
         return InstanceResult(instance_id, False, "refused", instance.status, source_number,
-                              [f"instance milik proses {instance.process_id}, bukan {process_id}"])
+                              [f"kasus milik proses {instance.process_id}, bukan {process_id}"])
     if instance.version_id == target.row_id:
         return InstanceResult(instance_id, True, "already_there", instance.status, source_number,
                               [f"sudah pada v{target.number}"])
@@ -192,7 +192,7 @@ def dry_run(process_id: str, instance_ids: list[int], target: VersionRef,
             except MigrationRefused as exc:
                 reasons, ok = exc.reasons, False
             except StateError:
-                reasons, ok = ["keadaan instance tersimpan tidak dapat dibaca"], False
+                reasons, ok = ["keadaan kasus tersimpan tidak dapat dibaca"], False
             batch.results.append(InstanceResult(instance_id, ok, "can_migrate" if ok else "refused",
                                                 instance.status, source.number, reasons, timers))
         db.session.rollback()  # read only; also lets the identity map go
@@ -225,7 +225,7 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
     except StateError:
         db.session.rollback()
         return InstanceResult(instance_id, False, "refused", instance.status, source.number,
-                              ["keadaan instance tersimpan tidak dapat dibaca"])
+                              ["keadaan kasus tersimpan tidak dapat dibaca"])
     timers = (timer_changes(runtime().engine, source.version, instance.state, target.version, result.state)
               if instance.next_timer_at is not None or result.next_timer is not None else [])
     lanes_before = dict(db.session.execute(
@@ -248,7 +248,7 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
     except StaleDataError:
         db.session.rollback()
         return InstanceResult(instance_id, False, "conflict", None, source.number,
-                              ["instance diubah bersamaan oleh orang lain; coba lagi"])
+                              ["kasus diubah bersamaan oleh orang lain; coba lagi"])
     return InstanceResult(instance_id, True, "migrated", status, source.number, [], timers)
 
 

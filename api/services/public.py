@@ -8,7 +8,7 @@ Shared by the JSON routes and the public pages.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, request
@@ -22,7 +22,7 @@ from api.presenters import is_late, iso
 from api.services import case_links, instances
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
-from engine import FormRef, now
+from engine import FormRef, ProcessVersion, now
 
 # The public status for each instance status: a fault, or the engine waiting on a timer or a message,
 # is the office's business; the reporter only learns that the report is being handled.
@@ -146,6 +146,7 @@ def tracking(code: str) -> dict[str, Any]:
     if instance.confidential:
         return body
     moment = now()
+    version = runtime().by_row(instance.version_id).version
     tasks = db.session.execute(
         db.select(PendingTask).filter_by(instance_id=instance.id).order_by(PendingTask.created_at)
     ).scalars()
@@ -156,14 +157,55 @@ def tracking(code: str) -> dict[str, Any]:
         db.select(WaitingMessageRow).filter_by(instance_id=instance.id).order_by(WaitingMessageRow.id)
     ).scalars().all()
     body.update({
-        "process": runtime().by_row(instance.version_id).version.name,
+        "process": version.name,
         "title": instance.title,
-        "submitted_at": iso(instance.created_at),
+        "submitted_at": iso(received_at(instance, version)),
         "finished_at": iso(instance.finished_at),
-        # What it waits for: people's tasks, and decisions of another process (a forum) it waits to receive.
-        "steps": [{"title": t.title, "due_at": iso(t.due_at), "late": is_late(t.due_at, moment)} for t in tasks]
+        # What it waits for: the steps its diagram declares public, and decisions of another process (a forum).
+        "steps": public_steps(list(tasks), version, moment)
         + [{"title": w.title, "due_at": None, "late": False} for w in waits],
         "messages": [outbox.public_view(m) for m in messages],
         "links": case_links.public_links(instance),
     })
     return body
+
+
+def public_steps(tasks: list[PendingTask], version: ProcessVersion, moment: datetime) -> list[dict[str, Any]]:
+    """The waiting steps the diagram declares public (`publicStatus`), in its plain words, each once.
+
+    Every other step (an escalation, an internal report) is the office's business and is left out.
+    """
+    steps: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        info = version.tasks.get(task.name)
+        words = info.public_status if info else None
+        if words and words not in steps:
+            steps[words] = {"title": words, "due_at": iso(task.due_at), "late": is_late(task.due_at, moment)}
+    return list(steps.values())
+
+
+def received_at(instance: Instance, version: ProcessVersion) -> datetime:
+    """When the case was received: the start form's recorded moment (a case entered later, from paper or an
+    import, says when it really arrived), else when the instance was created."""
+    form = version.start.form
+    fields = sorted(recorded_fields(form)) if form else []
+    if fields:
+        data = runtime().engine.inspect(version, instance.state).data
+        for name in fields:
+            moment = parse_moment(data.get(name))
+            if moment is not None:
+                return moment.astimezone(UTC)  # answered in UTC like every stored moment
+    return instance.created_at
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """An ISO date-time with its zone (as forms store it), or None for anything else."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None

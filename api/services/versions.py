@@ -113,8 +113,12 @@ class Runtime:
         """
         added = []
         for version in self._clean_versions_on_disk():
-            done = self.register(version, deployed_by="sistem", origin=ORIGIN_FILES,
-                                 note="berkas di processes/ atau forms/ berubah", only_if_from=ORIGIN_FILES)
+            # The first version of a process is read from the files, not changed in them.
+            first = self._current_row(version.process_id) is None
+            note = "versi pertama, dari berkas di processes/ dan forms/" if first else \
+                "berkas di processes/ atau forms/ berubah"
+            done = self.register(version, deployed_by="sistem", origin=ORIGIN_FILES, note=note,
+                                 only_if_from=ORIGIN_FILES)
             if done.outcome != "unchanged":
                 log.info("%s %s v%s (%s) from the files on disk", done.outcome, version.process_id,
                          done.ref.number, version.short_hash)

@@ -14,9 +14,9 @@ from api.models import Instance
 from api.presenters import page
 from api.regions import is_valid_path, sql_contains
 from api.services import admin as admin_service
+from api.services import search
 from api.services.admin_scope import describe, scope_prefixes, scoped_instance
 from api.services.instances import Actor
-from api.services.tracking import normalize
 from api.services.versions import runtime
 from api.web import bp
 from api.web.common import STATUS_NAMES, PageError, page_login, period, principal
@@ -55,8 +55,9 @@ def admin_instances():
     if args.get("dari") or args.get("sampai"):
         lo, hi, _, _ = period(args, default_days=3650)
         query = query.where(Instance.created_at >= lo, Instance.created_at < hi)
-    if args.get("kode"):
-        query = query.where(Instance.tracking_code == normalize(args["kode"]))
+    found = search.matching(args.get("cari") or args.get("kode"), Instance.id)
+    if found is not None:
+        query = query.where(found)
     try:
         number = max(1, int(args.get("hal", 1)))
     except ValueError:

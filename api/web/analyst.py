@@ -10,6 +10,7 @@ as the JSON API (`api/services/deploy.py`, `api/services/migration.py`).
 from __future__ import annotations
 
 import difflib
+import json
 import time
 from collections import Counter
 from typing import Any
@@ -239,11 +240,24 @@ def diff_page(process_id: str):
     diff = _with_script_lines(migration.diff_json(process_id, from_number, to_number))
     managers = deploys.manager_prefixes(who)
     check = _dry_run(process_id, from_number, to_number, managers) if managers else None
+    markers_old, markers_new = _diff_markers(diff)
     return render_template(
         "diff.html", diff=diff, process_id=process_id, name=runtime().current(process_id).version.name,
+        markers_old=markers_old, markers_new=markers_new,
         numbers=[r.number for r in reversed(version_rows(process_id))], check=check, labels=CHANGE_LABELS,
         can_list_instances=bool(scope_prefixes(who, act=False)),
     )
+
+
+def _diff_markers(diff: dict[str, Any]) -> tuple[str, str]:
+    """The elements and flows to mark on each diagram (JSON): removed and changed on the old, added and changed
+    on the new."""
+    changed = [t["id"] for t in diff["tasks_changed"]] + [f["id"] for f in diff["flows_changed"]]
+    old = {"hapus": [t["id"] for t in diff["tasks_removed"]] + [f["id"] for f in diff["flows_removed"]],
+           "ubah": changed}
+    new = {"tambah": [t["id"] for t in diff["tasks_added"]] + [f["id"] for f in diff["flows_added"]],
+           "ubah": changed}
+    return json.dumps(old), json.dumps(new)
 
 
 @bp.route("/analis/<process_id>/pindahkan", methods=["POST"])
@@ -252,11 +266,11 @@ def migrate_submit(process_id: str):
     who = _viewer()
     prefixes = deploys.manager_prefixes(who)
     if not prefixes:
-        raise PageError(403, "hanya analis proses atau admin yang dapat memindahkan instance")
+        raise PageError(403, "hanya analis proses atau admin yang dapat memindahkan kasus")
     from_number, to_number = _numbers(process_id, request.form)
     back = url_for("web.diff_page", process_id=process_id, dari=from_number, ke=to_number)
     if request.form.get("konfirmasi") != "1":
-        flash("Centang konfirmasi untuk memindahkan instance.", "galat")
+        flash("Centang konfirmasi untuk memindahkan kasus.", "galat")
         return redirect(back)
     target = migration.target_version(process_id, to_number)
     ids = migration.select_instances(process_id, target=target, from_version=from_number, statuses=OPEN_STATUSES,
@@ -269,8 +283,8 @@ def migrate_submit(process_id: str):
     moved = sum(r.outcome == "migrated" for r in results)
     timers = sum(bool(r.timers) for r in results)
     left = len(ids) - len(results)
-    flash(f"{moved} instance dipindahkan dari v{from_number} ke v{to_number}; {len(results) - moved} tidak dipindahkan"
-          + (f"; penanda waktu dihitung ulang pada {timers} instance" if timers else "")
+    flash(f"{moved} kasus dipindahkan dari v{from_number} ke v{to_number}; {len(results) - moved} tidak dipindahkan"
+          + (f"; penanda waktu dihitung ulang pada {timers} kasus" if timers else "")
           + (f"; {left} belum diproses: kirim lagi untuk melanjutkan, atau pakai `alur migrate`" if left else "")
           + ".", "sukses" if moved or not results else "galat")
     return redirect(back)

@@ -56,7 +56,7 @@ _MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt",
 STATUS_NAMES = {
     "running": "berjalan",
     "waiting": "menunggu waktu/pesan",
-    "error": "galat",
+    "error": "ada kesalahan",
     "complete": "selesai",
     "suspended": "ditangguhkan",
     "cancelled": "dibatalkan",
@@ -72,7 +72,7 @@ EVENT_NAMES = {
     "message_sent": "pesan dikirim",
     "message_received": "pesan diterima",
     "signal_received": "sinyal diterima",
-    "error": "galat",
+    "error": "kesalahan",
     "instance_completed": "selesai",
     "instance_suspended": "ditangguhkan",
     "instance_resumed": "dilanjutkan",
@@ -204,6 +204,12 @@ def _unexpected(exc: Exception):
 # -- vendor files (npm packages installed by `make setup`) ------------------------
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico before reading the page's icon link: the same picture."""
+    return bp.send_static_file("favicon.svg")
+
+
 @bp.route("/web/vendor/<package>/<path:name>")
 def vendor(package: str, name: str) -> Response:
     folder = VENDOR_DIRS.get(package)
@@ -281,6 +287,14 @@ def display_value(value: Any, spec: dict[str, Any] | None = None) -> str:
     if isinstance(value, str) and (spec.get("format") in ("date-time", "date") or _ISO_MOMENT.match(value)):
         return fmt_moment(value)
     return str(value)
+
+
+@bp.app_template_filter("kapital")
+def first_upper(text: Any) -> str:
+    """The text with its first letter upper case and the rest as written (Jinja's `capitalize` would make
+    'RKPD' into 'rkpd')."""
+    value = str(text or "")
+    return value[:1].upper() + value[1:]
 
 
 @bp.app_template_filter("moment")

@@ -30,6 +30,7 @@ class Field:
     kind: str  # text textarea integer number date datetime email select radio checkbox checkboxes list objects
     spec: dict[str, Any]
     required: bool = False
+    required_when: str = ""  # required only under a condition of the form (if/then/else): the condition in words
     description: str = ""
     placeholder: str = ""
     options: list[tuple[Any, str]] = field(default_factory=list)
@@ -97,13 +98,55 @@ def fields_of(form: FormRef, skip: set[str] = frozenset()) -> list[Field]:
     """The visible fields of a form, in the UI schema's order."""
     schema, ui = form.schema, form.ui_schema or {}
     required = set(schema.get("required", []))
+    conditional = required_conditions(schema)
     out = []
     for name in ordered(schema, ui):
         spec, field_ui = schema["properties"][name], ui.get(name, {}) if isinstance(ui.get(name), dict) else {}
         if name in skip or is_hidden(spec, field_ui):
             continue
-        out.append(build_field(name, spec, field_ui, name in required))
+        made = build_field(name, spec, field_ui, name in required)
+        if not made.required:
+            made.required_when = conditional.get(name, "")
+        out.append(made)
     return out
+
+
+def required_conditions(schema: dict[str, Any]) -> dict[str, str]:
+    """Fields an if/then/else rule of the form makes required, with the rule in words for the label.
+
+    `{"if": {"properties": {"anonim": {"const": true}}}, "else": {"required": ["nama_pelapor"]}}` gives
+    nama_pelapor: "wajib kecuali Anonim dicentang" (with the field's title).
+    """
+    rules = [schema] + [r for r in schema.get("allOf", []) if isinstance(r, dict)]
+    props = schema.get("properties", {})
+    out: dict[str, str] = {}
+    for rule in rules:
+        condition = rule.get("if")
+        if not isinstance(condition, dict):
+            continue
+        words = _condition_words(condition, props)
+        for branch, prefix in (("then", "wajib bila"), ("else", "wajib kecuali")):
+            for name in (rule.get(branch) or {}).get("required", []):
+                out.setdefault(name, f"{prefix} {words}" if words else "wajib pada keadaan tertentu")
+    return out
+
+
+def _condition_words(condition: dict[str, Any], props: dict[str, Any]) -> str:
+    parts = []
+    for name, test in (condition.get("properties") or {}).items():
+        if not isinstance(test, dict) or "const" not in test:
+            return ""
+        spec = props.get(name, {})
+        title = spec.get("title", name)
+        value = test["const"]
+        if value is True:
+            parts.append(f"{title} dicentang")
+        elif value is False:
+            parts.append(f"{title} tidak dicentang")
+        else:
+            shown = dict(_options(spec)).get(value, value)
+            parts.append(f"{title} = {shown}")
+    return " dan ".join(parts)
 
 
 def fixed_values(form: FormRef) -> dict[str, Any]:

@@ -36,6 +36,7 @@ def inbox():
     filters: dict[str, Any] = {
         "process": args.get("proses") or None,
         "role": args.get("peran") if args.get("peran") in lane_roles else None,
+        "q": args.get("cari", "")[:200] or None,
     }
     klaim = args.get("klaim", "")
     if klaim == "saya":

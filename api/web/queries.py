@@ -61,6 +61,16 @@ def in_regions(query, prefixes: list[str]):
     return query.where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
 
 
+def processes_with_instances(process_ids: list[str], prefixes: list[str]) -> set[str]:
+    """Which of the processes have at least one instance within the prefixes."""
+    found = set()
+    for process_id in process_ids:
+        query = in_regions(db.select(Instance.id).where(Instance.process_id == process_id), prefixes).limit(1)
+        if db.session.execute(query).first():
+            found.add(process_id)
+    return found
+
+
 def at_or_past_step(process_id: str, step: str, prefixes: list[str]) -> list[Instance]:
     """Instances of a process waiting at a step or having completed it, within the prefixes, oldest first."""
     waiting = db.select(PendingTask.instance_id).where(PendingTask.process_id == process_id, PendingTask.name == step)

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, render_template, request
 
@@ -15,7 +16,14 @@ from api.services.deploy import analyst_role
 from api.services.versions import VersionRef, runtime
 from api.web import bp
 from api.web.common import display_value, fmt_moment, page_login, principal
-from api.web.queries import ROW_LIMIT, at_or_past_step, form_fields, region_names, waiting_steps
+from api.web.queries import (
+    ROW_LIMIT,
+    at_or_past_step,
+    form_fields,
+    processes_with_instances,
+    region_names,
+    waiting_steps,
+)
 
 FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"), ("posisi", "Posisi"),
          ("dimulai", "Dimulai")]
@@ -37,10 +45,28 @@ def _sort_key(value: Any) -> tuple:
     return (1, str(value).lower())
 
 
+def query(args: Any, **changes: str) -> str:
+    """The page's query string with some parameters replaced: every filter (a list repeats its name) is kept."""
+    pairs = [(k, v) for k, vs in args.lists() if k not in changes for v in vs]
+    return urlencode(pairs + [(k, v) for k, v in changes.items() if v != ""])
+
+
+def _own_process(refs: dict[str, VersionRef], prefixes: list[str]) -> str | None:
+    """The first process a lane of the user's grants takes part in with instances in their regions.
+
+    Report viewers and admins hold no lane: for them the first process with instances counts. Without any, the
+    first process the user takes part in, else the first process.
+    """
+    roles = {role for role, _ in principal().grants}
+    mine = [pid for pid, ref in refs.items() if roles & set(ref.version.lanes)] or list(refs)
+    with_rows = processes_with_instances(mine, prefixes)
+    return next((pid for pid in mine if pid in with_rows), next(iter(mine), None))
+
+
 def build(args: Any) -> dict[str, Any]:
     """The recap for the query string: choices, columns, sorted rows."""
     refs = {pid: runtime().current(pid) for pid in runtime().process_ids()}
-    process_id = args.get("proses") if args.get("proses") in refs else next(iter(refs), None)
+    process_id = args.get("proses") if args.get("proses") in refs else _own_process(refs, _prefixes())
     out: dict[str, Any] = {"refs": refs, "process_id": process_id, "steps": [], "fields": {}, "rows": [],
                            "columns": [], "step": None, "chosen": [], "sort": "", "desc": False}
     if process_id is None:
@@ -109,7 +135,7 @@ def export_value(row: dict[str, Any], key: str, specs: dict[str, dict]) -> Any:
 @page_login
 def recap():
     result = build(request.args)
-    return render_template("recap.html", r=result, cell=cell, args=request.args)
+    return render_template("recap.html", r=result, cell=cell, args=request.args, query=query)
 
 
 def _filename(result: dict[str, Any], ext: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -26,12 +27,30 @@ _INTERNAL = {"kode_lacak"}
 def context_rows(data: dict[str, Any], specs: dict[str, dict[str, Any]], skip: set[str]) -> list[tuple[str, Any, dict]]:
     """(label, value, schema) of the instance data, form fields first in form order, then computed values."""
     rows = []
+    upper = _upper_words(specs)
     for name, value in data.items():
         if name in skip or name in _INTERNAL or value in (None, "", [], {}):
             continue
         spec = specs.get(name, {})
-        rows.append((spec.get("title") or name.replace("_", " ").capitalize(), value, spec))
+        rows.append((spec.get("title") or _label(name, upper), value, spec))
     return rows
+
+
+def _upper_words(specs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Words the forms' titles write in capitals (RKPD, OPD, RT): a computed field's label writes them so too."""
+    words: dict[str, str] = {}
+    for spec in specs.values():
+        for word in re.findall(r"[A-Za-z]+", str(spec.get("title", ""))):
+            if len(word) > 1 and word.isupper():
+                words.setdefault(word.lower(), word)
+    return words
+
+
+def _label(name: str, upper: dict[str, str]) -> str:
+    """A label for a data field without a title: `batas_rkpd` -> 'Batas RKPD'."""
+    words = [upper.get(w, w) for w in name.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | None = None, status: int = 200):

@@ -56,7 +56,7 @@ except NameError:
     email = None
 telepon = None
 batas = end_of_office_day(add_working_days(now(), 1))</bpmn:script></bpmn:scriptTask>
-<bpmn:userTask id="verifikasi" name="Verifikasi laporan">{form_props("uji/verifikasi.schema.json")}
+<bpmn:userTask id="verifikasi" name="Verifikasi laporan">{form_props("uji/verifikasi.schema.json", publicStatus="Laporan Anda sedang diperiksa")}
   <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
 <bpmn:boundaryEvent id="terlambat" name="Batas verifikasi" attachedToRef="verifikasi" cancelActivity="false">
   <bpmn:outgoing>f_tegur</bpmn:outgoing>
@@ -68,7 +68,7 @@ batas = end_of_office_day(add_working_days(now(), 1))</bpmn:script></bpmn:script
   <bpmn:messageEventDefinition id="def_awal" messageRef="msg_balasan"><bpmn:extensionElements>
     <spiffworkflow:messagePayload>{{"kode_lacak": kode_lacak, "jenis": "respon_awal", "isi": catatan, "email": email, "telepon": telepon}}</spiffworkflow:messagePayload>
   </bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateThrowEvent>
-<bpmn:userTask id="tanggapi" name="Tanggapi laporan">{form_props("uji/tanggapi.schema.json")}
+<bpmn:userTask id="tanggapi" name="Tanggapi laporan">{form_props("uji/tanggapi.schema.json", publicStatus="Petugas sedang menyiapkan jawaban")}
   <bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:userTask>
 <bpmn:scriptTask id="nilai" name="Hitung skor"><bpmn:incoming>f5</bpmn:incoming><bpmn:outgoing>f6</bpmn:outgoing>
   <bpmn:script>skor = 100 // pembagi</bpmn:script></bpmn:scriptTask>

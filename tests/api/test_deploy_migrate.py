@@ -316,7 +316,7 @@ def test_versions_list_who_deployed_them_and_how_many_instances_run_on_each(app,
 
     assert [(v["number"], v["current"], v["instances"], v["deployed_by"], v["note"]) for v in items] == [
         (2, True, {"running": 1}, "analis_proses", "tambah klasifikasi"),
-        (1, False, {"running": 2}, "sistem", "berkas di processes/ atau forms/ berubah"),
+        (1, False, {"running": 2}, "sistem", "versi pertama, dari berkas di processes/ dan forms/"),
     ]
     assert client.get("/api/v1/processes/uji_lapor/versions", headers=users.headers("petugas")).status_code == 403
 
@@ -516,11 +516,11 @@ def test_a_batch_of_a_thousand_reports_each_instance_moved_or_refused_with_its_r
     expected = {
         **{i: (True, "migrated", "running", []) for i in ids["at_check"]},
         **{i: (False, "refused", "running", changed) for i in ids["past_check"]},
-        **{i: (False, "refused", "suspended", ["instance sedang ditangguhkan; lanjutkan dulu, lalu pindahkan"])
+        **{i: (False, "refused", "suspended", ["kasus sedang ditangguhkan; lanjutkan dulu, lalu pindahkan"])
            for i in ids["suspended"]},
-        **{i: (False, "refused", "cancelled", ["instance sudah dibatalkan"]) for i in ids["cancelled"]},
+        **{i: (False, "refused", "cancelled", ["kasus sudah dibatalkan"]) for i in ids["cancelled"]},
         **{i: (False, "refused", "error",
-               ["instance dalam keadaan galat; perbaiki dan jalankan ulang dulu, lalu pindahkan"]) for i in ids["error"]},
+               ["kasus dalam keadaan kesalahan; perbaiki dan jalankan ulang dulu, lalu pindahkan"]) for i in ids["error"]},
     }
     assert {r["instance_id"]: (r["ok"], r["outcome"], r["status"], r["reasons"]) for r in moved["results"]} == expected
     assert moved["summary"] == {"total": 1000, "ok": 500, "not_ok": 500, "migrated": 500, "refused": 500}

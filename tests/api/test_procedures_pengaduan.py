@@ -53,7 +53,7 @@ def test_a_website_complaint_is_handled_inside_baperlitbang_and_the_reporter_fol
     do(client, staff, "tim", "klasifikasi", KLASIFIKASI)
     tracked = client.get(f"/api/v1/public/track/{code}").get_json()
     assert [(s["title"], s["due_at"]) for s in tracked["steps"]] == [
-        ("Sampaikan respon awal kepada pelapor", "2026-03-25T09:00:00+00:00")]  # the phase's deadline
+        ("Petugas sedang menyiapkan tanggapan awal untuk Anda", "2026-03-25T09:00:00+00:00")]  # the phase's deadline
     # Classification and initial response are one phase, watched by one timer: 16:00 WIB, 1 working day.
     [listed] = client.get("/api/v1/admin/instances", headers=staff.headers("admin")).get_json()["items"]
     shown = client.get(f"/api/v1/admin/instances/{listed['id']}", headers=staff.headers("admin")).get_json()
@@ -136,3 +136,23 @@ def test_an_unclassified_complaint_reaches_the_kepala_when_its_initial_deadline_
         worker.run_once()
     assert names(client, staff, "kepala_baperlitbang") == []  # the phase escalates once, not again per step
     assert names(client, staff, "tim") == ["respon_awal"]
+
+
+def test_tracking_shows_the_moment_received_and_only_the_steps_the_diagram_makes_public(app, client, staff, clock):
+    # A complaint received on paper on Tuesday 17 March, entered by the team two days later.
+    clock.set(datetime(2026, 3, 19, 10, 0, tzinfo=WIB))
+    answer = client.post("/api/v1/processes/pengaduan/instances", headers=staff.headers("tim"),
+                         json={"data": {**SUBMITTED, "kanal": "email"}})
+    assert answer.status_code == 201, answer.get_json()
+    code = answer.get_json()["tracking_code"]
+    clock.set(datetime(2026, 3, 25, 16, 1, tzinfo=WIB))  # past the initial deadline: escalated
+    with app.app_context():
+        worker.run_once()
+    assert names(client, staff, "kepala_baperlitbang") == ["eskalasi_respon_awal"]
+
+    tracked = client.get(f"/api/v1/public/track/{code}").get_json()
+
+    assert tracked["submitted_at"] == "2026-03-17T02:00:00+00:00"  # 09:00 WIB, not the moment it was entered
+    assert [(s["title"], s["late"]) for s in tracked["steps"]] == [
+        ("Laporan Anda sedang dicatat dan dipilah oleh petugas", True)]
+    assert "Eskalasi" not in str(tracked) and "klasifikasi" not in str(tracked)

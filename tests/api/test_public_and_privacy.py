@@ -73,7 +73,7 @@ def test_tracking_shows_status_steps_due_moments_and_replies_but_nothing_persona
     body = client.get(f"/api/v1/public/track/{code.lower()}").get_json()
 
     assert body["status"] == "running" and body["status_label"] == "sedang diproses"
-    assert body["steps"] == [{"title": "Tanggapi laporan", "due_at": None, "late": False}]
+    assert body["steps"] == [{"title": "Petugas sedang menyiapkan jawaban", "due_at": None, "late": False}]
     assert [(m["jenis"], m["isi"]) for m in body["messages"]] == [("respon_awal", "Laporan diterima, sedang diperiksa")]
     text = str(body)
     assert "siti@example.org" not in text and "Siti" not in text

@@ -233,6 +233,7 @@ ROWS = [
     Row("GET", "/web/vendor/<package>/<path:name>",
         lambda c: "/web/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js", "200 200 200 200 200 200 200 200 200"),
     Row("GET", "/web/static/<path:filename>", lambda c: "/web/static/alur.css", "200 200 200 200 200 200 200 200 200"),
+    Row("GET", "/favicon.ico", lambda c: "/favicon.ico", "200 200 200 200 200 200 200 200 200"),
     Row("GET", "/static/<path:filename>", lambda c: "/static/alur.css", "404 404 404 404 404 404 404 404 404"),
 ]
 

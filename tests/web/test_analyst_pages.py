@@ -245,7 +245,7 @@ def test_given_confirmation_when_migrating_from_the_page_then_movable_instances_
     moved = post(analyst, "/analis/musrenbang/pindahkan", {"dari": "1", "ke": "2", "konfirmasi": "1"},
                  token_page=diff, follow_redirects=True)
 
-    assert "1 instance dipindahkan dari v1 ke v2; 1 tidak dipindahkan" in moved.get_data(as_text=True)
+    assert "1 kasus dipindahkan dari v1 ke v2; 1 tidak dipindahkan" in moved.get_data(as_text=True)
     with app.app_context():
         v2 = runtime().by_number("musrenbang", 2).row_id
         assert db.session.get(Instance, first).version_id == v2
@@ -293,10 +293,10 @@ def test_given_the_page_time_budget_is_spent_then_the_page_says_what_is_left_and
                    token_page=diff, follow_redirects=True).get_data(as_text=True)
 
     assert "0 pertama diperiksa" in page and "alur migrate musrenbang --from 1 --to 2 --dry-run" in page
-    assert "0 instance dipindahkan" in stopped and "2 belum diproses: kirim lagi untuk melanjutkan" in stopped
+    assert "0 kasus dipindahkan" in stopped and "2 belum diproses: kirim lagi untuk melanjutkan" in stopped
     monkeypatch.setattr(analyst_pages, "PAGE_BUDGET_SECONDS", 20.0)
     again = post(analyst, "/analis/musrenbang/pindahkan", {"dari": "1", "ke": "2", "konfirmasi": "1"},
                  token_page=diff, follow_redirects=True).get_data(as_text=True)
-    assert "1 instance dipindahkan" in again and "belum diproses" not in again
+    assert "1 kasus dipindahkan" in again and "belum diproses" not in again
     with app.app_context():
         assert db.session.get(Instance, first).version_id == runtime().by_number("musrenbang", 2).row_id

@@ -58,7 +58,7 @@ def test_rt_proposes_and_rw_accepts_in_the_inbox(new_page):
     task = rw.locator("li.tugas", has_text=PROPOSAL_TITLE)
     assert "diambil Anda" in task.inner_text()
     task.locator("a.tombol", has_text="Kerjakan").click()
-    rw.wait_for_selector("text=Data instance")
+    rw.wait_for_selector("text=Data kasus")
     assert USULAN["permasalahan"] in rw.inner_text(".kolom-info")
     rw.check("input[name=keputusan_rw][value=terima]")
     rw.fill("[name=nomor_berita_acara_rw]", "BA/RW02/I/2026")
@@ -87,7 +87,7 @@ def test_public_complaint_is_tracked_by_code(new_page):
     tracker.click("form.saring button")
     tracker.wait_for_selector("#hasil-lacak")
     text = tracker.inner_text("#hasil-lacak")
-    assert "sedang diproses" in text and "batas" in text
+    assert "sedang diproses" in text and "dicatat dan dipilah" in text and "paling lambat" in text
     assert "Warga Uji Peramban" not in text and "warga.uji@example.org" not in text
 
 

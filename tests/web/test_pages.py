@@ -221,7 +221,9 @@ def test_a_public_complaint_gets_a_code_and_tracking_shows_nothing_personal(clie
         instance = db.session.execute(db.select(Instance)).scalar_one()
         assert instance.started_by_name == "publik"
     page = client.get(f"/lacak?kode={code.lower()}").get_data(as_text=True)
-    assert "sedang diproses" in page and "Catat dan klasifikasikan pengaduan" in page and "batas" in page
+    assert "sedang diproses" in page and "paling lambat" in page
+    assert "Laporan Anda sedang dicatat dan dipilah oleh petugas" in page  # the diagram's words for the public
+    assert "Catat dan klasifikasikan pengaduan" not in page  # the step's internal name
     for personal in (PENGADUAN["nama_pelapor"], PENGADUAN["email"], PENGADUAN["telepon"]):
         assert personal not in page
     assert client.get("/lacak?kode=ALR-00000-00000").status_code == 404
@@ -313,6 +315,10 @@ def test_recap_with_chosen_columns_sorted_and_exported_as_csv_and_xlsx(client, a
     query = "proses=musrenbang&langkah=verifikasi_rw&pilih=1&kolom=perkiraan_biaya&kolom=opd_tujuan&urut=perkiraan_biaya"
     page = desa.get(f"/rekap?{query}").get_data(as_text=True)
     assert "Perkiraan biaya (Rp)" in page and "150.000.000" in page
+    # Export and sort links repeat a list parameter per value, so they keep every filter.
+    link = re.search(r'href="/rekap.csv\?([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert sorted(link.split("&")) == sorted(query.split("&"))
+    assert "%5B" not in page
     rows = _recap_rows(desa, query)
     assert rows[0][-2:] == ["Perkiraan biaya (Rp)", "OPD tujuan"]
     assert [r[-2] for r in rows[1:]] == ["90000000", "150000000"]
@@ -355,7 +361,7 @@ def test_report_counts_every_instance_with_deadlines_met_missed_and_not_reached(
     row = re.search(r'data-deadline="respon_awal_tepat_waktu">(.*?)</tr>', page, re.S).group(1)
     counts = dict(re.findall(r'data-col="(\w+)">(\d+)<', row))
     assert counts == {"tepat": "1", "terlambat": "1", "belum": "1"}
-    assert "3 instance" in page
+    assert "3 kasus" in page
     assert "<svg" in page and 'class="g-tepat"' in page and 'class="g-terlambat"' in page
 
 
@@ -529,3 +535,38 @@ def test_a_forums_decided_list_is_its_document_ranked_as_a_page_csv_and_xlsx_for
     login(other, "operator_kec_jaten")  # another kecamatan does not see it
     assert f"/keputusan/{forum_id}" not in other.get("/keputusan").get_data(as_text=True)
     assert other.get(f"/keputusan/{forum_id}").status_code == 404
+
+
+def test_the_inbox_and_the_admin_list_search_title_words_and_the_reporter(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client, {**USULAN, "judul": "Perbaikan talud Dusun Ngemplak"})
+    start_proposal(client, {**USULAN, "judul": "Lampu jalan Dusun Krajan", "nama_pengusul": "Bambang Wiyono"})
+    rw = app.test_client()
+    login(rw, "ketua_rw")
+    page = rw.get("/tugas?cari=talud").get_data(as_text=True)
+    assert "Perbaikan talud Dusun Ngemplak" in page and "Lampu jalan Dusun Krajan" not in page
+    admin = app.test_client()
+    login(admin, "admin")
+    page = admin.get("/admin/instance?cari=wiyono").get_data(as_text=True)
+    assert "Lampu jalan Dusun Krajan" in page and "Perbaikan talud" not in page
+    assert 'name="cari" value="wiyono"' in page
+
+
+def test_a_field_required_unless_another_is_ticked_says_so_at_its_label(client):
+    page = client.get("/publik/pengaduan").get_data(as_text=True)
+    label = re.search(r'<label for="[^"]*nama_pelapor">(.*?)</label>', page, re.S).group(1)
+    assert "Nama pelapor" in label and 'class="wajib"' in label
+    assert "wajib kecuali Anonim (identitas pelapor disembunyikan) dicentang" in label
+
+
+def test_the_favicon_is_served_and_every_page_links_it(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in client.get("/publik").get_data(as_text=True)
+
+
+def test_a_computed_field_without_a_title_keeps_the_capitals_the_forms_use():
+    from api.web.tasks import _label, _upper_words
+
+    upper = _upper_words({"tahun_rkpd": {"title": "Tahun RKPD yang dituju"}, "opd": {"title": "OPD tujuan"}})
+    assert _label("batas_rkpd", upper) == "Batas RKPD" and _label("opd_tujuan_awal", upper) == "OPD tujuan awal"

@@ -1,0 +1,75 @@
+"""The recap in a real browser, over the demo cases: filters survive sorting and exporting."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.db import db
+from tests.web.conftest import _browser_missing, fresh_db, make_app
+from tests.web.test_browser import sign_in
+
+
+@pytest.fixture(scope="module")
+def live_server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the 26 demo cases of the seed file, as `make run` serves it."""
+    from werkzeug.serving import make_server
+
+    from api.seed import seed_demo_cases
+
+    reason = _browser_missing()
+    if reason:
+        pytest.skip(reason)
+    app = make_app(fresh_db(seeded_db, tmp_path_factory.mktemp("live-recap") / "alur.db"))
+    with app.app_context():
+        seed_demo_cases()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _table_codes(page) -> list[str]:
+    return page.locator("#tabel-rekap tbody td[data-col=kode_lacak]").all_inner_texts()
+
+
+def test_a_sorted_filtered_recap_downloads_as_csv_with_the_same_rows(new_page):
+    desa = new_page()
+    sign_in(desa, "kepala_desa")
+    desa.goto("/rekap")
+    # The village head takes part in musrenbang only: the recap opens there, with the village's cases.
+    assert desa.locator("select[name=proses] option:checked").get_attribute("value") == "musrenbang"
+    desa.select_option("select[name=langkah]", "verifikasi_rw")
+    desa.click("details.kolom-pilih summary")
+    for name in [box.get_attribute("value") for box in desa.locator("input[name=kolom]:checked").all()]:
+        desa.uncheck(f"input[name=kolom][value={name}]")
+    desa.check("input[name=kolom][value=keputusan_rw]")
+    desa.check("input[name=kolom][value=perkiraan_biaya]")
+    desa.click("details.kolom-pilih button[type=submit]")
+    desa.wait_for_selector("#tabel-rekap")
+    shown = _table_codes(desa)
+    assert len(shown) >= 5
+
+    desa.click("#tabel-rekap th a:has-text('Judul')")
+    desa.wait_for_selector("#tabel-rekap th a:has-text('Judul ▲')")
+    assert desa.locator("select[name=langkah] option:checked").get_attribute("value") == "verifikasi_rw"
+    titles = desa.locator("#tabel-rekap tbody td[data-col=judul]").all_inner_texts()
+    assert titles == sorted(titles, key=str.lower) and sorted(_table_codes(desa)) == sorted(shown)
+    columns = desa.locator("#tabel-rekap thead th").all_inner_texts()
+    assert sorted(columns[-2:]) == ["Keputusan musyawarah RW", "Perkiraan biaya (Rp)"]
+
+    with desa.expect_download() as download:
+        desa.click("a.tombol:has-text('Unduh CSV')")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [c.rstrip(" ▲") for c in columns]
+    assert len(rows) - 1 == len(shown)
+    assert [r[0] for r in rows[1:]] == _table_codes(desa)  # the same order as the sorted table
