@@ -24,6 +24,10 @@ from tests.web.test_pages import start_proposal
 
 NEW_DEADLINE = "end_of_office_day(add_working_days(batas_rkpd, 10))"
 NEW_LABEL = "Batas 6 bulan ditambah 10 hari kerja"
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+# every diagram in processes/ (the forum ones too), by the id of its executable process
+DIAGRAMS = sorted(re.search(r'<bpmn:process id="([^"]+)"[^>]*isExecutable="true"', p.read_text()).group(1)
+                  for p in PROCESSES.glob("*.bpmn"))
 DI = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC",
       "di": "http://www.omg.org/spec/DD/20100524/DI"}
 
@@ -204,7 +208,7 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     assert version_of(app, newest) == 2
 
 
-@pytest.mark.parametrize("process_id", ["musrenbang", "pengaduan", "aspirasi"])
+@pytest.mark.parametrize("process_id", DIAGRAMS)
 def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_lints_clean(served, new_page,
                                                                                          process_id):
     _url, app = served
@@ -217,8 +221,10 @@ def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_l
     page.goto(f"/analis/{process_id}/ubah")
     page.wait_for_selector("#modeler[data-siap=ok]")
     saved = page.evaluate("() => window.alurXml()")  # the XML the modeler would save
+    assert page.evaluate("() => window.alurImportWarnings") == []  # bpmn-js read everything in the file
 
     for tag in ("spiffworkflow:property ", "spiffworkflow:postScript>", "spiffworkflow:messagePayload>",
+                "bpmn:loopDataInputRef>", "bpmn:loopDataOutputRef>", "bpmn:inputDataItem ", "bpmn:outputDataItem ",
                 "bpmn:timeDate", "bpmn:conditionExpression", "bpmn:script>", "bpmn:documentation>"):
         assert saved.count(f"<{tag}") == old_xml.count(f"<{tag}"), tag
     assert shape_bounds(saved) == shape_bounds(old_xml) and label_bounds(saved) == label_bounds(old_xml)
@@ -230,6 +236,32 @@ def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_l
         bpmn_name = next(k for k in ref.version.sources if k.startswith("bpmn/"))
         built = runtime().build(process_id, {**ref.version.sources, bpmn_name: saved})
         assert diff_versions(ref.version, built).empty  # nothing the engine reads changed
+
+
+def test_the_loop_input_of_a_multi_instance_is_edited_as_text_and_only_that_text_changes_in_the_saved_xml(
+        served, new_page):
+    _url, app = served
+    with app.app_context():
+        old_xml = runtime().current("aspirasi").version.bpmn_source()
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    page.goto("/analis/aspirasi/ubah")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    select(page, "tindak_lanjut_alat_kelengkapan")
+    page.wait_for_selector("#bio-properties-panel-alur-loop-input")
+    assert page.input_value("#bio-properties-panel-alur-loop-input") == "disposisi_ke"
+    assert page.input_value("#bio-properties-panel-alur-loop-output") == "tindak_lanjut_akd"
+    page.fill("#bio-properties-panel-alur-loop-input", "disposisi_akd")
+    page.wait_for_selector("#modeler[data-diubah='1']")  # the panel writes after its input debounce, as an edit
+    saved = page.evaluate("() => window.alurXml()")
+    lines = list(difflib.unified_diff(old_xml.splitlines(), saved.splitlines(), lineterm="", n=0))
+    added = [line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")]
+    removed = [line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---")]
+    assert added == ["<bpmn:loopDataInputRef>disposisi_akd</bpmn:loopDataInputRef>"]
+    assert [line for line in removed if line and not line.startswith("<!--")] == [
+        "<bpmn:loopDataInputRef>disposisi_ke</bpmn:loopDataInputRef>"]
+    page.evaluate("() => window.alurModeler.get('commandStack').undo()")  # undoable like any other edit
+    assert "<bpmn:loopDataInputRef>disposisi_ke</bpmn:loopDataInputRef>" in page.evaluate("() => window.alurXml()")
 
 
 def test_the_form_editor_previews_the_schema_as_staff_see_it_and_a_new_form_can_be_made(served, new_page):

@@ -8,6 +8,7 @@ import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 
 import { cache, config } from './bpmnlint-rules';
 import { getProperty, setProperty } from './extensions';
+import { rememberLoopRefs, takeLoopRefs, withLoopRefs } from './loopdata';
 import { lintMessage, translate } from './messages';
 import alurProperties from './properties';
 import spiffworkflow from './spiffworkflow.json';
@@ -102,7 +103,7 @@ function inFileOrder(xml) {
 
 async function currentXml() {
   const { xml } = await modeler.saveXML({ format: true });
-  let out = inFileOrder(xml.replace(/ \/>$/gm, '/>'));
+  let out = inFileOrder(withLoopRefs(xml.replace(/ \/>$/gm, '/>'), modeler.getDefinitions()));
   const before = originalXml.match(DEFINITIONS_TAG);
   const after = out.match(DEFINITIONS_TAG);
   if (before && after && before[0] !== after[0] && attributesOf(before[0]) === attributesOf(after[0])) {
@@ -389,7 +390,11 @@ async function start() {
       ? await fetch(data.xml_url, { credentials: 'same-origin' }).then((r) => { if (!r.ok) { throw new Error(`HTTP ${r.status}`); } return r.text(); })
       : data.empty_xml;
     originalXml = xml;
-    const { warnings } = await modeler.importXML(xml);
+    // the loop input/output variable names bpmn-moddle would drop as unresolved references: kept aside
+    const loops = takeLoopRefs(xml);
+    const { warnings } = await modeler.importXML(loops.xml);
+    rememberLoopRefs(loops.refs, modeler.getDefinitions());
+    window.alurImportWarnings = warnings.map((w) => w.message); // what bpmn-js could not read (the tests check it)
     if (warnings.length) { console.warn('peringatan impor', warnings); }
     modeler.get('canvas').zoom('fit-viewport');
     rememberDiOrder(xml);

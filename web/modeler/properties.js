@@ -9,6 +9,7 @@ import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 
 import { getBodyExtension, getProperty, setBodyExtension, setProperty } from './extensions';
+import { getLoopRef, setLoopRef } from './loopdata';
 import { store } from './store';
 
 const TIMER_HELP = 'Ekspresi Python di sandbox. Tanggal: variabel seperti batas_respon_awal, atau ' +
@@ -236,6 +237,43 @@ function DefaultFlowEntry(props) {
   });
 }
 
+function isMultiInstance(element) {
+  const loop = getBusinessObject(element).get('loopCharacteristics');
+  return Boolean(loop && is(loop, 'bpmn:MultiInstanceLoopCharacteristics'));
+}
+
+// The loop's collection variables as plain text (what SpiffWorkflow reads), through an undoable command.
+function loopRefEntry(kind, label, description) {
+  function Entry(props) {
+    const commandStack = useService('commandStack');
+    return h(TextFieldEntry, {
+      element: props.element, id: props.id, label, description, debounce: useService('debounceInput'),
+      getValue: (el) => getLoopRef(getBusinessObject(el), kind) || '',
+      setValue: (value) => commandStack.execute('alur.updateLoopRef', { element: props.element, kind, value: (value || '').trim() })
+    });
+  }
+  return Entry;
+}
+
+class UpdateLoopRefHandler {
+  execute(context) {
+    const bo = getBusinessObject(context.element);
+    context.old = getLoopRef(bo, context.kind);
+    setLoopRef(bo, context.kind, context.value);
+    return [ context.element ];
+  }
+
+  revert(context) {
+    setLoopRef(getBusinessObject(context.element), context.kind, context.old === undefined ? '' : context.old);
+    return [ context.element ];
+  }
+}
+
+function AlurLoopRefCommands(commandStack) {
+  commandStack.registerHandler('alur.updateLoopRef', UpdateLoopRefHandler);
+}
+AlurLoopRefCommands.$inject = [ 'commandStack' ];
+
 function entries(element) {
   const bo = getBusinessObject(element);
   const list = [];
@@ -275,6 +313,12 @@ function entries(element) {
   if (is(element, 'bpmn:ExclusiveGateway') || is(element, 'bpmn:InclusiveGateway')) {
     add('alur-default', DefaultFlowEntry, isSelectEntryEdited);
   }
+  if (is(element, 'bpmn:Activity') && isMultiInstance(element)) {
+    add('alur-loop-input', loopRefEntry('input', 'Koleksi masukan (loopDataInputRef)',
+      'Nama variabel data berisi daftar yang diulang: satu instance per butir.'));
+    add('alur-loop-output', loopRefEntry('output', 'Koleksi keluaran (loopDataOutputRef)',
+      'Nama variabel data tempat hasil tiap instance dikumpulkan.'));
+  }
   return list;
 }
 
@@ -300,6 +344,7 @@ class AlurPropertiesProvider {
 AlurPropertiesProvider.$inject = [ 'propertiesPanel' ];
 
 export default {
-  __init__: [ 'alurPropertiesProvider' ],
-  alurPropertiesProvider: [ 'type', AlurPropertiesProvider ]
+  __init__: [ 'alurPropertiesProvider', 'alurLoopRefCommands' ],
+  alurPropertiesProvider: [ 'type', AlurPropertiesProvider ],
+  alurLoopRefCommands: [ 'type', AlurLoopRefCommands ]
 };
