@@ -8,8 +8,6 @@ of instances inside the regions of their grants, like the recap.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response, render_template, request
@@ -21,7 +19,8 @@ from api.services import messages, privacy
 from api.services.versions import VersionRef, runtime
 from api.web import bp
 from api.web.common import PageError, display_value, page_login, principal
-from api.web.recap import _prefixes, _safe_cell, _sort_key
+from api.web.recap import _prefixes, _sort_key
+from api.web.spreadsheet import csv_download, safe_cell, xlsx_download
 from engine import TaskInfo
 
 LIST_LIMIT = 500
@@ -108,16 +107,10 @@ def _filename(doc: dict[str, Any], ext: str) -> str:
 @page_login
 def decision_csv(instance_id: int) -> Response:
     doc = document(instance_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for title, value in doc["header"]:
-        writer.writerow([_safe_cell(title), _safe_cell(value)])
-    writer.writerow([])
-    writer.writerow([title for _, title, _ in doc["columns"]])
-    for row in doc["rows"]:
-        writer.writerow([_safe_cell(cell(row, c)) for c in doc["columns"]])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(doc, "csv")}"'})
+    rows = [[title, value] for title, value in doc["header"]] + [[]]
+    rows.append([title for _, title, _ in doc["columns"]])
+    rows += [[cell(row, c) for c in doc["columns"]] for row in doc["rows"]]
+    return csv_download(rows, _filename(doc, "csv"))
 
 
 @bp.route("/keputusan/<int:instance_id>.xlsx")
@@ -133,17 +126,11 @@ def decision_xlsx(instance_id: int) -> Response:
     sheet.append([doc["instance"].title])
     sheet["A1"].font = Font(bold=True)
     for title, value in doc["header"]:
-        sheet.append([_safe_cell(title), _safe_cell(value)])
+        sheet.append([safe_cell(title), safe_cell(value)])
     sheet.append([])
     sheet.append([title for _, title, _ in doc["columns"]])
     for c in sheet[sheet.max_row]:
         c.font = Font(bold=True)
     for row in doc["rows"]:
-        sheet.append([_safe_cell(cell(row, c)) for c in doc["columns"]])
-    for column in sheet.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
-    data = io.BytesIO()
-    book.save(data)
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(doc, "xlsx")}"'})
+        sheet.append([safe_cell(cell(row, c)) for c in doc["columns"]])
+    return xlsx_download(book, _filename(doc, "xlsx"))

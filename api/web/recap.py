@@ -3,8 +3,6 @@ with data fields chosen by the user as columns; sortable; CSV and XLSX export.""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -24,6 +22,7 @@ from api.web.queries import (
     region_names,
     waiting_steps,
 )
+from api.web.spreadsheet import csv_download, safe_cell, xlsx_download
 
 FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"), ("posisi", "Posisi"),
          ("dimulai", "Dimulai")]
@@ -146,14 +145,9 @@ def _filename(result: dict[str, Any], ext: str) -> str:
 @page_login
 def recap_csv() -> Response:
     result = build(request.args)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([title for _, title in result["columns"]])
-    for row in result["rows"]:
-        writer.writerow([_safe_cell(export_value(row, key, result["fields"])) for key, _ in result["columns"]])
-    # A byte-order mark so spreadsheet programs read the UTF-8 text correctly.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(result, "csv")}"'})
+    rows = [[title for _, title in result["columns"]]]
+    rows += [[export_value(row, key, result["fields"]) for key, _ in result["columns"]] for row in result["rows"]]
+    return csv_download(rows, _filename(result, "csv"))
 
 
 @bp.route("/rekap.xlsx")
@@ -171,19 +165,6 @@ def recap_xlsx() -> Response:
         c.font = Font(bold=True)
     for row in result["rows"]:
         values = [export_value(row, key, result["fields"]) for key, _ in result["columns"]]
-        sheet.append([_safe_cell(v) for v in values])
+        sheet.append([safe_cell(v) for v in values])
     sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
-    data = io.BytesIO()
-    book.save(data)
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(result, "xlsx")}"'})
-
-
-def _safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is written as text (OWASP: = + - @, tab, carriage return)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return xlsx_download(book, _filename(result, "xlsx"))

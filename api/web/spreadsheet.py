@@ -1,0 +1,42 @@
+"""Downloads of tables as CSV and XLSX, shared by the recaps and the forums' documents."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Response
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def safe_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is written as text (OWASP: = + - @, tab, carriage return)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def csv_download(rows: Iterable[list[Any]], filename: str) -> Response:
+    """Rows (cells made safe here) as a CSV file, with a byte-order mark so spreadsheet programs read UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row])
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers=_attachment(filename))
+
+
+def xlsx_download(book: Any, filename: str) -> Response:
+    """An openpyxl workbook as a file, each column of its sheet as wide as its longest value (10-60)."""
+    for column in book.active.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        book.active.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+    data = io.BytesIO()
+    book.save(data)
+    return Response(data.getvalue(), mimetype=XLSX_TYPE, headers=_attachment(filename))
