@@ -7,6 +7,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,22 +122,35 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture(scope="module")
-def live_server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
+def require_browser() -> None:
+    """Skip without Chromium, or fail where the browser tests are required (CI)."""
     reason = _browser_missing()
     if reason:
         if os.environ.get("ALUR_REQUIRE_BROWSER") == "1":
             pytest.fail(f"ALUR_REQUIRE_BROWSER=1 tetapi {reason}")
         pytest.skip(reason)
-    app = make_app(fresh_db(seeded_db, tmp_path_factory.mktemp("live") / "alur.db"))
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1, in a thread, for as long as the block runs; yields its base URL."""
+    from werkzeug.serving import make_server
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_browser()
+    with serving(make_app(fresh_db(seeded_db, tmp_path_factory.mktemp("live") / "alur.db"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

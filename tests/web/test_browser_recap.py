@@ -4,37 +4,28 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from api.db import db
-from tests.web.conftest import _browser_missing, fresh_db, make_app
+from tests.web.conftest import fresh_db, make_app, require_browser, serving
 from tests.web.test_browser import sign_in
 
 
 @pytest.fixture(scope="module")
 def live_server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the 26 demo cases of the seed file, as `make run` serves it."""
-    from werkzeug.serving import make_server
-
+    """The app with the demo cases of the seed file, as `make run` serves it."""
     from api.seed import seed_demo_cases
 
-    reason = _browser_missing()
-    if reason:
-        pytest.skip(reason)
+    require_browser()
     app = make_app(fresh_db(seeded_db, tmp_path_factory.mktemp("live-recap") / "alur.db"))
     with app.app_context():
         seed_demo_cases()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def _table_codes(page) -> list[str]:

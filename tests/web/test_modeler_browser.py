@@ -4,9 +4,7 @@ label, sees a lint error appear and go, deploys through the dry run, and the ver
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from api.models import Instance, ProcessVersionRow
 from api.services import migration
 from api.services.versions import runtime
 from engine import diff_versions, lint_text
-from tests.web.conftest import _browser_missing, fresh_db, login, make_app
+from tests.web.conftest import fresh_db, login, make_app, require_browser, serving
 from tests.web.test_browser import sign_in
 from tests.web.test_pages import start_proposal
 
@@ -35,20 +33,10 @@ DI = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.om
 @pytest.fixture(scope="module")
 def served(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
     """The app on 127.0.0.1 (as conftest's live_server) and the same app object, to read and seed its database."""
-    from werkzeug.serving import make_server
-
-    reason = _browser_missing()
-    if reason:
-        if os.environ.get("ALUR_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"ALUR_REQUIRE_BROWSER=1 tetapi {reason}")
-        pytest.skip(reason)
+    require_browser()
     app = make_app(fresh_db(seeded_db, tmp_path_factory.mktemp("modeler") / "alur.db"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url, app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
