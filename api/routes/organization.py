@@ -45,7 +45,7 @@ def _kind(kind: str) -> str:
 @blp.route("/<kind>", methods=["GET"])
 @answers(blp, 200, OrgListSchema, 401, 403, 404)
 def list_kind(kind: str) -> dict[str, Any]:
-    """Every role (with the processes whose lanes use it), unit, region or user (with grants)."""
+    """Semua peran (dengan proses yang memakainya sebagai lane), unit, wilayah, atau pengguna (dengan hak aksesnya)."""
     require_org_admin()
     listing = {"peran": org.list_roles, "unit": org.list_units, "wilayah": org.list_regions,
                "pengguna": org.list_users}
@@ -56,7 +56,7 @@ def list_kind(kind: str) -> dict[str, Any]:
 @blp.arguments(RoleInSchema)
 @answers(blp, 200, OkSchema, 401, 403, 415, 422)
 def save_role(body: dict[str, Any]) -> dict[str, Any]:
-    """Create a role or change its description."""
+    """Buat peran atau ubah keterangannya."""
     require_org_admin()
     org.save_role(body["name"], body["description"])
     db.session.commit()
@@ -67,7 +67,7 @@ def save_role(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(UnitInSchema)
 @answers(blp, 200, OkSchema, 401, 403, 415, 422)
 def save_unit(body: dict[str, Any]) -> dict[str, Any]:
-    """Create or change a unit: code (ASCII slug), name, kind, parent unit, region."""
+    """Buat atau ubah unit: kode (huruf ASCII), nama, jenis, unit induk, wilayah."""
     require_org_admin()
     org.save_unit({"kode": body["code"], "nama": body["name"], "jenis": body["kind"], "induk": body["parent"] or "",
                    "wilayah": body["region"]})
@@ -79,6 +79,7 @@ def save_unit(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(RegionInSchema)
 @answers(blp, 200, OkSchema, 401, 403, 415, 422)
 def save_region(body: dict[str, Any]) -> dict[str, Any]:
+    """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk."""
     require_org_admin()
     org.save_region({"kode": body["code"], "nama": body["name"], "tingkat": body["level"],
                      "induk": body["parent"] or ""})
@@ -90,7 +91,7 @@ def save_region(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(UserInSchema)
 @answers(blp, 200, OkSchema, 401, 403, 415, 422)
 def save_user(body: dict[str, Any]) -> dict[str, Any]:
-    """Create or change a user; `grants` (when sent) replace the user's grants."""
+    """Buat atau ubah pengguna; `grants` (bila dikirim) menggantikan semua hak akses pengguna itu."""
     require_org_admin()
     grants = None if body["grants"] is None else [
         org.GrantSpec(g["role"], g["region_prefix"], g["unit"] or None) for g in body["grants"]]
@@ -102,8 +103,8 @@ def save_user(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/<kind>/<path:key>", methods=["DELETE"])
 @answers(blp, 200, OkSchema, 401, 403, 404, 409, 415)
 def remove(kind: str, key: str) -> dict[str, Any]:
-    """Remove a role or unit (409 naming why while tasks, instances or lanes need it), a region, or a user
-    (deactivated and stripped of grants: the history keeps naming them)."""
+    """Hapus peran atau unit (409 dengan alasannya selama tugas, kasus, atau lane masih memerlukannya), wilayah,
+    atau pengguna (dinonaktifkan dan dicabut hak aksesnya: riwayat tetap menyebut namanya)."""
     require_org_admin()
     removers = {"peran": org.remove_role, "unit": org.remove_unit, "wilayah": org.remove_region,
                 "pengguna": org.remove_user}
@@ -114,7 +115,7 @@ def remove(kind: str, key: str) -> dict[str, Any]:
 @blp.route("/<kind>.csv", methods=["GET"])
 @answers(blp, 200, None, 401, 403, 404, content_type="text/csv")
 def export(kind: str) -> Response:
-    """The CSV of a kind (the file the import takes back); users: one line per grant."""
+    """Berkas CSV satu jenis data (berkas yang bisa diimpor kembali); pengguna: satu baris per hak akses."""
     require_org_admin()
     name = _kind(kind)
     return Response(org.export_csv(name), mimetype="text/csv",
@@ -128,8 +129,8 @@ def export(kind: str) -> Response:
     "application/json": {"schema": {"type": "object", "required": ["csv"], "properties": {"csv": {"type": "string"}}}},
 }})
 def import_csv(kind: str) -> dict[str, Any]:
-    """Create or update every line of the CSV (body `text/csv`, or JSON `{"csv": "..."}`); all or nothing,
-    errors name line and column."""
+    """Buat atau perbarui setiap baris CSV (isi `text/csv`, atau JSON `{"csv": "..."}`); semua atau tidak sama
+    sekali, kesalahan menyebut baris dan kolomnya."""
     require_org_admin()
     name = _kind(kind)
     raw = request.get_data(cache=True)  # a body over the request limit is refused here (413)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +130,7 @@ def role_in_use(name: str) -> str | None:
         return f"peran '{name}' adalah lane versi yang berlaku dari proses {', '.join(sorted(lanes))}"
     running = _running_versions_with_lane(name)
     if running:
-        return f"peran '{name}' adalah lane versi yang masih dijalankan instance aktif ({', '.join(running)})"
+        return f"peran '{name}' adalah lane versi yang masih dijalankan kasus aktif ({', '.join(running)})"
     return None
 
 
@@ -146,16 +146,7 @@ def _running_versions_with_lane(name: str) -> list[str]:
 
 def remove_role(name: str) -> int:
     """Delete a role and its grants (returns how many grants went); 409 with the reason while it is needed."""
-    role = db.session.get(Role, name)
-    if role is None:
-        raise not_found("peran")
-    reason = role_in_use(name)
-    if reason:
-        raise conflict("role_in_use", reason)
-    grants = db.session.execute(db.delete(RoleGrant).where(RoleGrant.role == name)).rowcount
-    db.session.delete(role)
-    db.session.commit()
-    return grants
+    return _remove(Role, name, "peran", "role_in_use", role_in_use, RoleGrant.role)
 
 
 # -- units --------------------------------------------------------------------------
@@ -235,16 +226,7 @@ def unit_in_use(code: str) -> str | None:
 
 def remove_unit(code: str) -> int:
     """Delete a unit and the grants on it; 409 while tasks are routed to it or units sit below it."""
-    unit = db.session.get(Unit, code)
-    if unit is None:
-        raise not_found("unit")
-    reason = unit_in_use(code)
-    if reason:
-        raise conflict("unit_in_use", reason)
-    grants = db.session.execute(db.delete(RoleGrant).where(RoleGrant.unit == code)).rowcount
-    db.session.delete(unit)
-    db.session.commit()
-    return grants
+    return _remove(Unit, code, "unit", "unit_in_use", unit_in_use, RoleGrant.unit)
 
 
 # -- regions ------------------------------------------------------------------------
@@ -299,19 +281,27 @@ def region_in_use(code: str) -> str | None:
         .where(sql_contains(Instance.region, code), Instance.region != "", Instance.status.in_(ACTIVE_STATUSES))
     ).scalar()
     if running:
-        return f"wilayah '{code}' masih memiliki {running} instance aktif"
+        return f"wilayah '{code}' masih memiliki {running} kasus aktif"
     return None
 
 
 def remove_region(code: str) -> None:
-    region = db.session.get(Region, code)
-    if region is None:
-        raise not_found("wilayah")
-    reason = region_in_use(code)
+    _remove(Region, code, "wilayah", "region_in_use", region_in_use)
+
+
+def _remove(model: Any, key: str, noun: str, conflict_code: str, in_use: Callable[[str], str | None],
+            grant_column: Any = None) -> int:
+    """Delete one row (and the grants naming it); 404 when missing, 409 with the reason while it is needed."""
+    row = db.session.get(model, key)
+    if row is None:
+        raise not_found(noun)
+    reason = in_use(key)
     if reason:
-        raise conflict("region_in_use", reason)
-    db.session.delete(region)
+        raise conflict(conflict_code, reason)
+    grants = db.session.execute(db.delete(RoleGrant).where(grant_column == key)).rowcount if grant_column else 0
+    db.session.delete(row)
     db.session.commit()
+    return grants
 
 
 # -- users and grants ---------------------------------------------------------------

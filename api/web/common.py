@@ -37,7 +37,8 @@ from engine import EngineError, now
 log = logging.getLogger(__name__)
 CSRF_FIELD = "csrf_token"
 VENDOR_DIRS = {"bpmn-js": ROOT / "node_modules" / "bpmn-js" / "dist",
-               "swagger-ui-dist": ROOT / "node_modules" / "swagger-ui-dist"}
+               "swagger-ui-dist": ROOT / "node_modules" / "swagger-ui-dist",
+               "alur-modeler": ROOT / "build" / "modeler"}  # bundled by `make setup` (npm run build)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -81,8 +82,10 @@ EVENT_NAMES = {
     "message_retry": "pengiriman pesan diulang",
     "migrated": "dipindahkan ke versi lain",
 }
-# Pages whose form carries files: their body may be as large as a deploy upload, not the usual request limit.
-UPLOAD_ENDPOINTS = {"web.upload_submit"}
+# Pages whose form carries files, or a modeler draft (a whole diagram and its forms): their body may be
+# as large as a deploy upload, not the usual request limit.
+UPLOAD_ENDPOINTS = {"web.upload_submit", "web.modeler_lint", "web.modeler_check", "web.modeler_deploy",
+                    "web.modeler_preview"}
 
 
 class PageError(Exception):

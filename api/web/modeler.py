@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import Response, jsonify, render_template, render_template_string, request, url_for
 
-from api.config import ROOT
 from api.models import ORIGIN_UPLOAD
 from api.services import deploy as deploys
 from api.services import modeler
@@ -23,13 +22,10 @@ from api.services.instances import Actor
 from api.services.versions import runtime
 from api.web import bp
 from api.web.analyst import NOTE_LIMIT, _deployer
-from api.web.common import UPLOAD_ENDPOINTS, VENDOR_DIRS, PageError, csrf_token, page_login
+from api.web.common import VENDOR_DIRS, PageError, csrf_token, page_login
 from api.web.formkit import form_view, initial_values
 from engine import BPMN_NAME, FormFileError, parse_form
 
-VENDOR_DIRS["alur-modeler"] = ROOT / "build" / "modeler"  # bundled by `make setup` (npm run build)
-# A draft carries a whole diagram and its forms: the upload's size limit, not the page's.
-UPLOAD_ENDPOINTS.update({"web.modeler_lint", "web.modeler_check", "web.modeler_deploy", "web.modeler_preview"})
 PREVIEW = """{% from "_form.html" import form_body with context %}<div class="formulir pratinjau-isi">
 {{ form_body(ctx.fields, ctx['values'], ctx.errors, ctx.general, zone_offsets) }}</div>"""
 
