@@ -108,6 +108,9 @@ class ProcessVersion:
     lanes: list[str]
     start: StartInfo
     tasks: dict[str, TaskInfo] = field(default_factory=dict)
+    # Plain words for the public while the instance waits at a message catch (its `publicStatus`), by element
+    # id; `{field}` in them is filled from the data the catch shares (`batchFields`), e.g. the RKPD year.
+    wait_public_status: dict[str, str] = field(default_factory=dict)
 
     @property
     def short_hash(self) -> str:
@@ -207,6 +210,7 @@ def build_version(process_id: str, sources: Mapping[str, str]) -> ProcessVersion
         lanes=lanes,
         start=_start_info(spec, forms),
         tasks=_task_infos(all_specs, forms),
+        wait_public_status=_wait_public_status(all_specs),
     )
 
 
@@ -256,6 +260,17 @@ def _task_infos(specs: Iterable[BpmnProcessSpec], forms: Mapping[str, FormRef]) 
                 public_status=(props.get(PUBLIC_STATUS_PROPERTY) or "").strip() or None,
             )
     return infos
+
+
+def _wait_public_status(specs: Iterable[BpmnProcessSpec]) -> dict[str, str]:
+    """`publicStatus` of the elements a person does not complete (a receive task waiting for a forum)."""
+    found: dict[str, str] = {}
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            words = (_props(task_spec).get(PUBLIC_STATUS_PROPERTY) or "").strip()
+            if words and not task_spec.manual:
+                found[task_spec.bpmn_id or task_spec.name] = words
+    return found
 
 
 def _lanes(sources: Mapping[str, str]) -> list[str]:

@@ -357,7 +357,7 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     links = case_links.resolve(info.form if info else None, data, own_id=instance.id)
     if messages.is_batch(info):
         context = runtime().engine.inspect(ref.version, instance.state).data
-        messages.check_batch(instance, info, context, data)
+        data = messages.check_batch(instance, info, context, data)
     _take_for_completion(principal, task_id)
     pending = pending_rows(instance.id)  # read before any change, so the writes below need one flush only
     result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)

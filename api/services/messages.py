@@ -101,16 +101,24 @@ def batch_rows(instance: Instance, info: TaskInfo, context: Mapping[str, Any]) -
     return rows
 
 
-def check_batch(instance: Instance, info: TaskInfo, context: Mapping[str, Any], data: Mapping[str, Any]) -> None:
-    """Refuse (422, naming row and field) a row that names nothing waiting, twice, or shares a rank."""
+def check_batch(instance: Instance, info: TaskInfo, context: Mapping[str, Any],
+                data: Mapping[str, Any]) -> dict[str, Any]:
+    """The submission with each row's read-only columns taken from what waits, not from the client.
+
+    Refuses (422, naming row and field) a row that names nothing waiting, twice, or shares a rank. The
+    columns the rows show from the proposals (title, location, cost, ...: `readOnly` in the form or
+    `ui:readonly` in its UI schema) are the proposals' data: whatever the client sent there is replaced
+    by the waiting instance's value, so only the decision columns come from the person deciding.
+    """
     props = info.properties
     field = props[BATCH_FIELD]
     rows = data.get(field)
     if not isinstance(rows, list):
-        return  # the form's own check names the missing list
+        return dict(data)  # the form's own check names the missing list
     waiting = batch_rows(instance, info, context)
     key = correlation_key(info)
-    open_codes = {r.get(key) for r in waiting}
+    by_code = {r.get(key): r for r in waiting}
+    open_codes = set(by_code)
     rank = props.get(BATCH_RANK)
     errors, seen, ranks = [], set(), {}
     for index, row in enumerate(rows):
@@ -132,6 +140,15 @@ def check_batch(instance: Instance, info: TaskInfo, context: Mapping[str, Any], 
             ranks.setdefault(row[rank], index)
     if errors:
         raise invalid(errors)
+    shown = _read_only_columns(info, field) - {key}
+    trusted = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            source = by_code[row.get(key)]
+            row = {k: v for k, v in row.items() if k not in shown}
+            row.update({k: source[k] for k in shown if k in source})
+        trusted.append(row)
+    return {**data, field: trusted}
 
 
 def correlation_key(info: TaskInfo) -> str | None:
@@ -149,6 +166,19 @@ def _row_properties(info: TaskInfo, field: str) -> set[str] | None:
     items = schema.get("properties", {}).get(field, {}).get("items", {})
     props = items.get("properties") if isinstance(items, Mapping) else None
     return set(props) if isinstance(props, Mapping) else None
+
+
+def _read_only_columns(info: TaskInfo, field: str) -> set[str]:
+    """The row columns a person may see but not set: `readOnly` in the schema or `ui:readonly` in the UI schema."""
+    if info.form is None:
+        return set()
+    items = info.form.schema.get("properties", {}).get(field, {}).get("items", {})
+    props = items.get("properties", {}) if isinstance(items, Mapping) else {}
+    ui = (info.form.ui_schema or {}).get(field, {})
+    ui_items = ui.get("items", {}) if isinstance(ui, Mapping) else {}
+    return {name for name, spec in props.items()
+            if (isinstance(spec, Mapping) and spec.get("readOnly"))
+            or (isinstance(ui_items.get(name), Mapping) and ui_items[name].get("ui:readonly"))}
 
 
 def _json_safe(fields: Mapping[str, Any]) -> dict[str, Any]:

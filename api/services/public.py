@@ -7,6 +7,7 @@ Shared by the JSON routes and the public pages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +42,8 @@ STATUS_LABELS = {
     "suspended": "ditangguhkan",
     "cancelled": "dibatalkan",
 }
+# `{tahun_rkpd}` in a wait's public words: a data field the wait shares.
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # A public submission is the website channel: a choice field offering this value is set to it, not asked.
 WEBSITE_CHANNEL = "website"
 
@@ -163,7 +166,7 @@ def tracking(code: str) -> dict[str, Any]:
         "finished_at": iso(instance.finished_at),
         # What it waits for: the steps its diagram declares public, and decisions of another process (a forum).
         "steps": public_steps(list(tasks), version, moment)
-        + [{"title": w.title, "due_at": None, "late": False} for w in waits],
+        + [{"title": wait_words(w, version), "due_at": None, "late": False} for w in waits],
         "messages": [outbox.public_view(m) for m in messages],
         "links": case_links.public_links(instance),
     })
@@ -182,6 +185,22 @@ def public_steps(tasks: list[PendingTask], version: ProcessVersion, moment: date
         if words and words not in steps:
             steps[words] = {"title": words, "due_at": iso(task.due_at), "late": is_late(task.due_at, moment)}
     return list(steps.values())
+
+
+def wait_words(wait: WaitingMessageRow, version: ProcessVersion) -> str:
+    """What the public reads while the case waits for another process: the catch's `publicStatus` with
+    `{field}` filled from the data it shares (a proposal carried to next year's cycle names that year),
+    else the catch's name."""
+    words = version.wait_public_status.get(wait.element)
+    if not words:
+        return wait.title
+    fields = wait.fields or {}
+
+    def value(found: re.Match) -> str:
+        shown = fields.get(found.group(1))
+        return str(shown) if isinstance(shown, str | int) and not isinstance(shown, bool) else ""
+
+    return _PLACEHOLDER.sub(value, words)
 
 
 def received_at(instance: Instance, version: ProcessVersion) -> datetime:

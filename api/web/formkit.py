@@ -36,6 +36,7 @@ class Field:
     options: list[tuple[Any, str]] = field(default_factory=list)
     item: Field | None = None  # list: the item's field (name holds __i__)
     subfields: list[Field] = field(default_factory=list)  # objects: the fields of one item
+    readonly: bool = False  # a column of a list shown, not set (`readOnly`, `ui:readonly`): the server fills it
 
 
 def _options(spec: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -63,7 +64,8 @@ def build_field(name: str, spec: dict[str, Any], ui: dict[str, Any], required: b
     options = _options(spec)
     made = Field(name=name, title=spec.get("title", name.rsplit(".", 1)[-1]), kind="text", spec=spec,
                  required=required, description=spec.get("description", ""),
-                 placeholder=ui.get("ui:placeholder", ""), options=options)
+                 placeholder=ui.get("ui:placeholder", ""), options=options,
+                 readonly=bool(spec.get("readOnly") or ui.get("ui:readonly")))
     if kind_of == "array" and isinstance(spec.get("items"), dict):
         items, item_ui = spec["items"], ui.get("items", {}) if isinstance(ui.get("items"), dict) else {}
         if _options(items):

@@ -132,14 +132,14 @@ def test_given_a_case_its_form_refuses_then_the_seed_stops_naming_the_case_and_f
         app, tmp_path):
     broken = json.loads(json.dumps(SEED))
     [case] = [c for c in broken["demo_cases"] if c["id"] == "usulan_talud_kali"]
-    case["steps"][1]["data"]["keputusan_desa"] = "setuju"
+    case["steps"][0]["data"]["keputusan_rw"] = "setuju"
     bad_file = tmp_path / "seed_data.json"
     bad_file.write_text(json.dumps(broken), encoding="utf-8")
     with app.app_context():
         seed_demo()
         with pytest.raises(DemoCaseError) as refused:
             seed_demo_cases(bad_file)
-        assert str(refused.value).startswith("kasus demo 'usulan_talud_kali', langkah 'verifikasi_desa': keputusan_desa")
+        assert str(refused.value).startswith("kasus demo 'usulan_talud_kali', langkah 'verifikasi_rw': keputusan_rw")
         # The cases seeded before it are gone too, so the corrected file seeds into an empty database.
         assert count(Instance) == count(PendingTask) == count(AuditEvent) == count(OutboxMessage) == 0
         assert len(seed_demo_cases().created) == len(CASES)
@@ -149,12 +149,12 @@ def test_given_a_case_left_waiting_elsewhere_than_the_file_says_then_the_seed_st
         app, tmp_path):
     broken = json.loads(json.dumps(SEED))
     broken["demo_cases"] = [c for c in broken["demo_cases"] if c["id"] == "usulan_jalan_rt001"]
-    broken["demo_cases"][0]["waits_at"] = [{"task": "verifikasi_desa", "by": "kepala_desa"}]
+    broken["demo_cases"][0]["waits_at"] = [{"task": "perbaikan_usulan_rt", "by": "ketua_rt"}]
     bad_file = tmp_path / "seed_data.json"
     bad_file.write_text(json.dumps(broken), encoding="utf-8")
     with app.app_context():
         seed_demo()
-        with pytest.raises(DemoCaseError, match="menunggu di verifikasi_rw, bukan di verifikasi_desa"):
+        with pytest.raises(DemoCaseError, match="menunggu di verifikasi_rw, bukan di perbaikan_usulan_rt"):
             seed_demo_cases(bad_file)
         assert count(Instance) == 0
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.api.procedures import REAL_PROJECT, do, names
 from tests.procedures.conftest import WIB
-from tests.procedures.test_forum_musrenbang import FORUM, PESERTA
+from tests.procedures.test_forum_musrenbang import FORUM, MUSYAWARAH_DESA, PESERTA, PESERTA_DESA
 from tests.procedures.test_musrenbang import PROPOSED, STEPS, TERIMA_RW, USULAN
 
 RT = "33.13.05.2001/RW02/RT001"
@@ -48,6 +48,9 @@ def propose(client, users, who: str = "rt_001"):
 
 # At these levels a forum decides: (its process, start data, attendance step and data, decision step, who).
 FORUMS = {
+    "tunggu_musyawarah_desa": ("forum_musrenbang_desa", {**MUSYAWARAH_DESA, "nama_forum": "Musrenbang Desa 2027",
+                                                          "wilayah": "33.13.05.2001", "tanggal_forum": "2026-01-26"},
+                               "catat_peserta_delegasi", PESERTA_DESA, "putuskan_usulan_desa", "kades"),
     "tunggu_musrenbang_cam": ("forum_musrenbang_cam", FORUM, "catat_peserta_delegasi", PESERTA,
                               "putuskan_usulan_kecamatan", "tim_kec"),
     "tunggu_forgab_opd": ("forum_gabungan_opd", {**FORUM, "nama_forum": "FORGAB-OPD DPUPR 2027", "wilayah": "33.13",
@@ -62,9 +65,10 @@ FORUMS = {
 }
 
 
-def hold_forum(client, users, rows, level="tunggu_musrenbang_cam"):
+def hold_forum(client, users, rows, level="tunggu_musrenbang_cam", *, who=None, **start_changes):
     """A level's forum over HTTP: schedule it, record attendance, open the decision list, decide."""
-    process, start, attendance, present, decision, who = FORUMS[level]
+    process, start, attendance, present, decision, holder = FORUMS[level]
+    who, start = who or holder, {**start, **start_changes}
     started = client.post(f"/api/v1/processes/{process}/instances", json={"data": start}, headers=users.headers(who))
     assert started.status_code == 201, started.get_json()
     do(client, users, who, attendance, present)
@@ -98,7 +102,7 @@ def test_a_proposal_accepted_at_every_level_reaches_the_rkpd(client, levels, clo
     assert [e["actor"] for e in detail["events"] if e["kind"] == "task_completed"] == people
     received = [e for e in detail["events"] if e["kind"] == "message_delivered"]
     assert [(e["actor"], e["detail"]["name"]) for e in received] == [
-        ("tim_kec", "keputusan_musrenbang_cam"), ("opd_pupr", "keputusan_forgab_opd"),
+        ("kades", "keputusan_musyawarah_desa"), ("tim_kec", "keputusan_musrenbang_cam"), ("opd_pupr", "keputusan_forgab_opd"),
         ("perencana", "keputusan_musrenbang_kab")]
     data = detail["data"]
     assert data["skor_prioritas_kecamatan"] == 87.5 and data["peringkat_kecamatan"] == 1
@@ -129,13 +133,18 @@ def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_
             "data": {**USULAN, "wilayah": wilayah, "judul": judul, "tahun_rkpd": tahun}})
         assert started.status_code == 201, started.get_json()
         codes[key] = started.get_json()["tracking_code"]
-        for name, _lane, form, when in STEPS[:3]:
-            items = client.get("/api/v1/tasks", query_string={"per_page": 200}, headers=users.headers(who))
-            [task] = [t for t in items.get_json()["items"]
-                      if t["name"] == name and t["instance_id"] == started.get_json()["id"]]
-            clock.set(when)
-            done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": form}, headers=users.headers(who))
-            assert done.status_code == 200, done.get_json()
+        complete_own(client, users, who, started.get_json()["id"], *STEPS[0])  # the RW meeting
+    # Each desa's musyawarah of the 2027 cycle accepts its proposals in January (the 2028 one keeps waiting).
+    clock.set(STEPS[1][3])
+    for key in ("girilayu", "ngemplak", "karangbangun", "jaten"):
+        who = "desa_jaten" if key == "jaten" else "desa_matesih"
+        _, _, answer = hold_forum(client, users, lambda listed: [
+            {**row, "skor_prioritas": 80, "keputusan": "terima"} for row in listed],
+            "tunggu_musyawarah_desa", who=who, wilayah=DESA[key][0].split("/")[0])
+        assert answer.status_code == 200, answer.get_json()
+    for key in ("girilayu", "ngemplak", "karangbangun", "jaten"):
+        who = "desa_jaten" if key == "jaten" else "desa_matesih"
+        complete_own(client, users, who, instance_id(client, users, codes[key]), *STEPS[2])  # SIMDA
     assert names(client, users, "tim_kec") == []  # waiting for the forum is nobody's inbox item
     tracked = client.get(f"/api/v1/public/track/{codes['ngemplak']}").get_json()
     assert [s["title"] for s in tracked["steps"]] == ["Tunggu keputusan MUSRENBANG-CAM"]  # what it waits for
@@ -185,7 +194,8 @@ def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_
     assert state("ngemplak")["status"] == "waiting" and state("ngemplak")["tasks"] == []  # for FORGAB-OPD
     assert state("girilayu")["status"] == "complete"
     assert state("girilayu")["data"]["digabung_ke"] == codes["ngemplak"]
-    assert [t["name"] for t in state("karangbangun")["tasks"]] == ["verifikasi_desa"]
+    # Returned to its desa after the desa cut-off (2 February): it waits for the desa's musyawarah of 2028.
+    assert state("karangbangun")["tasks"] == [] and state("karangbangun")["data"]["tahun_rkpd"] == 2028
     # Not this forum's: the other kecamatan and the next year's cycle still wait for theirs.
     for key in ("jaten", "ngemplak_2028"):
         assert state(key)["status"] == "waiting" and state(key)["tasks"] == []
@@ -196,6 +206,20 @@ def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_
     assert [(r["kode_lacak"], r["skor_prioritas"], r["peringkat"]) for r in listed] == [(codes["ngemplak"], 91, 1)]
     assert answer.status_code == 200, answer.get_json()
     assert state("ngemplak")["data"]["pagu_indikatif"] == 150_000_000
+
+
+def complete_own(client, users, who, instance, name, _lane, form, when):
+    """`who` completes task `name` of one instance (the inbox holds several proposals)."""
+    items = client.get("/api/v1/tasks", query_string={"per_page": 200}, headers=users.headers(who))
+    [task] = [t for t in items.get_json()["items"] if t["name"] == name and t["instance_id"] == instance]
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": form}, headers=users.headers(who))
+    assert done.status_code == 200, done.get_json()
+
+
+def instance_id(client, users, code):
+    found = client.get("/api/v1/admin/instances", query_string={"q": code}, headers=users.headers("admin"))
+    [item] = [i for i in found.get_json()["items"] if i["tracking_code"] == code]
+    return item["id"]
 
 
 def test_each_level_sees_only_its_own_region(client, levels, clock):
@@ -239,17 +263,20 @@ def test_a_village_merges_a_proposal_into_another_and_it_ends_merged(client, lev
     clock.set(PROPOSED)
     started = propose(client, levels).get_json()
     do(client, levels, "rw_02", "verifikasi_rw", TERIMA_RW)
-    [task] = client.get("/api/v1/tasks", headers=levels.headers("kades")).get_json()["items"]
-
-    refused = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"keputusan_desa": "gabung"}},
-                          headers=levels.headers("kades"))
-    assert refused.status_code == 422
-    assert [f["field"] for f in refused.get_json()["fields"]] == ["gabung_ke_desa"]
+    assert names(client, levels, "kades") == []  # the desa decides in its musyawarah, not per proposal
 
     target = "Normalisasi saluran irigasi Dusun Ngemplak (usulan RT 002)"
-    done = do(client, levels, "kades", "verifikasi_desa", {"keputusan_desa": "gabung", "gabung_ke_desa": target})
+    _, listed, refused = hold_forum(client, levels, lambda listed: [
+        {**listed[0], "skor_prioritas": 40, "keputusan": "gabung"}], "tunggu_musyawarah_desa")
+    assert refused.status_code == 422
+    assert [f["field"] for f in refused.get_json()["fields"]] == ["usulan.0.gabung_ke"]
 
-    assert done["instance"]["status"] == "complete"
+    [task] = client.get("/api/v1/tasks", headers=levels.headers("kades")).get_json()["items"]
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=levels.headers("kades"), json={"data": {
+        "nomor_berita_acara": "140/03/2026",
+        "usulan": [{**listed[0], "skor_prioritas": 40, "keputusan": "gabung", "gabung_ke": target}]}})
+
+    assert done.status_code == 200, done.get_json()
     data = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()["data"]
     assert (data["hasil"], data["digabung_di_tingkat"], data["digabung_ke"]) == ("digabungkan", "desa", target)
     assert names(client, levels, "operator_matesih") == []

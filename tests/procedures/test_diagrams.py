@@ -38,7 +38,7 @@ FLOW_NODES = (
 )  # fmt: skip
 ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
 FILES = ["musrenbang", "pengaduan", "aspirasi", "pengaduan_layanan_dprd", "forum_musrenbang_cam", "forum_gabungan_opd",
-         "forum_musrenbang_kab"]
+         "forum_musrenbang_kab", "forum_musrenbang_desa"]
 
 
 def load(name):

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
+from engine import FormInvalid
+
 from .conftest import WIB
-from .test_musrenbang import STEPS, USULAN
+from .test_musrenbang import STEPS, USULAN, decide
 
 DESA = {  # three desa of Kecamatan Matesih (33.13.05)
     "ALR-2027-A": ("33.13.05.2001/RW02/RT001", "Rehabilitasi saluran irigasi Dusun Ngemplak"),
@@ -55,7 +59,7 @@ def proposal_at_the_forum(run, code, wilayah, judul):
     inst.clock.set(datetime(2026, 1, 14, 9, 0, tzinfo=WIB))
     inst.start({**USULAN, "wilayah": wilayah, "judul": judul}, code=code)
     for name, _lane, form, when in STEPS[:3]:
-        inst.at(when).complete(name, form)  # RW, desa and SIMDA accept it in January
+        decide(inst.at(when), name, form)  # the RW, the desa's musyawarah and SIMDA accept it in January
     return inst
 
 
@@ -106,8 +110,12 @@ def test_given_three_desa_of_one_kecamatan_the_forum_decides_them_all_in_one_ran
     assert rejected.status == "complete"
     assert (rejected.data["hasil"], rejected.data["ditolak_di_tingkat"], rejected.data["alasan_penolakan"]) == (
         "ditolak", "kecamatan", "bukan_kewenangan_kabupaten")
-    assert returned.ready == ["verifikasi_desa"]
-    assert returned.data["riwayat_keputusan"][-1]["catatan"] == "Lampirkan hasil uji debit air."
+    # Back to its desa after the desa cut-off (2 February): waiting for the desa's musyawarah of the 2028 cycle.
+    assert returned.ready == [] and returned.waits_at() == ["tunggu_musyawarah_desa"]
+    assert [(e["tingkat"], e["keputusan"]) for e in returned.data["riwayat_keputusan"][-2:]] == [
+        ("kecamatan", "kembalikan"), ("desa", "dibawa_ke_tahun_berikutnya")]
+    assert returned.data["riwayat_keputusan"][-2]["catatan"] == "Lampirkan hasil uji debit air."
+    assert returned.result.waits[0].fields["tahun_rkpd"] == 2028
     # The 6-month watch goes on for the proposals still open.
     # Still watched: the accepted one by the OPD forum's cut-off (31 March) and, after it, the 6 months.
     assert accepted.result.next_timer == datetime(2026, 3, 31, 16, 0, tzinfo=WIB)
@@ -218,3 +226,90 @@ def test_given_a_proposal_no_forum_decided_by_the_kecamatan_cut_off_it_is_carrie
     assert late.result.waits[0].fields["skor_prioritas"] == 77
     # By February 2027 its 6 months (from the RT meeting of January 2026) are long past: Baperlitbang was told.
     assert late.ready == ["eskalasi_batas_rkpd"]
+
+
+MUSYAWARAH_DESA = {
+    "nama_forum": "Musrenbang Desa Girilayu RKPD 2027",
+    "tahun_rkpd": 2027,
+    "wilayah": "33.13.05.2002",
+    "tanggal_forum": "2026-01-22",
+    "tempat_forum": "Balai Desa Girilayu",
+}
+PESERTA_DESA = {
+    "peserta": [
+        {"nama": "Wahyuni", "unsur": "Kepala Desa", "jabatan": "Kepala Desa Girilayu"},
+        {"nama": "Suparmi", "unsur": "BPD", "jabatan": "Ketua BPD"},
+    ],
+    "delegasi": [{"nama": "Wahyuni", "unsur": "Kepala Desa", "forum_tujuan": "musrenbang_cam"}],
+}
+
+
+def proposal_at_the_desa(run, code, judul):
+    inst = run("musrenbang")
+    inst.clock.set(datetime(2026, 1, 14, 9, 0, tzinfo=WIB))
+    inst.start({**USULAN, "wilayah": "33.13.05.2002/RW01/RT003", "judul": judul}, code=code)
+    decide(inst.at(STEPS[0][3]), STEPS[0][0], STEPS[0][2])  # the RW meeting accepts it
+    return inst
+
+
+def test_given_a_desa_its_musyawarah_decides_every_waiting_proposal_in_one_ranked_list(run):
+    titles = ["Talud Kali Samin", "Posyandu Dusun Tlogo", "Talud Kali Samin (RT 003)", "Lampu jalan desa"]
+    proposals = [proposal_at_the_desa(run, f"ALR-DESA-{n}", t) for n, t in enumerate(titles, start=1)]
+    for inst in proposals:
+        assert inst.ready == [] and inst.waits_at() == ["tunggu_musyawarah_desa"]  # no Kepala Desa task per proposal
+        assert inst.result.waits[0].name == "keputusan_musyawarah_desa"
+        # Watched by the desa cut-off of the 2027 cycle: 31 January 2026 is a Saturday, so Monday 2 February.
+        assert inst.result.next_timer == datetime(2026, 2, 2, 16, 0, tzinfo=WIB)
+
+    forum = hold(run, "forum_musrenbang_desa", MUSYAWARAH_DESA, [("catat_peserta_delegasi", PESERTA_DESA)],
+                 "ALR-FORUM-DESA-01", datetime(2026, 1, 22, 9, 0, tzinfo=WIB))
+    assert forum.lane_of("putuskan_usulan_desa") == "Kepala Desa"
+    rows = [
+        {"kode_lacak": "ALR-DESA-1", "skor_prioritas": 90, "peringkat": 1, "keputusan": "terima"},
+        {"kode_lacak": "ALR-DESA-2", "skor_prioritas": 30, "peringkat": 4, "keputusan": "tolak",
+         "alasan_tolak": "sudah_diusulkan"},
+        {"kode_lacak": "ALR-DESA-3", "skor_prioritas": 50, "peringkat": 3, "keputusan": "gabung",
+         "gabung_ke": "ALR-DESA-1"},
+        {"kode_lacak": "ALR-DESA-4", "skor_prioritas": 60, "peringkat": 2, "keputusan": "kembalikan",
+         "catatan": "Sebutkan titik lampu dan jumlahnya."},
+    ]
+    with pytest.raises(FormInvalid) as refused:  # a merge names the proposal that takes it over
+        forum.complete("putuskan_usulan_desa", {"nomor_berita_acara": "BA/01/2026",
+                                                "usulan": [{k: v for k, v in rows[2].items() if k != "gabung_ke"}]})
+    assert [e.field for e in refused.value.errors] == ["usulan.0.gabung_ke"]
+    forum.complete("putuskan_usulan_desa", {"nomor_berita_acara": "140/03/BA-MUSDES/I/2026", "usulan": rows})
+
+    assert [r["kode_lacak"] for r in forum.data["usulan"]] == ["ALR-DESA-1", "ALR-DESA-4", "ALR-DESA-3", "ALR-DESA-2"]
+    assert (forum.data["jumlah_diterima"], forum.data["jumlah_ditolak"], forum.data["jumlah_dikembalikan"],
+            forum.data["jumlah_digabung"]) == (1, 1, 1, 1)
+    deliver(forum.messages, proposals)
+    accepted, rejected, merged, returned = proposals
+    assert accepted.ready == ["input_simda"]
+    assert (accepted.data["skor_prioritas_desa"], accepted.data["peringkat_desa"], accepted.data["forum_desa"]) == (
+        90, 1, "ALR-FORUM-DESA-01")
+    assert accepted.data["nomor_berita_acara_desa"] == "140/03/BA-MUSDES/I/2026"
+    assert (rejected.status, rejected.data["ditolak_di_tingkat"], rejected.data["alasan_penolakan"]) == (
+        "complete", "desa", "sudah_diusulkan")
+    assert "end_ditolak_desa" in rejected.completed_elements()
+    assert (merged.data["hasil"], merged.data["digabung_di_tingkat"], merged.data["digabung_ke"]) == (
+        "digabungkan", "desa", "ALR-DESA-1")
+    assert "end_digabung_desa" in merged.completed_elements()
+    assert returned.ready == ["perbaikan_usulan_rt"] and returned.lane_of("perbaikan_usulan_rt") == "Ketua RT"
+    assert returned.data["catatan_desa"] == "Sebutkan titik lampu dan jumlahnya."
+
+
+def test_given_a_proposal_reaching_the_desa_after_its_cut_off_it_waits_for_the_2028_cycle(run):
+    late = run("musrenbang")
+    late.clock.set(datetime(2026, 2, 9, 9, 0, tzinfo=WIB))
+    late.start({**USULAN, "tanggal_musyawarah_rt": "2026-02-07"}, code="ALR-DESA-LATE")
+    late.at(datetime(2026, 2, 10, 19, 0, tzinfo=WIB)).complete("verifikasi_rw", STEPS[0][2])
+
+    assert late.fired_timers() == ["timer_batas_forum_desa"]
+    fired = [e for e in late.events if e.kind == "timer_fired"][0]
+    assert fired.detail["title"] == "Batas musyawarah desa/kelurahan tahun ini terlewati"  # in the case history
+    assert late.waits_at() == ["tunggu_musyawarah_desa"]
+    assert late.result.waits[0].fields["tahun_rkpd"] == 2028
+    assert (late.data["tahun_rkpd"], late.data["dibawa_dari_tahun"]) == (2028, 2027)
+    carried = late.data["riwayat_keputusan"][-1]
+    assert (carried["tingkat"], carried["keputusan"], carried["dari_tahun"], carried["ke_tahun"]) == (
+        "desa", "dibawa_ke_tahun_berikutnya", 2027, 2028)

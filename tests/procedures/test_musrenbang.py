@@ -1,7 +1,7 @@
 """Musrenbang (Baperlitbang Kabupaten Karanganyar): one resident's proposal from the
 RT meeting to the RKPD, as the service standard describes it.
 
-Path: Ketua RT -> musyawarah RW -> musyawarah desa/kelurahan -> SIMDA Integrasi
+Path: Ketua RT -> musyawarah RW -> musyawarah desa/kelurahan (a forum) -> SIMDA Integrasi
 (operator kecamatan) -> MUSRENBANG-CAM -> FORGAB-OPD -> MUSRENBANG-KAB (Baperlitbang).
 At every level the proposal can be accepted, rejected with a reason, or returned to
 the level below; 6 months after the RT proposal Baperlitbang gets an escalation.
@@ -40,10 +40,14 @@ USULAN = {
     "lampiran": ["https://arsip.example/usulan/saluran-ngemplak-1.jpg", "BA-RT001-RW02-2026.pdf"],
 }
 TERIMA_RW = {"keputusan_rw": "terima", "nomor_berita_acara_rw": "BA/RW02/I/2026", "tanggal_musyawarah_rw": "2026-01-16"}
+# The row of the musyawarah desa/kelurahan (forum_musrenbang_desa) for this proposal, as its message carries it.
 TERIMA_DESA = {
-    "keputusan_desa": "terima",
-    "nomor_berita_acara_desa": "BA/DESA/I/2026",
-    "tanggal_musyawarah_desa": "2026-01-26",
+    "keputusan": "terima",
+    "skor_prioritas": 82,
+    "peringkat": 1,
+    "nomor_berita_acara": "BA/DESA/I/2026",
+    "tanggal_forum": "2026-01-26",
+    "kode_forum": "ALR-FORUM-0000",
 }
 SIMDA = {"nomor_simda": "SIMDA-2027-331305-0042", "tanggal_input_simda": "2026-02-03"}
 # The MUSRENBANG-CAM forum's row for this proposal, as its decision message carries it.
@@ -56,11 +60,12 @@ TERIMA_KECAMATAN = {
     "kode_forum": "ALR-FORUM-0001",
 }
 FORUM_MESSAGES = {
+    "tunggu_musyawarah_desa": "keputusan_musyawarah_desa",
     "tunggu_musrenbang_cam": "keputusan_musrenbang_cam",
     "tunggu_forgab_opd": "keputusan_forgab_opd",
     "tunggu_musrenbang_kab": "keputusan_musrenbang_kab",
 }
-FORUM_LEVELS = {"kecamatan", "opd", "kabupaten"}
+FORUM_LEVELS = {"desa", "kecamatan", "opd", "kabupaten"}
 TERIMA_OPD = {  # the row of the FORGAB-OPD of Dinas PUPR
     "keputusan": "terima",
     "skor_prioritas": 80,
@@ -85,7 +90,7 @@ PERKADA = {"nomor_perkada_rkpd": "Peraturan Bupati Karanganyar Nomor 45 Tahun 20
 PROPOSED = datetime(2026, 1, 14, 9, 0, tzinfo=WIB)  # Wednesday
 STEPS = [
     ("verifikasi_rw", "Ketua RW", TERIMA_RW, datetime(2026, 1, 16, 19, 30, tzinfo=WIB)),
-    ("verifikasi_desa", "Kepala Desa", TERIMA_DESA, datetime(2026, 1, 26, 10, 0, tzinfo=WIB)),
+    ("tunggu_musyawarah_desa", None, TERIMA_DESA, datetime(2026, 1, 26, 10, 0, tzinfo=WIB)),
     ("input_simda", "Operator Kecamatan", SIMDA, datetime(2026, 2, 3, 11, 0, tzinfo=WIB)),
     ("tunggu_musrenbang_cam", None, TERIMA_KECAMATAN, datetime(2026, 2, 12, 13, 0, tzinfo=WIB)),
     ("tunggu_forgab_opd", None, TERIMA_OPD, datetime(2026, 3, 5, 10, 0, tzinfo=WIB)),
@@ -239,7 +244,7 @@ LAINNYA = {"alasan": "lainnya", "keterangan": "Lokasi masuk rencana jalan tol"}
     ("task", "lane", "level", "reason"),
     [
         ("verifikasi_rw", "Ketua RW", "rw", {"alasan": "duplikat"}),
-        ("verifikasi_desa", "Kepala Desa", "desa", {"alasan": "alamat_salah"}),
+        ("tunggu_musyawarah_desa", None, "desa", {"alasan": "alamat_salah"}),
         ("tunggu_musrenbang_cam", None, "kecamatan", {"alasan": "sudah_diusulkan"}),
         ("tunggu_forgab_opd", None, "opd", {"alasan": "bukan_kewenangan_kabupaten"}),
         ("tunggu_musrenbang_kab", None, "kabupaten", LAINNYA),
@@ -292,31 +297,35 @@ def test_only_the_ketua_rw_decides_at_rw_level(run):
         inst.complete("verifikasi_rw", TERIMA_RW, lane="Ketua RT")
 
 
-def test_the_desa_returns_a_proposal_to_the_rw_which_revises_and_forwards_it_again(run):
-    inst = accept_until(propose(run), stop_before="verifikasi_desa")
-    inst.at(datetime(2026, 1, 26, 10, 0, tzinfo=WIB)).complete(
-        "verifikasi_desa",
-        {"keputusan_desa": "kembalikan", "catatan_desa": "Volume belum sesuai hasil pengukuran RW."},
-    )
+def test_the_desa_musyawarah_returns_a_proposal_to_the_rt_whose_repair_goes_through_the_rw_again(run):
+    inst = accept_until(propose(run), stop_before="tunggu_musyawarah_desa")
+    decide(inst.at(datetime(2026, 1, 26, 10, 0, tzinfo=WIB)), "tunggu_musyawarah_desa",
+           {"keputusan": "kembalikan", "catatan": "Volume belum sesuai hasil pengukuran RW."})
 
-    # Back at the RW, nothing lost.
+    # Back at the RT, nothing lost; the RT reads the desa's note.
     assert inst.status == "running"
+    assert inst.ready == ["perbaikan_usulan_rt"]
+    assert inst.lane_of("perbaikan_usulan_rt") == "Ketua RT"
+    assert inst.data["judul"] == USULAN["judul"]
+    assert inst.data["catatan_desa"] == "Volume belum sesuai hasil pengukuran RW."
+
+    inst.at(datetime(2026, 1, 27, 19, 0, tzinfo=WIB)).complete("perbaikan_usulan_rt", REVISI_RT)
+    # The repaired proposal goes through the RW meeting again.
     assert inst.ready == ["verifikasi_rw"]
     assert inst.lane_of("verifikasi_rw") == "Ketua RW"
-    assert inst.data["judul"] == USULAN["judul"]
-
     inst.at(datetime(2026, 1, 28, 19, 0, tzinfo=WIB)).complete(
         "verifikasi_rw", {"keputusan_rw": "terima", "nomor_berita_acara_rw": "BA/RW02/I/2026-2"}
     )
-    assert inst.ready == ["verifikasi_desa"]
-    inst.at(datetime(2026, 1, 30, 10, 0, tzinfo=WIB)).complete("verifikasi_desa", TERIMA_DESA)
+    assert inst.ready == [] and inst.waits_at() == ["tunggu_musyawarah_desa"]
+    decide(inst.at(datetime(2026, 1, 30, 10, 0, tzinfo=WIB)), "tunggu_musyawarah_desa", TERIMA_DESA)
     accept_until_end_from(inst, "input_simda")
 
     assert inst.done == [
         "verifikasi_rw",
-        "verifikasi_desa",
+        "tunggu_musyawarah_desa",
+        "perbaikan_usulan_rt",
         "verifikasi_rw",
-        "verifikasi_desa",
+        "tunggu_musyawarah_desa",
         "input_simda",
         "tunggu_musrenbang_cam",
         "tunggu_forgab_opd",
@@ -324,10 +333,12 @@ def test_the_desa_returns_a_proposal_to_the_rw_which_revises_and_forwards_it_aga
         "catat_perkada_rkpd",
     ]
     assert inst.data["hasil"] == "masuk_rkpd"
+    assert inst.data["volume"] == REVISI_RT["volume"]
     assert levels(inst) == [
         ("rt", "diusulkan"),
         ("rw", "terima"),
         ("desa", "kembalikan"),
+        ("rt", "diperbaiki"),
         ("rw", "terima"),
         ("desa", "terima"),
         ("kecamatan", "terima"),
@@ -378,7 +389,7 @@ def test_the_rw_returns_a_proposal_to_the_rt_which_corrects_it(run):
     assert inst.data["volume"] == 250
     assert inst.data["perkiraan_biaya"] == 125_000_000
     inst.complete("verifikasi_rw", TERIMA_RW)
-    assert inst.ready == ["verifikasi_desa"]
+    assert inst.ready == [] and inst.waits_at() == ["tunggu_musyawarah_desa"]
     assert levels(inst) == [("rt", "diusulkan"), ("rw", "kembalikan"), ("rt", "diperbaiki"), ("rw", "terima")]
     assert inst.data["riwayat_keputusan"][2]["catatan"] == "Volume dan biaya dikoreksi."
 
@@ -417,8 +428,8 @@ def test_higher_levels_return_the_proposal_one_level_down(run):
     assert inst.ready == [] and inst.waits_at() == ["tunggu_musrenbang_cam"]  # for the next MUSRENBANG-CAM
     # MUSRENBANG-CAM -> desa/kelurahan, which forwards it again through SIMDA
     decide(inst, "tunggu_musrenbang_cam", {"keputusan": "kembalikan", "catatan": "Perbarui lokasi."})
-    assert inst.ready == ["verifikasi_desa"]
-    inst.complete("verifikasi_desa", TERIMA_DESA)
+    assert inst.ready == [] and inst.waits_at() == ["tunggu_musyawarah_desa"]  # for the desa's next musyawarah
+    decide(inst, "tunggu_musyawarah_desa", TERIMA_DESA)
     assert inst.ready == ["input_simda"]
     inst.complete("input_simda", {**SIMDA, "catatan_operator": "Data SIMDA diperbarui."})
     for name in ("tunggu_musrenbang_cam", "tunggu_forgab_opd", "tunggu_musrenbang_kab", "catat_perkada_rkpd"):
@@ -522,7 +533,7 @@ def test_an_escalation_still_open_when_the_proposal_reaches_the_rkpd_is_closed_w
     ("task", "level", "target", "extra"),
     [
         ("verifikasi_rw", "rw", "Normalisasi saluran irigasi tersier Dusun Ngemplak (RT 002)", {}),
-        ("verifikasi_desa", "desa", "ALR-33130-00417", {}),
+        ("tunggu_musyawarah_desa", "desa", "ALR-33130-00417", {}),
         ("tunggu_musrenbang_cam", "kecamatan", "ALR-33130-00377", {}),
         ("tunggu_forgab_opd", "opd", "ALR-33130-00388", {}),
         ("tunggu_musrenbang_kab", "kabupaten", "Program rehabilitasi irigasi kabupaten 2027", {}),
@@ -558,7 +569,7 @@ def test_a_proposal_merged_into_another_at_a_level_ends_with_that_level_and_the_
     assert inst.done == [*PATH[: PATH.index(task)], task]
 
 
-@pytest.mark.parametrize(("task", "level"), [("verifikasi_rw", "rw"), ("verifikasi_desa", "desa")])
+@pytest.mark.parametrize(("task", "level"), [("verifikasi_rw", "rw")])
 def test_a_merge_needs_the_proposal_it_is_merged_into(run, task, level):
     inst = accept_until(propose(run), stop_before=task)
     form = {f"keputusan_{level}": "gabung"}
@@ -601,6 +612,7 @@ REVISI_RT = {
 # The 2027 cycle's cut-offs (processes/kalender_musrenbang.json), on a working day at 16:00 WIB:
 # 28 February 2026 is a Saturday, so MUSRENBANG-CAM closes on Monday 2 March.
 FORUM_CUTOFFS = {
+    "tunggu_musyawarah_desa": ("desa", datetime(2026, 2, 2, 16, 0, tzinfo=WIB)),  # 31 January is a Saturday
     "tunggu_musrenbang_cam": ("kecamatan", datetime(2026, 3, 2, 16, 0, tzinfo=WIB)),
     "tunggu_forgab_opd": ("opd", datetime(2026, 3, 31, 16, 0, tzinfo=WIB)),
     "tunggu_musrenbang_kab": ("kabupaten", datetime(2026, 4, 30, 16, 0, tzinfo=WIB)),
@@ -609,6 +621,7 @@ FORUM_CUTOFFS = {
 
 # The 2028 cycle's, in 2027: 28 February 2027 is a Sunday.
 NEXT_CYCLE_CUTOFFS = {
+    "tunggu_musyawarah_desa": datetime(2027, 2, 1, 16, 0, tzinfo=WIB),  # 31 January 2027 is a Sunday
     "tunggu_musrenbang_cam": datetime(2027, 3, 1, 16, 0, tzinfo=WIB),
     "tunggu_forgab_opd": datetime(2027, 3, 31, 16, 0, tzinfo=WIB),
     "tunggu_musrenbang_kab": datetime(2027, 4, 30, 16, 0, tzinfo=WIB),

@@ -36,7 +36,10 @@ def test_a_sorted_filtered_recap_downloads_as_csv_with_the_same_rows(new_page):
     desa = new_page()
     sign_in(desa, "kepala_desa")
     desa.goto("/rekap")
-    # The village head takes part in musrenbang only: the recap opens there, with the village's cases.
+    # The village head takes part in musrenbang and the desa's musyawarah (its forum, first by name): the recap
+    # opens on a process of theirs, with the village's cases; they choose the proposals.
+    assert desa.locator("select[name=proses] option:checked").get_attribute("value") == "forum_musrenbang_desa"
+    desa.goto("/rekap?proses=musrenbang")
     assert desa.locator("select[name=proses] option:checked").get_attribute("value") == "musrenbang"
     desa.select_option("select[name=langkah]", "verifikasi_rw")
     desa.click("details.kolom-pilih summary")

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 from api.db import db
-from api.models import AuditEvent, Instance, PendingTask
+from api.models import AuditEvent, Instance, PendingTask, WaitingMessageRow
 from api.seed import ensure_user, grant
 from api.services import instances
 from api.services.instances import Actor, save
@@ -165,8 +165,8 @@ def test_rt_starts_a_proposal_and_the_rw_claims_and_accepts_it(client, app):
     done = post(client, f"/tugas/{tid}", as_form(TERIMA_RW))
     assert done.status_code == 302, done.get_data(as_text=True)[:3000]
     with app.app_context():
-        names = set(db.session.execute(db.select(PendingTask.name)).scalars())
-    assert "verifikasi_desa" in names
+        waits = set(db.session.execute(db.select(WaitingMessageRow.element)).scalars())
+    assert "tunggu_musyawarah_desa" in waits  # on to the desa's musyawarah, which decides it with the others
 
 
 def test_another_rt_cannot_start_in_a_foreign_region_and_sees_the_error_at_the_field(client):
