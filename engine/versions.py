@@ -18,8 +18,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
+from engine.events import EngineEvent
 from engine.registry import BPMN_NS, ProcessVersion, safe_parse_xml
-from engine.runtime import Engine, EngineEvent, StepResult
+from engine.runtime import Engine
+from engine.step_result import StepResult
 
 DONE = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR
 ACTIVE = TaskState.READY | TaskState.WAITING
