@@ -33,8 +33,10 @@ run: setup
 	$(BIN)/alur lint processes
 	$(BIN)/alur run-demo --host $(HOST) --port $(PORT)
 
+# mypy checks engine/ and api/services (the files and options are in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/alur lint processes
 
 # The suite runs on SQLite; with ALUR_TEST_DATABASE_URL_PG set (CI sets it), the

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, or_, text
 
 from api import outbox, watchdog
-from api.db import db, is_postgres
+from api.db import affected_rows, db, is_postgres
 from api.models import (
     ACTIVE_STATUSES,
     TIMER_STATUSES,
@@ -205,7 +206,7 @@ def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> int:
     updates = [_instance_values(row, stamp) for row in taken]
     # The rows read are locked (PostgreSQL) or nobody else can write (SQLite's lock, taken before the read), so
     # the version check in the UPDATE cannot fail; should it, the chunk is undone and fired the normal way.
-    written = db.session.execute(_UPDATE_INSTANCE, updates).rowcount
+    written = affected_rows(db.session.execute(_UPDATE_INSTANCE, updates))
     if written not in (-1, len(updates)):  # -1: a driver that does not sum executemany counts
         raise RuntimeError(f"prepared firings: {written} of {len(updates)} instance rows written")
     _write_rows(taken, stamp)
@@ -235,14 +236,17 @@ def _instance_values(row: Any, stamp: datetime) -> dict[str, Any]:
             "b_finished": finished}
 
 
-def _write_rows(taken: list[Any], stamp: datetime) -> None:
+def _write_rows(taken: Sequence[Any], stamp: datetime) -> None:
     """Pending tasks, audit events and outbox rows of the applied firings, with bulk statements."""
     ids = [row.instance_id for row in taken]
     existing = {found.id: found for found in db.session.execute(
         db.select(_PENDING.c.id, *(_PENDING.c[name] for name in _TASK_FIELDS))
         .where(_PENDING.c.instance_id.in_(ids)))}
     ready_ids: set[str] = set()
-    new_rows, kept_rows, events, messages = [], [], [], []
+    new_rows: list[dict[str, Any]] = []
+    kept_rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
     actor = system_actor().name
     for row in taken:
         for task in _tasks(row):
