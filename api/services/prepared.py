@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, exists, insert, or_, text
 
 from api import outbox, watchdog
 from api.db import affected_rows, db, is_postgres
+from api.failures import DATABASE_FAILURES, RUN_FAILURES, raise_if_unexpected
 from api.models import (
     ACTIVE_STATUSES,
     TIMER_STATUSES,
@@ -70,6 +71,10 @@ _UPDATE_INSTANCE = (
 
 
 _MOMENTS = ("due_at", "sort_key")  # task fields stored as ISO text in the JSON column
+
+
+class ChunkNotWritten(RuntimeError):
+    """A chunk's UPDATE wrote fewer instance rows than it read: undone whole, its firings go the normal way."""
 
 
 def _task_json(task: Any) -> dict[str, Any]:
@@ -127,8 +132,9 @@ def prepare(moment: datetime, lookahead: float, batch: int = 50) -> int:
             if any(e.kind == "timer_fired" for e in result.events) and not result.waits and not _waits(row.id) \
                     and not any(messages.recipients(m, row.id) for m in result.messages):
                 found = {**outcome(result), "fires": True}
-        except Exception:  # the normal path fires it when due (and logs the failure there too)
+        except Exception as exc:  # a preparation only saves time: the normal path fires it when due (and logs it)
             log.exception("instance %s: preparing its timer failed", row.id)
+            raise_if_unexpected(exc, *RUN_FAILURES, *DATABASE_FAILURES)
         prepared.append({"instance_id": row.id, "for_lock_version": row.lock_version, "due_at": row.next_timer_at,
                          "prepared_at": stamp, **found})
     ids = [p["instance_id"] for p in prepared]
@@ -208,7 +214,7 @@ def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> int:
     # the version check in the UPDATE cannot fail; should it, the chunk is undone and fired the normal way.
     written = affected_rows(db.session.execute(_UPDATE_INSTANCE, updates))
     if written not in (-1, len(updates)):  # -1: a driver that does not sum executemany counts
-        raise RuntimeError(f"prepared firings: {written} of {len(updates)} instance rows written")
+        raise ChunkNotWritten(f"prepared firings: {written} of {len(updates)} instance rows written")
     _write_rows(taken, stamp)
     db.session.execute(db.delete(PreparedFiring).where(PreparedFiring.instance_id.in_([r.instance_id for r in taken])))
     db.session.commit()
