@@ -98,6 +98,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_FROM": env.get("SMTP_FROM", "alur@localhost"),
         "ALUR_OUTBOX_MAX_ATTEMPTS": int(env.get("ALUR_OUTBOX_MAX_ATTEMPTS", "8")),
         "ALUR_WORKER_MAX_SLEEP": float(env.get("ALUR_WORKER_MAX_SLEEP", "5")),
+        # A failure the worker, the outbox or a preparation does not expect (a programming error) is raised
+        # instead of only logged (api/failures.py); unset: raised when TESTING, logged otherwise.
+        "ALUR_RAISE_UNEXPECTED": _flag(env["ALUR_RAISE_UNEXPECTED"]) if "ALUR_RAISE_UNEXPECTED" in env else None,
         # How far ahead (seconds) the worker prepares timer firings, to write them in bulk when due (api/worker.py).
         "ALUR_TIMER_LOOKAHEAD": float(env.get("ALUR_TIMER_LOOKAHEAD", "300")),
         # A preparation applied later than this after its moment would differ from a firing done now: dropped.

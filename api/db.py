@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, event
+from sqlalchemy import CursorResult, DateTime, Result, event
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.types import TypeDecorator
 
@@ -15,6 +15,14 @@ from sqlalchemy.types import TypeDecorator
 # of every object the response still reads.
 db = SQLAlchemy(session_options={"expire_on_commit": False})
 migrate = Migrate()
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (-1 where an executemany driver does not sum them).
+
+    `Session.execute` is typed as returning a Result whatever the statement; for DML it is a CursorResult.
+    """
+    return cast("CursorResult[Any]", result).rowcount
 
 
 class UTCDateTime(TypeDecorator):

@@ -14,12 +14,14 @@ import logging
 import smtplib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from flask import current_app
 
 from api.db import db, is_postgres
+from api.failures import raise_if_unexpected
 from api.models import Instance, OutboxMessage
 from engine import OutgoingMessage, now
 
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 PENDING, SENT, FAILED, NO_RECIPIENT = "pending", "sent", "failed", "no_recipient"
 # Keys of a message payload that address the recipient: never shown publicly.
 CONTACT_KEYS = ("email", "telepon")
+
+# What sending can meet: the server away or refusing (smtplib's errors are OSErrors), an address or text
+# the mail library cannot encode (ValueError), a message it cannot build (MessageError).
+DELIVERY_FAILURES: tuple[type[Exception], ...] = (OSError, ValueError, MessageError)
 
 
 class Sender(Protocol):
@@ -142,7 +148,10 @@ def deliver_due(limit: int = 50) -> int:
         tried += 1
         try:
             available[row.channel].send(row.recipient or "", _subject(row, code), _body(row, code))
-        except Exception as exc:  # any sender failure is recorded and retried, never raised
+        except Exception as exc:  # a sender's failure is recorded and retried: one message must not stop the rest
+            if not isinstance(exc, DELIVERY_FAILURES):
+                log.exception("outbox %s: unexpected failure while sending", row.id)
+                raise_if_unexpected(exc)
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             if row.attempts >= max_attempts:

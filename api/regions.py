@@ -11,8 +11,10 @@ is seen by every holder of the role.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy.orm import QueryableAttribute
 
 SEPARATORS = "./"
 _VALID = re.compile(r"^[0-9A-Za-z]+([./][0-9A-Za-z]+)*$")
@@ -29,7 +31,7 @@ def contains(prefix: str, region: str) -> bool:
     return region == prefix or (region.startswith(prefix) and region[len(prefix)] in SEPARATORS)
 
 
-def sql_contains(column: ColumnElement, prefix: str) -> ColumnElement[bool]:
+def sql_contains(column: ColumnElement[Any] | QueryableAttribute[Any], prefix: str) -> ColumnElement[bool]:
     """SQL for `contains(prefix, column)`, written as an index range."""
     if prefix == "":
         return true()

@@ -37,6 +37,8 @@ from multiprocessing.sharedctypes import SynchronizedArray
 
 from flask import Flask
 
+from api.failures import DATABASE_FAILURES, raise_if_unexpected
+
 log = logging.getLogger(__name__)
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -152,9 +154,10 @@ def _mark_failed(app: Flask, instance_id: int, reason: str) -> None:
             instances.record(instance, "timer_failed", instances.system_actor(),
                              {"message": reason, "watchdog": True})
             db.session.commit()
-        except Exception:  # the database may be away: the next child meets the instance again, and so do we
+        except Exception as exc:  # the database may be away: the next child meets the instance again, and so do we
             db.session.rollback()
             log.exception("watchdog: could not mark instance %s failed", instance_id)
+            raise_if_unexpected(exc, *DATABASE_FAILURES)
         finally:
             db.session.remove()
             db.engine.dispose()

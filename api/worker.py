@@ -36,6 +36,7 @@ from flask import Flask, current_app
 
 from api import outbox, watchdog
 from api.db import db, is_postgres
+from api.failures import DATABASE_FAILURES, RUN_FAILURES, raise_if_unexpected
 from api.models import TIMER_STATUSES, AuditEvent, Instance
 from api.services import instances, prepared
 from api.services.versions import runtime
@@ -65,8 +66,9 @@ def run_once(batch: int = 50, chunk: int = 500, lookahead: float | None = None) 
         try:
             # now(), not the round's moment: while a crowd comes due, each chunk takes what fell due meanwhile
             applied = prepared.apply_due(now(), max_late, chunk)
-        except Exception:  # a chunk undone whole (its version check failed, the database went away): the normal
-            db.session.rollback()  # path below fires those instances
+        except Exception as exc:  # a chunk undone whole (its version check failed, the database went away): the
+            db.session.rollback()  # normal path below fires those instances
+            raise_if_unexpected(exc, prepared.ChunkNotWritten, *DATABASE_FAILURES)
             log.warning("applying prepared firings failed; firing the normal way", exc_info=True)
             break
         result.applied += applied
@@ -109,14 +111,16 @@ def fire_due_batch(moment: datetime, batch: int) -> tuple[int, int]:
                 with watchdog.watching(instance.id):
                     result = runtime().engine.fire_timers(ref.version, instance.state)
             except Exception as exc:  # one broken instance must not stop the others
+                raise_if_unexpected(exc, *RUN_FAILURES)
                 log.exception("instance %s: firing timers failed", instance.id)
                 postpone(instance, moment, exc)
                 continue
             instances.save(instance, result, instances.system_actor())
             fired += 1
         db.session.commit()
-    except Exception:
+    except Exception as exc:  # a database failure or a conflict undoes the batch; one by one below isolates it
         db.session.rollback()
+        raise_if_unexpected(exc, *DATABASE_FAILURES, *RUN_FAILURES)
         log.warning("batch of %s timer(s) undone; firing them one by one", len(ids), exc_info=True)
         fired = 0
         for instance_id in ids:
@@ -125,8 +129,9 @@ def fire_due_batch(moment: datetime, batch: int) -> tuple[int, int]:
                     done = instances.fire_timers(instance_id, moment)
                 if done:
                     fired += 1
-            except Exception as exc:
+            except Exception as exc:  # as above: one broken instance must not stop the others
                 db.session.rollback()
+                raise_if_unexpected(exc, *DATABASE_FAILURES, *RUN_FAILURES)
                 log.exception("instance %s: firing timers failed", instance_id)
                 instance = db.session.get(Instance, instance_id)
                 if instance is not None:
@@ -180,9 +185,10 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
                     log.info("fired %s timer(s), tried %s message(s)", done.timers_fired, done.messages_tried)
                 # More may be waiting to be prepared: go on at once (the next round applies or fires first).
                 pause = 0 if done.prepared else seconds_until_next(max_sleep)
-            except Exception:  # the database may be restarting: wait and try again
+            except Exception as exc:  # the database may be restarting: wait and try again
                 db.session.rollback()
                 log.exception("worker round failed")
+                raise_if_unexpected(exc, *DATABASE_FAILURES)
                 pause = max_sleep
             stop.wait(pause)
             db.session.remove()

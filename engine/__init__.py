@@ -16,8 +16,11 @@ from engine.errors import (
     TaskNotReady,
     WrongLane,
 )
+from engine.events import EngineEvent
 from engine.forms import FieldError, FormFileError, FormInvalid, FormRef, parse_form
+from engine.human_tasks import HumanTask
 from engine.lint import LintReport, Problem, lane_names, lint_paths, lint_text
+from engine.messages import OutgoingMessage, WaitingMessage
 from engine.registry import (
     ProcessFileError,
     ProcessRegistry,
@@ -29,23 +32,12 @@ from engine.registry import (
     executable_process_ids,
     read_directory,
 )
-from engine.runtime import (
-    STATUS_COMPLETE,
-    STATUS_ERROR,
-    STATUS_RUNNING,
-    STATUS_WAITING,
-    CompletedStep,
-    Engine,
-    EngineEvent,
-    HumanTask,
-    InstanceView,
-    OutgoingMessage,
-    StepResult,
-    WaitingMessage,
-    WaitingTimer,
-)
+from engine.runtime import Engine
 from engine.sandbox import SandboxViolation, ScriptBudgetExceeded, ScriptError
 from engine.serializer import StateError, StateTooLarge
+from engine.snapshot import STATUS_COMPLETE, STATUS_ERROR, STATUS_RUNNING, STATUS_WAITING, CompletedStep, InstanceView
+from engine.step_result import StepResult
+from engine.timers import WaitingTimer
 from engine.versions import (
     ElementChange,
     FlowChange,

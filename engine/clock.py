@@ -91,7 +91,7 @@ class _ClockedDatetime(datetime):
     """`datetime` whose `now()` reads the engine clock; everything else unchanged."""
 
     @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
+    def now(cls, tz=None):
         moment = now()
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 

@@ -9,7 +9,7 @@ Indonesian message, ready for a 422 response.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -127,7 +127,10 @@ def _field_error(error: ValidationError, schema: dict[str, Any]) -> FieldError:
         title = _field_title(schema, path) or missing
         return FieldError(_dotted(path), f"{title} wajib diisi")
     if error.validator == "additionalProperties":
-        extra = ", ".join(sorted(set(error.instance) - set(error.schema.get("properties", {}))))
+        # additionalProperties fails only on an object, under an object schema
+        known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
+        given = error.instance if isinstance(error.instance, Mapping) else {}
+        extra = ", ".join(sorted(set(given) - set(known)))
         return FieldError(_dotted(path) or "(formulir)", f"isian tidak dikenal: {extra}")
     return FieldError(_dotted(path) or "(formulir)", _message(error))
 
@@ -162,7 +165,7 @@ _MESSAGES: dict[str, Callable[[Any], str]] = {
     "oneOf": lambda v: "pilihan tidak dikenal",
     "anyOf": lambda v: "nilai tidak sesuai pilihan yang ada",
 }
-_TYPE_NAMES = {
+_TYPE_NAMES: dict[str, str] = {
     "string": "teks",
     "integer": "bilangan bulat",
     "number": "angka",
@@ -171,4 +174,9 @@ _TYPE_NAMES = {
     "object": "objek",
     "null": "kosong",
 }
-_FORMAT_NAMES = {"date": "tanggal", "date-time": "tanggal dan jam", "email": "alamat email", "uri": "alamat URL"}
+_FORMAT_NAMES: dict[str, str] = {
+    "date": "tanggal",
+    "date-time": "tanggal dan jam",
+    "email": "alamat email",
+    "uri": "alamat URL",
+}

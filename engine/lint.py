@@ -10,6 +10,7 @@ elements without a diagram shape, and exclusive gateways that can dead-end.
 from __future__ import annotations
 
 import ast
+import logging
 import re
 import sys
 from collections.abc import Iterable
@@ -24,6 +25,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, FormFileError, load_form_json, parse_form
 from engine.registry import ProcessFileError, safe_parse_xml, validator
 from engine.sandbox import ScriptError, compile_expression, compile_script
+
+log = logging.getLogger(__name__)
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -122,7 +125,9 @@ def _spiff_parse(tree: etree._ElementTree, filename: str) -> list[Problem]:
             parser.get_spec(process_id)
     except ValidationException as exc:
         return [Problem(filename, getattr(exc, "line_number", None), getattr(exc, "id", None), str(exc).split("\n")[0])]
-    except Exception as exc:  # a parser crash is still a finding for the analyst, not a lint crash
+    except Exception as exc:  # SpiffWorkflow's parser crashing on a malformed diagram is a finding, not a lint crash
+        # The analyst sees the message; the traceback is for whoever debugs SpiffWorkflow's parser.
+        log.debug("SpiffWorkflow's parser failed on %s", filename, exc_info=True)
         return [Problem(filename, None, None, f"SpiffWorkflow tidak dapat membaca proses: {exc}")]
     return []
 
@@ -202,6 +207,14 @@ def _timers(root, filename, **_):
     return problems
 
 
+# SpiffWorkflow's own readers of each timer kind, the ones it uses when the timer is reached.
+_TIMER_PARSERS = {
+    "timeDate": TimerEventDefinition.get_datetime,
+    "timeDuration": TimerEventDefinition.parse_iso_duration,
+    "timeCycle": TimerEventDefinition.parse_iso_recurring_interval,
+}
+
+
 def _timer_problem(kind: str, text: str) -> str | None:
     if not text:
         return "ekspresi timer kosong"
@@ -215,14 +228,10 @@ def _timer_problem(kind: str, text: str) -> str | None:
     if isinstance(node, ast.Constant):
         if not isinstance(node.value, str):
             return "ekspresi timer harus menghasilkan teks ISO 8601"
+        parse = _TIMER_PARSERS[kind]
         try:
-            parse = {
-                "timeDate": TimerEventDefinition.get_datetime,
-                "timeDuration": TimerEventDefinition.parse_iso_duration,
-                "timeCycle": TimerEventDefinition.parse_iso_recurring_interval,
-            }[kind]
             parse(node.value)
-        except Exception:
+        except Exception:  # SpiffWorkflow raises a bare Exception for a bad duration ("P3X"), else ValueError, ...
             return f"'{node.value}' bukan {kind} ISO 8601 yang sah"
     return None  # an expression over data: checked when the instance reaches it
 

@@ -158,8 +158,9 @@ def executable_process_ids(bpmn_files: Mapping[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for name, text in bpmn_files.items():
         for process in safe_parse_xml(text, name).getroot().iter(f"{{{BPMN_NS}}}process"):
-            if process.get("isExecutable") == "true":
-                found[process.get("id")] = name
+            process_id = process.get("id")
+            if process.get("isExecutable") == "true" and process_id is not None:
+                found[process_id] = name
     return found
 
 
@@ -278,8 +279,9 @@ def _lanes(sources: Mapping[str, str]) -> list[str]:
     for name, text in sources.items():
         if name.startswith("bpmn/"):
             for lane in safe_parse_xml(text, name).getroot().iter(f"{{{BPMN_NS}}}lane"):
-                if lane.get("name") and lane.get("name") not in lanes:
-                    lanes.append(lane.get("name"))
+                lane_name = lane.get("name")
+                if lane_name and lane_name not in lanes:
+                    lanes.append(lane_name)
     return lanes
 
 

@@ -389,7 +389,7 @@ def compile_script(source: str) -> CodeType:
     """Compile a script under the sandbox policy, or raise ScriptError saying why."""
     _reject_statically(source)
     result = compile_restricted_exec(source, filename=SCRIPT_FILENAME, policy=_SizeGuardingPolicy)
-    if result.errors:
+    if result.errors or result.code is None:  # RestrictedPython gives no code exactly when it lists errors
         raise SandboxViolation("ditolak sandbox: " + "; ".join(result.errors))
     return result.code
 
@@ -399,7 +399,7 @@ def compile_expression(source: str) -> CodeType:
     """Compile a condition or timer expression under the sandbox policy."""
     _reject_statically(source)
     result = compile_restricted_eval(source.strip(), filename=SCRIPT_FILENAME, policy=_SizeGuardingPolicy)
-    if result.errors:
+    if result.errors or result.code is None:  # RestrictedPython gives no code exactly when it lists errors
         raise SandboxViolation("ditolak sandbox: " + "; ".join(result.errors))
     return result.code
 

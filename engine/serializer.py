@@ -47,7 +47,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict[str, Any], spec=None, subprocess_specs=None) -> BpmnWorkflow:  # type: ignore[override]
+    def from_dict(self, dct: dict[str, Any], spec=None, subprocess_specs=None) -> BpmnWorkflow:
         if spec is None:
             raise StateError("state without spec needs the version's spec to load")
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)

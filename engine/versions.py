@@ -18,8 +18,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
+from engine.events import EngineEvent
 from engine.registry import BPMN_NS, ProcessVersion, safe_parse_xml
-from engine.runtime import Engine, EngineEvent, StepResult
+from engine.runtime import Engine
+from engine.step_result import StepResult
 
 DONE = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR
 ACTIVE = TaskState.READY | TaskState.WAITING
@@ -110,10 +112,12 @@ def _flows(version: ProcessVersion) -> dict[str, FlowChange]:
             continue
         for flow in safe_parse_xml(text, name).getroot().iter(f"{{{BPMN_NS}}}sequenceFlow"):
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-            flows[flow.get("id")] = FlowChange(
-                flow.get("id"),
-                flow.get("sourceRef"),
-                flow.get("targetRef"),
+            # A deployed version was parsed by SpiffWorkflow, which needs every flow's id and both ends.
+            flow_id = flow.get("id", "")
+            flows[flow_id] = FlowChange(
+                flow_id,
+                flow.get("sourceRef", ""),
+                flow.get("targetRef", ""),
                 (condition.text or "").strip() if condition is not None else None,
             )
     return flows

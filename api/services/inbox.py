@@ -86,7 +86,7 @@ class OpenedTask:
 def open_task(principal: Principal, task_id: str) -> OpenedTask:
     """404 unless the user holds the task's lane within its region (see `instances.visible_task`)."""
     row = instances.visible_task(principal, task_id)
-    instance = db.session.get(Instance, row.instance_id)
+    instance = db.session.get_one(Instance, row.instance_id)  # a pending row's instance exists (foreign key)
     ref = runtime().by_row(instance.version_id)
     view = runtime().engine.inspect(ref.version, instance.state)
     data = privacy.redact(view.data, instance, ref.version, principal)

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api import outbox
 from api.auth import Principal
-from api.db import db, is_postgres
+from api.db import affected_rows, db, is_postgres
 from api.errors import ApiError, conflict, invalid, not_found
 from api.models import (
     ACTIVE_STATUSES,
@@ -91,9 +91,9 @@ def sync_tasks(instance: Instance, tasks: list[HumanTask], pending: list[Pending
     """Make the pending-task rows match the engine's ready human tasks (claims on tasks still ready stay)."""
     existing = {t.id: t for t in (pending if pending is not None else pending_rows(instance.id))}
     ready = {t.id: t for t in tasks} if instance.status in ACTIVE_STATUSES else {}
-    for task_id, row in existing.items():
+    for task_id, stale in existing.items():
         if task_id not in ready:
-            db.session.delete(row)
+            db.session.delete(stale)
     dues, rows = [], []
     for task in ready.values():
         row = existing.get(task.id)
@@ -284,18 +284,18 @@ def claim(principal: Principal, task_id: str) -> PendingTask:
     row = visible_task(principal, task_id)
     if row.claimed_by_id == principal.user.id:
         return row
-    updated = db.session.execute(
+    updated = affected_rows(db.session.execute(
         db.update(PendingTask)
         .where(PendingTask.id == task_id, PendingTask.claimed_by_id.is_(None))
         .values(claimed_by_id=principal.user.id)
-    ).rowcount
+    ))
     if not updated:
         db.session.rollback()
         raise conflict("task_claimed", "tugas sudah diambil petugas lain")
-    record(db.session.get(Instance, row.instance_id), "task_claimed", Actor(principal.user.username, principal.user.id),
-           task_id=row.id, task_name=row.name)
+    record(db.session.get_one(Instance, row.instance_id), "task_claimed",
+           Actor(principal.user.username, principal.user.id), task_id=row.id, task_name=row.name)
     db.session.commit()
-    return db.session.get(PendingTask, task_id)
+    return db.session.get_one(PendingTask, task_id)
 
 
 def unclaim(principal: Principal, task_id: str) -> PendingTask:
@@ -305,7 +305,7 @@ def unclaim(principal: Principal, task_id: str) -> PendingTask:
     if row.claimed_by_id != principal.user.id:
         raise conflict("task_claimed", "tugas diambil petugas lain; hanya dia yang dapat melepasnya")
     row.claimed_by_id = None
-    record(db.session.get(Instance, row.instance_id), "task_unclaimed",
+    record(db.session.get_one(Instance, row.instance_id), "task_unclaimed",
            Actor(principal.user.username, principal.user.id), task_id=row.id, task_name=row.name)
     db.session.commit()
     return row
@@ -329,7 +329,7 @@ def _take_for_completion(principal: Principal, task_id: str) -> None:
     (PostgreSQL's row lock; SQLite's single write lock), so no claim can slip in before the save;
     a claim that got there first makes it match nothing. Rolled back with the rest if the engine refuses.
     """
-    taken = db.session.execute(_TAKE_TASK, {"task_id": task_id, "user_id": principal.user.id}).rowcount
+    taken = affected_rows(db.session.execute(_TAKE_TASK, {"task_id": task_id, "user_id": principal.user.id}))
     if taken:
         return
     db.session.rollback()

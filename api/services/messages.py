@@ -18,7 +18,7 @@ must still name a waiting instance, once, and ranks must be unique.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from api.db import db
 from api.errors import invalid
@@ -67,7 +67,7 @@ def recipients(message: OutgoingMessage, sender_id: int) -> list[WaitingMessageR
 # -- batch steps ----------------------------------------------------------------------
 
 
-def is_batch(info: TaskInfo | None) -> bool:
+def is_batch(info: TaskInfo | None) -> TypeGuard[TaskInfo]:
     return bool(info and info.properties.get(BATCH_OF) and info.properties.get(BATCH_FIELD))
 
 
@@ -115,12 +115,15 @@ def check_batch(instance: Instance, info: TaskInfo, context: Mapping[str, Any],
     rows = data.get(field)
     if not isinstance(rows, list):
         return dict(data)  # the form's own check names the missing list
-    waiting = batch_rows(instance, info, context)
+    # A row is keyed by its wait's correlation key, which a wait without `correlationField` lacks (None).
+    waiting: list[dict[Any, Any]] = batch_rows(instance, info, context)
     key = correlation_key(info)
     by_code = {r.get(key): r for r in waiting}
     open_codes = set(by_code)
     rank = props.get(BATCH_RANK)
-    errors, seen, ranks = [], set(), {}
+    errors: list[dict[str, str]] = []
+    seen: set[Any] = set()
+    ranks: dict[Any, int] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             continue

@@ -181,6 +181,7 @@ def dry_run(process_id: str, instance_ids: list[int], target: VersionRef,
             if early is not None:
                 batch.results.append(early)
                 continue
+            assert instance is not None  # _precheck answers for a missing one
             source = runtime().by_row(instance.version_id)
             timers: list[TimerChange] = []
             try:
@@ -216,6 +217,7 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
     if early is not None:
         db.session.rollback()
         return early
+    assert instance is not None  # _precheck answers for a missing one
     source = runtime().by_row(instance.version_id)
     try:
         result = migrate(runtime().engine, source.version, target.version, instance.state)
@@ -228,7 +230,7 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
                               ["keadaan kasus tersimpan tidak dapat dibaca"])
     timers = (timer_changes(runtime().engine, source.version, instance.state, target.version, result.state)
               if instance.next_timer_at is not None or result.next_timer is not None else [])
-    lanes_before = dict(db.session.execute(
+    lanes_before: dict[str, str] = dict(db.session.execute(
         db.select(PendingTask.id, PendingTask.lane).filter_by(instance_id=instance.id)
     ).all())
     instance.version_id = target.row_id
@@ -276,9 +278,9 @@ def timer_changes(engine: Engine, source: ProcessVersion, before: str, target: P
 def diff_json(process_id: str, old_number: int, new_number: int) -> dict[str, Any]:
     """What changed from one version to another: steps added/removed/changed, flows added/removed/changed."""
     old, new = runtime().by_number(process_id, old_number), runtime().by_number(process_id, new_number)
-    missing = [{"field": f, "message": f"versi {n} tidak ada"}
-               for f, n, ref in (("from", old_number, old), ("to", new_number, new)) if ref is None]
-    if missing:
+    if old is None or new is None:
+        missing = [{"field": f, "message": f"versi {n} tidak ada"}
+                   for f, n, ref in (("from", old_number, old), ("to", new_number, new)) if ref is None]
         raise not_found("versi proses") if len(missing) == 2 else invalid(missing)
     diff = diff_versions(old.version, new.version)
     return {

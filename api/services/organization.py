@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func
 
 from api.auth import hash_password
-from api.db import db
+from api.db import affected_rows, db
 from api.errors import ApiError, conflict, invalid, not_found
 from api.models import ACTIVE_STATUSES, Instance, PendingTask, ProcessVersionRow, Region, Role, RoleGrant, Unit, User
 from api.regions import is_valid_path, sql_contains
@@ -193,7 +193,7 @@ def save_unit(row: dict[str, str]) -> bool:
         raise invalid([{"field": column, "message": message} for column, message in problems])
     unit = db.session.get(Unit, row["kode"])
     new = unit is None
-    if new:
+    if unit is None:
         unit = Unit(code=row["kode"])
         db.session.add(unit)
     unit.name, unit.kind = row["nama"].strip()[:200], row["jenis"]
@@ -204,7 +204,8 @@ def save_unit(row: dict[str, str]) -> bool:
 
 def _would_cycle(code: str, parent: str) -> bool:
     parents = dict(db.session.execute(db.select(Unit.code, Unit.parent)).all())
-    seen, at = {code}, parent
+    seen: set[str] = {code}
+    at: str | None = parent
     while at:
         if at in seen:
             return True
@@ -261,7 +262,7 @@ def save_region(row: dict[str, str]) -> bool:
         raise invalid([{"field": column, "message": message} for column, message in problems])
     region = db.session.get(Region, row["kode"])
     new = region is None
-    if new:
+    if region is None:
         region = Region(code=row["kode"])
         db.session.add(region)
     region.name, region.level, region.parent = row["nama"].strip()[:200], row["tingkat"], row.get("induk") or None
@@ -298,7 +299,7 @@ def _remove(model: Any, key: str, noun: str, conflict_code: str, in_use: Callabl
     reason = in_use(key)
     if reason:
         raise conflict(conflict_code, reason)
-    grants = db.session.execute(db.delete(RoleGrant).where(grant_column == key)).rowcount if grant_column else 0
+    grants = affected_rows(db.session.execute(db.delete(RoleGrant).where(grant_column == key))) if grant_column else 0
     db.session.delete(row)
     db.session.commit()
     return grants
@@ -363,7 +364,8 @@ def save_user(username: str, full_name: str = "", email: str | None = None, pass
     if problems:
         raise invalid(problems)
     new = user is None
-    if new:
+    if user is None:
+        assert password  # a new user without one was refused above
         user = User(username=username, full_name=full_name or username, password_hash=hash_password(password),
                     active=active, created_at=now())
         db.session.add(user)

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, or_, text
 
 from api import outbox, watchdog
-from api.db import db, is_postgres
+from api.db import affected_rows, db, is_postgres
+from api.failures import DATABASE_FAILURES, RUN_FAILURES, raise_if_unexpected
 from api.models import (
     ACTIVE_STATUSES,
     TIMER_STATUSES,
@@ -69,6 +71,10 @@ _UPDATE_INSTANCE = (
 
 
 _MOMENTS = ("due_at", "sort_key")  # task fields stored as ISO text in the JSON column
+
+
+class ChunkNotWritten(RuntimeError):
+    """A chunk's UPDATE wrote fewer instance rows than it read: undone whole, its firings go the normal way."""
 
 
 def _task_json(task: Any) -> dict[str, Any]:
@@ -126,8 +132,9 @@ def prepare(moment: datetime, lookahead: float, batch: int = 50) -> int:
             if any(e.kind == "timer_fired" for e in result.events) and not result.waits and not _waits(row.id) \
                     and not any(messages.recipients(m, row.id) for m in result.messages):
                 found = {**outcome(result), "fires": True}
-        except Exception:  # the normal path fires it when due (and logs the failure there too)
+        except Exception as exc:  # a preparation only saves time: the normal path fires it when due (and logs it)
             log.exception("instance %s: preparing its timer failed", row.id)
+            raise_if_unexpected(exc, *RUN_FAILURES, *DATABASE_FAILURES)
         prepared.append({"instance_id": row.id, "for_lock_version": row.lock_version, "due_at": row.next_timer_at,
                          "prepared_at": stamp, **found})
     ids = [p["instance_id"] for p in prepared]
@@ -205,9 +212,9 @@ def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> int:
     updates = [_instance_values(row, stamp) for row in taken]
     # The rows read are locked (PostgreSQL) or nobody else can write (SQLite's lock, taken before the read), so
     # the version check in the UPDATE cannot fail; should it, the chunk is undone and fired the normal way.
-    written = db.session.execute(_UPDATE_INSTANCE, updates).rowcount
+    written = affected_rows(db.session.execute(_UPDATE_INSTANCE, updates))
     if written not in (-1, len(updates)):  # -1: a driver that does not sum executemany counts
-        raise RuntimeError(f"prepared firings: {written} of {len(updates)} instance rows written")
+        raise ChunkNotWritten(f"prepared firings: {written} of {len(updates)} instance rows written")
     _write_rows(taken, stamp)
     db.session.execute(db.delete(PreparedFiring).where(PreparedFiring.instance_id.in_([r.instance_id for r in taken])))
     db.session.commit()
@@ -235,14 +242,17 @@ def _instance_values(row: Any, stamp: datetime) -> dict[str, Any]:
             "b_finished": finished}
 
 
-def _write_rows(taken: list[Any], stamp: datetime) -> None:
+def _write_rows(taken: Sequence[Any], stamp: datetime) -> None:
     """Pending tasks, audit events and outbox rows of the applied firings, with bulk statements."""
     ids = [row.instance_id for row in taken]
     existing = {found.id: found for found in db.session.execute(
         db.select(_PENDING.c.id, *(_PENDING.c[name] for name in _TASK_FIELDS))
         .where(_PENDING.c.instance_id.in_(ids)))}
     ready_ids: set[str] = set()
-    new_rows, kept_rows, events, messages = [], [], [], []
+    new_rows: list[dict[str, Any]] = []
+    kept_rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
     actor = system_actor().name
     for row in taken:
         for task in _tasks(row):

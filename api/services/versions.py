@@ -19,6 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
@@ -151,7 +152,7 @@ class Runtime:
         clean: dict[str, str] = {}
         for name, text in bpmn_files.items():
             problems = _cached_lint(f"{forms_key}:{content_hash({name: text})}",
-                                    lambda n=name, t=text: lint_text(t, n, form_texts.get, None))
+                                    partial(lint_text, text, name, form_texts.get, None))
             if problems:
                 log.error("%s not registered: %d lint problem(s); the current version stays current\n%s",
                           name, len(problems), "\n".join("  " + p.format() for p in problems))
@@ -341,7 +342,7 @@ def lint_sources(sources: Mapping[str, str], known_roles: set[str] | None = None
     for name in sorted(k for k in sources if k.startswith("bpmn/")):
         short, text = name.removeprefix("bpmn/"), sources[name]
         problems += _cached_lint(f"{roles}:{content_hash(dict(sources))}:{short}",
-                                 lambda s=short, t=text: lint_text(t, s, forms.get, known_roles))
+                                 partial(lint_text, text, short, forms.get, known_roles))
     return problems
 
 

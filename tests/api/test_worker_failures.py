@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
+
+import pytest
 
 from api import worker
 from api.db import db
 from api.models import AuditEvent, Instance, OutboxMessage
 from api.outbox import PENDING
+from api.services.versions import runtime
 from tests.api.conftest import start_report
 
 
@@ -79,3 +83,30 @@ def test_given_an_unreadable_state_the_admin_still_sees_the_instance_its_trail_a
     assert detail["engine_status"] == "unreadable"
     assert detail["state_problem"].startswith("keadaan tersimpan tidak dapat dibaca")
     assert [e["kind"] for e in detail["events"]][0] == "instance_started"
+
+
+def test_a_programming_error_while_firing_fails_the_test_instead_of_being_postponed(app, client, users, clock):
+    """A broken state is the instance's failure (postponed, above); a TypeError is the code's: tests must see it."""
+    started = start_report(client, users)
+    clock.advance(days=9)
+    with app.app_context():
+        engine = runtime().engine
+        with mock.patch.object(engine, "fire_timers", side_effect=TypeError("a bug")), \
+                pytest.raises(TypeError, match="a bug"):
+            worker.run_once(lookahead=0)
+        db.session.rollback()
+        assert failures(started["id"]) == []  # raised, not recorded as the instance's failure
+
+
+def test_in_production_a_programming_error_while_firing_is_logged_and_postponed_like_any_failure(
+        app, client, users, clock, caplog):
+    started = start_report(client, users)
+    clock.advance(days=9)
+    app.config["ALUR_RAISE_UNEXPECTED"] = False
+    with app.app_context():
+        engine = runtime().engine
+        with mock.patch.object(engine, "fire_timers", side_effect=TypeError("a bug")):
+            assert worker.run_once(lookahead=0).timers_fired == 0
+        [failure] = failures(started["id"])
+        assert failure["message"] == "TypeError: a bug"
+        assert any(r.exc_info and r.exc_info[0] is TypeError for r in caplog.records)  # logged with its traceback
