@@ -2,15 +2,18 @@
 
 Any process whose user task has `batchOf` (see api/services/messages.py) gets one document
 per instance: its header (the start form's and the batch form's other answers) and its
-list rows in rank order, with the row form's titles as columns. A user sees the documents
-of instances inside the regions of their grants, like the recap.
+list rows in rank order, with the row form's titles as columns. A document is read by the
+roles taking part in the forum (its lanes) or in the procedure whose cases it decides (the
+lanes of the `batchOf` process: the kecamatan team reads its desa's musyawarah), by report
+viewers and by admins, each inside the regions of those grants. Anyone else, like a user
+of another region, gets 404: not told the document exists.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 
 from api.db import db
 from api.models import Instance
@@ -30,31 +33,43 @@ def _batch_step(ref: VersionRef) -> TaskInfo | None:
     return next((t for t in ref.version.tasks.values() if messages.is_batch(t)), None)
 
 
-def _visible(instance: Instance) -> bool:
-    return any(contains(prefix, instance.region) for prefix in _prefixes())
+def _readers(ref: VersionRef, step: TaskInfo) -> set[str]:
+    """The roles that read the documents of this forum version (see the module's docstring)."""
+    roles = set(ref.version.lanes) | {current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"]}
+    decided = step.properties[messages.BATCH_OF].partition(".")[0]
+    if decided in runtime().process_ids():
+        roles |= set(runtime().current(decided).version.lanes)
+    return roles
+
+
+def _visible(instance: Instance, readers: set[str]) -> bool:
+    # _prefixes() already leaves out analyst grants: an analyst changes diagrams, never reads instance data.
+    prefixes = {prefix for role, prefix in principal().grants if role in readers} & set(_prefixes())
+    return any(contains(prefix, instance.region) for prefix in prefixes)
 
 
 def documents(process_id: str | None) -> list[dict[str, Any]]:
     """The instances of processes with a batch step that the user may see, newest first."""
     refs = {pid: runtime().current(pid) for pid in runtime().process_ids()}
-    batch = [pid for pid, ref in refs.items() if _batch_step(ref)]
-    chosen = [process_id] if process_id in batch else batch
+    readers = {pid: _readers(ref, step) for pid, ref in refs.items() if (step := _batch_step(ref))}
+    chosen = [process_id] if process_id in readers else list(readers)
     rows = db.session.execute(
         db.select(Instance).where(Instance.process_id.in_(chosen)).order_by(Instance.created_at.desc(), Instance.id)
         .limit(LIST_LIMIT)
     ).scalars().all()
-    return [{"instance": i, "process": refs[i.process_id].version.name} for i in rows if _visible(i)]
+    # The list asks the current version who reads a process's documents; each page asks the instance's own.
+    return [{"instance": i, "process": refs[i.process_id].version.name} for i in rows
+            if _visible(i, readers[i.process_id])]
 
 
 def document(instance_id: int) -> dict[str, Any]:
     """One instance's decided list: header fields, columns, rows in rank order (404 if not visible)."""
     instance = db.session.get(Instance, instance_id)
-    if instance is None or not _visible(instance):
+    ref = runtime().by_row(instance.version_id) if instance is not None else None
+    step = _batch_step(ref) if ref is not None else None
+    # One answer for "no such case", "no decision list" and "not yours": the id tells nobody anything.
+    if step is None or not _visible(instance, _readers(ref, step)):
         raise PageError(404, "dokumen keputusan tidak ditemukan")
-    ref = runtime().by_row(instance.version_id)
-    step = _batch_step(ref)
-    if step is None:
-        raise PageError(404, "proses ini tidak mempunyai langkah keputusan berdaftar")
     version = ref.version
     data = privacy.redact(runtime().engine.inspect(version, instance.state).data, instance, version, principal())
     field = step.properties[messages.BATCH_FIELD]

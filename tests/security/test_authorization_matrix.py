@@ -2,8 +2,8 @@
 
 One table: a row per endpoint (method + URL rule), the expected status for each caller kind, in the
 order of ROLES (anonim, lane_in_region, lane_parent_region, lane_out_region, starter, other_role, viewer,
-analyst, admin). Each cell aims at fresh data (a new proposal waiting at "Verifikasi RW" in RT001 of RW02),
-so cells do not disturb one another. A task or an instance outside one's lane or region is 404, never 403: the caller
+analyst, admin). Each cell aims at fresh data (a new proposal waiting at "Verifikasi RW" in RT001 of RW02,
+or a musyawarah of RW02 that decided a proposal of RT001), so cells do not disturb one another. A task or an instance outside one's lane or region is 404, never 403: the caller
 must not learn that it exists. Adding an endpoint without a row here fails `test_every_endpoint_has_a_row`.
 """
 
@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from api.db import db
 from api.models import ApiToken, PendingTask, User
 from tests.api.conftest import PASSWORD, RT001, Users
-from tests.security.conftest import ROLES, Target, new_proposal, new_report, web_session
+from tests.security.conftest import ROLES, Target, new_forum, new_proposal, new_report, web_session
 from tests.security.test_fuzz_openapi import bearer
 
 
@@ -39,6 +39,10 @@ class Cell:
     @cached_property
     def code(self) -> str:
         return new_report(self.client)
+
+    @cached_property
+    def forum(self) -> int:
+        return new_forum(self.client, self.people)
 
     def claimed(self) -> str:
         """The target task's claim after the request: '+' when someone holds it, '-' when it is free."""
@@ -193,6 +197,12 @@ ROWS = [
     Row("GET", "/keputusan/<int:instance_id>", lambda c: f"/keputusan/{c.target.instance_id}", "302 404 404 404 404 404 404 404 404"),
     Row("GET", "/keputusan/<int:instance_id>.csv", lambda c: f"/keputusan/{c.target.instance_id}.csv", "302 404 404 404 404 404 404 404 404"),
     Row("GET", "/keputusan/<int:instance_id>.xlsx", lambda c: f"/keputusan/{c.target.instance_id}.xlsx", "302 404 404 404 404 404 404 404 404"),
+    # A forum's document (the musyawarah of RW02, lane Ketua RW Uji) is read by its lane's holders in its region,
+    # report viewers and admins; another RW, the RT (another role, a narrower region), a role no diagram knows and
+    # an analyst are not told it exists.
+    Row("GET", "/keputusan/<int:instance_id>", lambda c: f"/keputusan/{c.forum}", "302 200 200 404 404 404 200 404 200"),
+    Row("GET", "/keputusan/<int:instance_id>.csv", lambda c: f"/keputusan/{c.forum}.csv", "302 200 200 404 404 404 200 404 200"),
+    Row("GET", "/keputusan/<int:instance_id>.xlsx", lambda c: f"/keputusan/{c.forum}.xlsx", "302 200 200 404 404 404 200 404 200"),
     Row("GET", "/laporan", lambda c: "/laporan", "302 200 200 200 200 200 200 200 200"),
     # -- web: admin and analyst ------------------------------------------------------------------------------
     Row("GET", "/admin/instance", lambda c: "/admin/instance", "302 403 403 403 403 403 200 403 200"),
@@ -277,3 +287,18 @@ def test_authorization_matrix(app: Flask, client: FlaskClient, people: Users) ->
             wrong.append(f"{row.method} {row.rule}: expected {row.expect}, got {' '.join(got)}")
     assert not wrong, "\n".join(wrong)
 
+
+
+def test_the_decision_list_names_a_forum_to_whom_its_document_opens_and_sends_the_anonymous_to_login(
+        app: Flask, client: FlaskClient, people: Users) -> None:
+    forum = new_forum(client, people)
+    listed, opened = {}, {}
+    for role, username in ROLES.items():
+        browser, _token = web_session(app, username)
+        listed[role] = f"/keputusan/{forum}" in browser.get("/keputusan").get_data(as_text=True)
+        opened[role] = browser.get(f"/keputusan/{forum}").status_code == 200
+    assert listed == opened
+    assert [role for role, yes in opened.items() if yes] == ["lane_in_region", "lane_parent_region", "viewer", "admin"]
+    anonymous = app.test_client().get(f"/keputusan/{forum}.csv")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/masuk")
+    assert "Sumur resapan RT 001" in web_session(app, "rw02")[0].get(f"/keputusan/{forum}.csv").get_data(as_text=True)

@@ -210,6 +210,10 @@ def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_l
     page.wait_for_selector("#modeler[data-siap=ok]")
     saved = page.evaluate("() => window.alurXml()")  # the XML the modeler would save
     assert page.evaluate("() => window.alurImportWarnings") == []  # bpmn-js read everything in the file
+    # the modeler's own live lint (bpmnlint's recommended rules and the server's) finds nothing in the file
+    page.wait_for_selector("#modeler[data-lint=selesai]")
+    findings = page.inner_text("#tabel-temuan")
+    assert page.get_attribute("#daftar-temuan", "data-jumlah") == "0", findings
 
     for tag in ("spiffworkflow:property ", "spiffworkflow:postScript>", "spiffworkflow:messagePayload>",
                 "bpmn:loopDataInputRef>", "bpmn:loopDataOutputRef>", "bpmn:inputDataItem ", "bpmn:outputDataItem ",
