@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 
 from api.db import db
 from api.models import Instance
@@ -22,7 +22,7 @@ from api.services import messages, privacy
 from api.services.versions import VersionRef, runtime
 from api.web import bp
 from api.web.common import PageError, display_value, page_login, principal
-from api.web.recap import _prefixes, _sort_key
+from api.web.recap import _prefixes, _sort_key, reader_roles
 from api.web.spreadsheet import csv_download, safe_cell, xlsx_download
 from engine import TaskInfo
 
@@ -35,7 +35,7 @@ def _batch_step(ref: VersionRef) -> TaskInfo | None:
 
 def _readers(ref: VersionRef, step: TaskInfo) -> set[str]:
     """The roles that read the documents of this forum version (see the module's docstring)."""
-    roles = set(ref.version.lanes) | {current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"]}
+    roles = reader_roles(ref)
     decided = step.properties[messages.BATCH_OF].partition(".")[0]
     if decided in runtime().process_ids():
         roles |= set(runtime().current(decided).version.lanes)
@@ -43,8 +43,7 @@ def _readers(ref: VersionRef, step: TaskInfo) -> set[str]:
 
 
 def _visible(instance: Instance, readers: set[str]) -> bool:
-    # _prefixes() already leaves out analyst grants: an analyst changes diagrams, never reads instance data.
-    prefixes = {prefix for role, prefix in principal().grants if role in readers} & set(_prefixes())
+    prefixes = _prefixes(readers)
     return any(contains(prefix, instance.region) for prefix in prefixes)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 
 from api.services import privacy
 from api.services.deploy import analyst_role
@@ -28,10 +28,18 @@ FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"
          ("dimulai", "Dimulai")]
 
 
-def _prefixes() -> list[str]:
-    """Regions of the user's grants; an analyst grant changes diagrams and shows counts, never instance data."""
+def reader_roles(ref: VersionRef) -> set[str]:
+    """The roles that read a procedure's instance data in recaps: its lanes, report viewers and admins."""
+    return set(ref.version.lanes) | {current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"]}
+
+
+def _prefixes(readers: set[str] | None = None) -> list[str]:
+    """Regions of the user's grants (of the `readers` roles, when given).
+
+    An analyst grant changes diagrams and shows counts, never instance data.
+    """
     analyst = analyst_role()
-    return sorted({p for role, p in principal().grants if role != analyst})
+    return sorted({p for role, p in principal().grants if role != analyst and (readers is None or role in readers)})
 
 
 def _sort_key(value: Any) -> tuple:
@@ -85,7 +93,8 @@ def build(args: Any) -> dict[str, Any]:
         chosen = [n for n in props if ui.get(n, {}).get("ui:widget") not in ("textarea", "hidden")][:6]
     columns = FIXED + [(c, specs[c].get("title", c)) for c in chosen]
     who = principal()
-    instances = at_or_past_step(process_id, step.element_id, _prefixes())
+    # A role that takes no part in the procedure (another procedure's lane) reads none of its cases.
+    instances = at_or_past_step(process_id, step.element_id, _prefixes(reader_roles(ref)))
     waiting = waiting_steps([i.id for i in instances])
     names = region_names({i.region for i in instances})
     rows = []

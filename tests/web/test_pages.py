@@ -332,6 +332,18 @@ def test_recap_with_chosen_columns_sorted_and_exported_as_csv_and_xlsx(client, a
     assert len(_recap_rows(other, query)) == 1
 
 
+def test_a_role_of_another_procedure_reads_no_case_of_this_one_in_the_recap(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    query = "proses=musrenbang&langkah=verifikasi_rw"
+    complaints, viewer = app.test_client(), app.test_client()
+    login(complaints, "tim_pengaduan")  # a lane of pengaduan, granted over the whole regency
+    login(viewer, "pemantau")
+
+    assert len(_recap_rows(complaints, query)) == 1  # the header only
+    assert USULAN["judul"] in {row[1] for row in _recap_rows(viewer, query)[1:]}
+
+
 def _answer_first_response(client, app, code: str) -> None:
     """Classify the complaint and send the initial response through the task pages."""
     with app.app_context():
