@@ -6,7 +6,9 @@ unit of work in its own transaction: lock, move, rewrite its pending-task rows a
 next timer from the new version (so new forms, lanes and deadlines apply), write a
 "migrated" audit event, commit. One refusal or conflict never undoes the others.
 Instances that cannot take part (suspended, errored, finished) are reported with
-the reason, never dropped silently.
+the reason, never dropped silently. An instance the worker's watchdog stopped is the
+exception among the errored: its state is sound, so it may move to a corrected
+version, and stays failed until an admin runs it again.
 
 A waiting timer is computed again on the target version when an instance moves
 (SpiffWorkflow re-predicts every ready and waiting task): a changed expression
@@ -29,6 +31,7 @@ from api.db import db
 from api.errors import invalid, not_found
 from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, Instance, PendingTask, ProcessVersionRow
 from api.regions import contains, sql_contains
+from api.services.admin import stopped_by_watchdog
 from api.services.instances import Actor, lock_instance, record, save
 from api.services.versions import VersionRef, runtime
 from engine import (
@@ -161,7 +164,7 @@ def _precheck(instance: Instance | None, instance_id: int, process_id: str, targ
     if instance.version_id == target.row_id:
         return InstanceResult(instance_id, True, "already_there", instance.status, source_number,
                               [f"sudah pada v{target.number}"])
-    if instance.status in _NOT_MOVABLE:
+    if instance.status in _NOT_MOVABLE and not stopped_by_watchdog(instance):
         return InstanceResult(instance_id, False, "refused", instance.status, source_number,
                               [_NOT_MOVABLE[instance.status]])
     return None
@@ -232,8 +235,11 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
         db.select(PendingTask.id, PendingTask.lane).filter_by(instance_id=instance.id)
     ).all())
     instance.version_id = target.row_id
+    stopped = instance.status == "error"  # only a watchdog-stopped one gets this far (_precheck)
     try:
         rows = save(instance, result, actor)
+        if stopped:  # it stays out of the worker's way until an admin runs it again
+            instance.status, instance.next_timer_at = "error", None
         for row in rows:
             # A claim belongs to someone holding the old lane; when the lane changed it must go back to the pool.
             if row.id in lanes_before and lanes_before[row.id] != row.lane:
