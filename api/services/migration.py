@@ -28,7 +28,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db import db
-from api.errors import invalid, not_found
+from api.errors import ApiError, invalid, not_found
 from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, Instance, PendingTask, ProcessVersionRow
 from api.regions import contains, sql_contains
 from api.services.admin import stopped_by_watchdog
@@ -284,8 +284,8 @@ def diff_json(process_id: str, old_number: int, new_number: int) -> dict[str, An
     old, new = runtime().by_number(process_id, old_number), runtime().by_number(process_id, new_number)
     missing = [{"field": f, "message": f"versi {n} tidak ada"}
                for f, n, ref in (("from", old_number, old), ("to", new_number, new)) if ref is None]
-    if missing:
-        raise not_found("versi proses") if len(missing) == 2 else invalid(missing)
+    if missing:  # a version number that names nothing is a missing resource, as an unknown process is
+        raise ApiError(404, "not_found", "versi proses tidak ditemukan", missing)
     diff = diff_versions(old.version, new.version)
     return {
         "process_id": process_id,
