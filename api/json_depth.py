@@ -54,3 +54,11 @@ def refuse_deep_json(limit: int | None = None) -> None:
 def too_deep() -> ApiError:
     message = f"JSON bersarang terlalu dalam: paling banyak {MAX_JSON_DEPTH} tingkat objek/daftar"
     return ApiError(400, JSON_TOO_DEEP, message)
+
+
+def json_body() -> object:
+    """The request's JSON body, for routes that read it themselves: malformed text is a 400, as on every route."""
+    body = request.get_json(silent=True)
+    if body is None and request.get_data(cache=True).strip():
+        raise ApiError(400, "bad_request", "permintaan tidak dapat dibaca")
+    return body

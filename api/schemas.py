@@ -12,6 +12,8 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
+from api.services.organization import REGION_LEVELS, UNIT_KINDS
+
 MAX_ID = 2**31 - 1  # ids and version numbers are 32-bit database integers (PostgreSQL `integer`)
 
 
@@ -30,6 +32,31 @@ def no_nul(value: Any) -> None:
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"  # stated in the OpenAPI document: the server refuses NUL (422)
 REGION_PATTERN = "^([0-9A-Za-z]+([./][0-9A-Za-z]+)*)?$"  # api.regions.is_valid_path, as the document states it
+
+
+class Matching(fields.String):
+    """A request string the server checks against `pattern` (search semantics, as JSON Schema's); the
+    document states the same pattern, so a client can know before sending what the server refuses (422)."""
+
+    def __init__(self, pattern: str, *args: Any, **kwargs: Any) -> None:
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "pattern": pattern}
+        kwargs["validate"] = [*_as_list(kwargs.get("validate")), validate.Regexp(pattern, error=_PATTERN_ERROR)]
+        super().__init__(*args, **kwargs)
+
+
+def _as_list(validators: Any) -> list:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, (list, tuple)) else [validators]
+
+
+_PATTERN_ERROR = "tidak sesuai pola {regex}"
+_NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"  # no NUL, and more than white space
+# A role name: no control characters, no @ , ; (they separate role, region and unit in a grant), no edge spaces.
+_ROLE_NAME = "^[^\\s\\u0000-\\u001f@,;]([^\\u0000-\\u001f@,;]*[^\\s\\u0000-\\u001f@,;])?$"
+_UNIT_CODE = "^[a-z0-9][a-z0-9_.-]*$"  # api.services.organization.UNIT_CODE, its length in maxLength
+_USERNAME = "^[A-Za-z0-9_.-]+$"
+_REGION_CODE = "^[0-9A-Za-z]+([./][0-9A-Za-z]+)*$"  # api.regions.is_valid_path, not empty
 
 
 class Text(fields.String):
@@ -62,7 +89,7 @@ class ReasonSchema(Schema):
 class RetrySchema(Schema):
     task_id = Text(load_default=None, validate=validate.Length(max=36))
     data = fields.Dict(keys=Text(), load_default=None, validate=no_nul,
-                       metadata={"description": "perbaikan data tugas"})
+                       metadata={"description": "perbaikan data tugas; tanpa karakter NUL, baik kunci maupun nilai"})
 
 
 MAX_PER_PAGE = 200  # the most rows one list request answers
@@ -505,38 +532,44 @@ class OrgListSchema(Schema):
 
 
 class RoleInSchema(Schema):
-    name = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "nama peran"})
+    name = Matching(_ROLE_NAME, required=True, validate=validate.Length(min=1, max=100),
+                    metadata={"description": "nama peran: tanpa karakter kendali, tanpa @ , ; dan spasi di tepi"})
     description = Text(load_default="", validate=validate.Length(max=300))
 
 
 class UnitInSchema(Schema):
-    code = Text(required=True, validate=validate.Length(min=1, max=100),
-                metadata={"description": "kode unit: huruf kecil ASCII, angka, _ . - (mis. dpupr)"})
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
-    kind = Text(required=True, metadata={"description": "opd, bidang, akd, lembaga, kecamatan, desa, lainnya"})
-    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    region = Text(load_default="", validate=validate.Length(max=100), metadata={"description": "kode wilayah"})
+    code = Matching(_UNIT_CODE, required=True, validate=validate.Length(min=1, max=100),
+                    metadata={"description": "kode unit: huruf kecil ASCII, angka, _ . - (mis. dpupr)"})
+    name = Matching(_NOT_BLANK, required=True, validate=validate.Length(min=1, max=200))
+    kind = Text(required=True, validate=validate.OneOf(UNIT_KINDS), metadata={"description": "jenis unit"})
+    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                  metadata={"description": "kode unit induk; harus sudah ada (422 bila tidak)"})
+    region = Text(load_default="", validate=validate.Length(max=100),
+                  metadata={"description": "kode wilayah", "pattern": REGION_PATTERN})
 
 
 class RegionInSchema(Schema):
-    code = Text(required=True, validate=validate.Length(min=1, max=100))
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
-    level = Text(required=True, metadata={"description": "provinsi, kabupaten, kota, kecamatan, desa, ..."})
-    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    code = Matching(_REGION_CODE, required=True, validate=validate.Length(min=1, max=100))
+    name = Matching(_NOT_BLANK, required=True, validate=validate.Length(min=1, max=200))
+    level = Text(required=True, validate=validate.OneOf(REGION_LEVELS), metadata={"description": "tingkat wilayah"})
+    parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                  metadata={"description": "kode wilayah induk; harus sudah ada (422 bila tidak)"})
 
 
 class GrantInSchema(Schema):
-    role = Text(required=True, validate=validate.Length(min=1, max=100))
-    region_prefix = Text(load_default="", validate=validate.Length(max=100))
-    unit = Text(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    role = Text(required=True, validate=validate.Length(min=1, max=100),
+                metadata={"description": "peran yang sudah ada (422 bila tidak)"})
+    region_prefix = Text(load_default="", validate=validate.Length(max=100), metadata={"pattern": REGION_PATTERN})
+    unit = Text(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                metadata={"description": "unit yang sudah ada (422 bila tidak)"})
 
 
 class UserInSchema(Schema):
-    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    username = Matching(_USERNAME, required=True, validate=validate.Length(min=1, max=80))
     full_name = Text(load_default="", validate=validate.Length(max=200))
     email = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     password = Text(load_default=None, allow_none=True, validate=validate.Length(min=8, max=200),
-                    metadata={"description": "wajib untuk pengguna baru"})
+                    metadata={"description": "wajib untuk pengguna baru (422 bila tidak ada)"})
     active = fields.Boolean(load_default=True)
     grants = fields.List(fields.Nested(GrantInSchema), load_default=None, allow_none=True,
                          metadata={"description": "bila dikirim, menggantikan semua hak pengguna"})
@@ -561,12 +594,29 @@ _ERROR_TEXT = {
 }
 
 
-def answers(blp: Any, status: int, schema: Any, *errors: int, content_type: str | None = None) -> Callable:
-    """Document an operation's success answer and every error code it really gives (all as ErrorSchema)."""
+# What the server checks beyond the document's schemas, stated in the 422 of the operations that check it.
+FORM_CHECKED = ("`data` diperiksa terhadap formulir (JSON Schema) proses atau langkahnya, yang tidak dapat "
+                "dinyatakan di dokumen umum ini: isian yang tidak sesuai ditolak dengan `form_invalid`, "
+                "`fields` menyebut setiap isian; karakter NUL tidak boleh ada di mana pun dalam `data`, "
+                "baik kunci maupun nilai (`invalid_input`, `fields` menyebut `data.<kunci>`)")
+DEPLOY_CHECKED = ("berkas diperiksa lint (XSD, lane, formulir, skrip di sandbox) bersama versi yang berlaku: "
+                  "`deploy_refused` menyebut setiap masalah (berkas, baris, elemen); nama berkas: "
+                  "`<nama>.bpmn` atau `forms/<proses>/<nama>.json`")
+REFERENCES_CHECKED = ("isian tidak valid; juga bila yang dirujuk tidak ada (induk, peran, unit) atau pengguna baru "
+                      "tanpa kata sandi: `fields` menyebut setiap kesalahan")
+CSV_CHECKED = ("setiap baris CSV diperiksa (kepala kolom jenis itu, nilai, rujukan); satu baris salah menolak "
+               "seluruh berkas: `fields` menyebut baris dan kolomnya")
+
+
+def answers(blp: Any, status: int, schema: Any, *errors: int, content_type: str | None = None,
+            refusal: str | None = None) -> Callable:
+    """Document an operation's success answer and every error code it really gives (all as ErrorSchema);
+    `refusal` says what its 422 checks beyond the request schema."""
 
     def decorate(fn: Callable) -> Callable:
         for code in errors:
-            fn = blp.alt_response(code, schema=ErrorSchema, description=_ERROR_TEXT[code])(fn)
+            text = refusal if code == 422 and refusal else _ERROR_TEXT[code]
+            fn = blp.alt_response(code, schema=ErrorSchema, description=text)(fn)
         return blp.alt_response(status, schema=schema, content_type=content_type, success=True)(fn)
 
     return decorate

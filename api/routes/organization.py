@@ -10,7 +10,10 @@ from flask_smorest import Blueprint
 from api.auth import Principal, require_login
 from api.db import db
 from api.errors import ApiError, invalid
+from api.json_depth import json_body
 from api.schemas import (
+    CSV_CHECKED,
+    REFERENCES_CHECKED,
     CsvImportAnswerSchema,
     OkSchema,
     OrgListSchema,
@@ -65,7 +68,7 @@ def save_role(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/units", methods=["POST"])
 @blp.arguments(UnitInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422)
+@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED)
 def save_unit(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah unit: kode (huruf ASCII), nama, jenis, unit induk, wilayah."""
     require_org_admin()
@@ -77,7 +80,7 @@ def save_unit(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/regions", methods=["POST"])
 @blp.arguments(RegionInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422)
+@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED)
 def save_region(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk."""
     require_org_admin()
@@ -89,7 +92,7 @@ def save_region(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/users", methods=["POST"])
 @blp.arguments(UserInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422)
+@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED)
 def save_user(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah pengguna; `grants` (bila dikirim) menggantikan semua hak akses pengguna itu."""
     require_org_admin()
@@ -123,7 +126,7 @@ def export(kind: str) -> Response:
 
 
 @blp.route("/<kind>.csv", methods=["PUT"])
-@answers(blp, 200, CsvImportAnswerSchema, 401, 403, 404, 413, 415, 422)
+@answers(blp, 200, CsvImportAnswerSchema, 400, 401, 403, 404, 413, 415, 422, refusal=CSV_CHECKED)
 @blp.doc(requestBody={"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
     "application/json": {"schema": {"type": "object", "required": ["csv"], "properties": {"csv": {"type": "string"}}}},
@@ -135,7 +138,7 @@ def import_csv(kind: str) -> dict[str, Any]:
     name = _kind(kind)
     raw = request.get_data(cache=True)  # a body over the request limit is refused here (413)
     if request.is_json:
-        body = request.get_json(silent=True)
+        body = json_body()
         if not isinstance(body, dict) or not isinstance(body.get("csv"), str):
             raise invalid([{"field": "csv", "message": "isi berkas CSV sebagai teks wajib diisi"}])
         text = body["csv"]

@@ -13,7 +13,14 @@ from api.errors import ApiError, not_found
 from api.models import ProcessVersionRow
 from api.presenters import form_json, instance_summary
 from api.routes.guard import authorize
-from api.schemas import DataSchema, InstanceSummarySchema, ProcessDetailSchema, ProcessListSchema, answers
+from api.schemas import (
+    FORM_CHECKED,
+    DataSchema,
+    InstanceSummarySchema,
+    ProcessDetailSchema,
+    ProcessListSchema,
+    answers,
+)
 from api.services import idempotency, instances
 from api.services.versions import VersionRef, runtime
 from engine import now
@@ -92,7 +99,7 @@ def _may_start_somewhere() -> None:
 
 @blp.route("/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
-@answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 413, 415, 422)
+@answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 413, 415, 422, refusal=FORM_CHECKED)
 @blp.doc(parameters=[idempotency.PARAMETER])
 @authorize(_may_start_somewhere)
 def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:

@@ -11,6 +11,7 @@ from api.db import db
 from api.models import Region
 from api.presenters import form_json
 from api.schemas import (
+    FORM_CHECKED,
     DataSchema,
     PublicProcessListSchema,
     RegionListSchema,
@@ -39,7 +40,7 @@ def public_processes() -> dict[str, Any]:
 
 @blp.route("/processes/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
-@answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429)
+@answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429, refusal=FORM_CHECKED)
 @blp.doc(parameters=[idempotency.PARAMETER])
 def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Kirim laporan lewat situs web; jawabannya kode lacak yang perlu disimpan.

@@ -20,6 +20,7 @@ from api.presenters import (
     usernames,
 )
 from api.schemas import (
+    FORM_CHECKED,
     CompleteAnswerSchema,
     DataSchema,
     InboxQuerySchema,
@@ -91,7 +92,7 @@ def unclaim(task_id: str) -> dict[str, Any]:
 
 @blp.route("/<task_id>/complete", methods=["POST"])
 @blp.arguments(DataSchema)
-@answers(blp, 200, CompleteAnswerSchema, 400, 401, 404, 409, 413, 415, 422)
+@answers(blp, 200, CompleteAnswerSchema, 400, 401, 404, 409, 413, 415, 422, refusal=FORM_CHECKED)
 def complete(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """Selesaikan tugas dengan isian formulir.
 

@@ -10,10 +10,11 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import Principal, require_login
 from api.errors import ApiError, invalid, not_found
-from api.json_depth import refuse_deep_json
+from api.json_depth import json_body, refuse_deep_json
 from api.models import ORIGIN_UPLOAD
 from api.routes.guard import authorize
 from api.schemas import (
+    DEPLOY_CHECKED,
     MAX_ID,
     DeployAnswerSchema,
     DeployRequestSchema,
@@ -105,7 +106,7 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
         dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "ya")
     else:
         refuse_deep_json(request.max_content_length)  # the app-wide check left bodies over the global limit to here
-        body = request.get_json(silent=True)
+        body = json_body()
         if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
             raise invalid([{"field": "files", "message": "kirim multipart files[] atau JSON {files: {nama: isi}}"}])
         bad = [n for n, text in body["files"].items() if not isinstance(text, str)]
@@ -130,7 +131,7 @@ def _create_roles() -> bool:
 
 
 @blp.route("/deploy", methods=["POST"])
-@answers(blp, 201, DeployAnswerSchema, 401, 403, 413, 415, 422)
+@answers(blp, 201, DeployAnswerSchema, 400, 401, 403, 413, 415, 422, refusal=DEPLOY_CHECKED)
 @blp.alt_response(200, schema=DeployAnswerSchema, description="nothing changed, or a dry run", success=True)
 @blp.doc(requestBody=DEPLOY_BODY)
 @authorize(_require_deployer)

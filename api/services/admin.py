@@ -8,8 +8,9 @@ from api.db import db
 from api.errors import conflict, invalid, not_found
 from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, AuditEvent, Instance, PendingTask, User
 from api.services.instances import Actor, commit_or_conflict, lock_instance, record, save, sync_tasks
+from api.services.messages import sync_waits
 from api.services.versions import runtime
-from engine import StateError, now
+from engine import InstanceView, StateError, now
 
 
 def _locked(instance_id: int) -> Instance:
@@ -93,7 +94,16 @@ def cancel(instance_id: int, reason: str, actor: Actor) -> Instance:
 def retry(
     instance_id: int, actor: Actor, task_id: str | None = None, changes: dict[str, Any] | None = None
 ) -> Instance:
-    """Run an errored instance's failed tasks again, optionally after correcting a task's data."""
+    """Run an errored instance again, optionally after correcting a task's data.
+
+    Two kinds of error: a step the engine recorded as failed (a script raised, the data
+    bound refused) runs again here, under the sandbox; an instance the worker's watchdog
+    stopped (its engine state has no failed step: the firing never finished) goes back
+    to the worker, which fires its timers under the watchdog again. Running that firing
+    here would put whatever stalled the worker into a web request, where nothing can
+    stop it; so a poison still there is stopped again and the instance marked failed
+    again, with the reason, while the worker goes on with the others.
+    """
     instance = _locked(instance_id)
     if instance.status != "error":
         raise conflict("not_in_error", "kasus tidak dalam keadaan kesalahan")
@@ -107,8 +117,37 @@ def retry(
             state = engine.update_data(version, state, task_id, changes)
         except StateError as exc:
             raise invalid([{"field": "data", "message": str(exc)}]) from exc
+    view = engine.inspect(version, state)
+    if not view.errored:
+        _hand_back_to_worker(instance, state, view, actor, {"task_id": task_id, "changes": changes or {}})
+        return instance
     result = engine.retry(version, state)
     record(instance, "instance_retried", actor, {"task_id": task_id, "changes": changes or {}})
     save(instance, result, actor)
     commit_or_conflict()
     return instance
+
+
+def stopped_by_watchdog(instance: Instance) -> bool:
+    """An errored instance with no failed step: the worker's watchdog stopped it (api/watchdog.py)."""
+    if instance.status != "error":
+        return False
+    version = runtime().by_row(instance.version_id).version
+    try:
+        return not runtime().engine.inspect(version, instance.state).errored
+    except StateError:  # an unreadable state is a different trouble (the admin page says so)
+        return False
+
+
+def _hand_back_to_worker(instance: Instance, state: str, view: InstanceView, actor: Actor,
+                         detail: dict[str, Any]) -> None:
+    """Its status, tasks and next timer as the state says: the worker fires what is due on its next round."""
+    instance.state = state
+    instance.status = view.status
+    instance.next_timer_at = view.next_timer
+    instance.updated_at = now()  # also restarts the worker's backoff count (api/worker.py postpone)
+    db.session.flush()
+    sync_tasks(instance, view.tasks)
+    sync_waits(instance, view.waits)
+    record(instance, "instance_retried", actor, {**detail, "to_worker": True})
+    commit_or_conflict()

@@ -6,7 +6,9 @@ unit of work in its own transaction: lock, move, rewrite its pending-task rows a
 next timer from the new version (so new forms, lanes and deadlines apply), write a
 "migrated" audit event, commit. One refusal or conflict never undoes the others.
 Instances that cannot take part (suspended, errored, finished) are reported with
-the reason, never dropped silently.
+the reason, never dropped silently. An instance the worker's watchdog stopped is the
+exception among the errored: its state is sound, so it may move to a corrected
+version, and stays failed until an admin runs it again.
 
 A waiting timer is computed again on the target version when an instance moves
 (SpiffWorkflow re-predicts every ready and waiting task): a changed expression
@@ -26,9 +28,10 @@ from sqlalchemy import or_
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db import db
-from api.errors import invalid, not_found
+from api.errors import ApiError, invalid, not_found
 from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, Instance, PendingTask, ProcessVersionRow
 from api.regions import contains, sql_contains
+from api.services.admin import stopped_by_watchdog
 from api.services.instances import Actor, lock_instance, record, save
 from api.services.versions import VersionRef, runtime
 from engine import (
@@ -161,7 +164,7 @@ def _precheck(instance: Instance | None, instance_id: int, process_id: str, targ
     if instance.version_id == target.row_id:
         return InstanceResult(instance_id, True, "already_there", instance.status, source_number,
                               [f"sudah pada v{target.number}"])
-    if instance.status in _NOT_MOVABLE:
+    if instance.status in _NOT_MOVABLE and not stopped_by_watchdog(instance):
         return InstanceResult(instance_id, False, "refused", instance.status, source_number,
                               [_NOT_MOVABLE[instance.status]])
     return None
@@ -234,8 +237,11 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
         db.select(PendingTask.id, PendingTask.lane).filter_by(instance_id=instance.id)
     ).all())
     instance.version_id = target.row_id
+    stopped = instance.status == "error"  # only a watchdog-stopped one gets this far (_precheck)
     try:
         rows = save(instance, result, actor)
+        if stopped:  # it stays out of the worker's way until an admin runs it again
+            instance.status, instance.next_timer_at = "error", None
         for row in rows:
             # A claim belongs to someone holding the old lane; when the lane changed it must go back to the pool.
             if row.id in lanes_before and lanes_before[row.id] != row.lane:
@@ -278,10 +284,10 @@ def timer_changes(engine: Engine, source: ProcessVersion, before: str, target: P
 def diff_json(process_id: str, old_number: int, new_number: int) -> dict[str, Any]:
     """What changed from one version to another: steps added/removed/changed, flows added/removed/changed."""
     old, new = runtime().by_number(process_id, old_number), runtime().by_number(process_id, new_number)
-    if old is None or new is None:
-        missing = [{"field": f, "message": f"versi {n} tidak ada"}
-                   for f, n, ref in (("from", old_number, old), ("to", new_number, new)) if ref is None]
-        raise not_found("versi proses") if len(missing) == 2 else invalid(missing)
+    missing = [{"field": f, "message": f"versi {n} tidak ada"}
+               for f, n, ref in (("from", old_number, old), ("to", new_number, new)) if ref is None]
+    if old is None or new is None:  # a version number that names nothing is a missing resource
+        raise ApiError(404, "not_found", "versi proses tidak ditemukan", missing)
     diff = diff_versions(old.version, new.version)
     return {
         "process_id": process_id,

@@ -7,6 +7,7 @@ Shared by the JSON routes and the public pages.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -128,8 +129,13 @@ def rate_limit() -> None:
         db.select(db.func.count()).select_from(RateHit).where(RateHit.key == key, RateHit.at >= moment - window)
     ).scalar()
     if count >= current_app.config["ALUR_PUBLIC_LIMIT"]:
+        oldest = db.session.execute(
+            db.select(db.func.min(RateHit.at)).where(RateHit.key == key, RateHit.at >= moment - window)).scalar()
         db.session.commit()
-        raise ApiError(429, "too_many_requests", "terlalu banyak kiriman dari alamat ini; coba lagi nanti")
+        # When the oldest submission leaves the window a new one is counted again (at least a second from now).
+        wait = max(1, math.ceil(((oldest or moment) + window - moment).total_seconds()))
+        raise ApiError(429, "too_many_requests", "terlalu banyak kiriman dari alamat ini; coba lagi nanti",
+                       headers={"Retry-After": str(wait)})
     db.session.add(RateHit(key=key, at=moment))
     db.session.commit()
 

@@ -72,6 +72,15 @@ def admin_instances():
     )
 
 
+def watchdog_reason(detail: dict) -> str | None:
+    """Why the worker's watchdog stopped an errored instance with no failed step (None when it did not)."""
+    if detail["status"] != "error" or detail["errors"]:
+        return None
+    stops = [e["detail"].get("message") for e in detail["events"]
+             if e["kind"] == "timer_failed" and e["detail"].get("watchdog")]
+    return (stops[-1] or "tanpa pesan") if stops else None
+
+
 @bp.route("/admin/instance/<int:instance_id>")
 @page_login
 def admin_instance(instance_id: int):
@@ -85,8 +94,9 @@ def admin_instance(instance_id: int):
                "galat": sorted({e["name"] for e in detail["errors"]})}
     # The engine's message of each failed step: the newest "error" event of that task.
     error_text = {e["task_id"]: e["detail"].get("message") for e in detail["events"] if e["kind"] == "error"}
+    stopped = watchdog_reason(detail)
     return render_template(
-        "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers), error_text=error_text,
+        "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers), error_text=error_text, stopped=stopped,
         diagram_url=url_for("web.diagram_xml", process_id=ref.version.process_id, number=ref.number),
         context=context_rows(detail["data"], form_fields(ref.version), set()),
         can_act=bool(scope_prefixes(principal(), act=True)), region=detail["region"],
@@ -99,7 +109,7 @@ def admin_instance(instance_id: int):
 def admin_act(instance_id: int, action: str):
     who = principal()
     prefixes = _prefixes(act=True)
-    scoped_instance(instance_id, prefixes)
+    instance = scoped_instance(instance_id, prefixes)
     actor = Actor(who.user.username, who.user.id)
     reason = request.form.get("alasan", "").strip()[:1000]
     try:
@@ -111,6 +121,11 @@ def admin_act(instance_id: int, action: str):
             admin_service.resume(instance_id, actor)
         elif action == "batalkan":
             admin_service.cancel(instance_id, reason, actor)
+        elif action == "ulangi" and admin_service.stopped_by_watchdog(instance):
+            admin_service.retry(instance_id, actor)
+            flash("Kasus diserahkan kembali ke pekerja timer: penanda waktu yang jatuh tempo dijalankan pada "
+                  "putaran berikutnya, dan bila gagal lagi kasus ditandai gagal dengan alasannya.", "sukses")
+            return redirect(url_for("web.admin_instance", instance_id=instance_id))
         elif action == "ulangi":
             if admin_service.retry(instance_id, actor).status == "error":
                 message = last_error(instance_id) or "tanpa pesan"

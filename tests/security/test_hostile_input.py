@@ -110,6 +110,29 @@ def test_malformed_json_is_400_with_an_indonesian_message(app: Flask, people: Us
     assert count_rows() == before
 
 
+@pytest.mark.parametrize(("method", "path", "who"), [
+    ("POST", "/api/v1/deploy", "analis_proses"),  # routes that read their JSON body themselves
+    ("PUT", "/api/v1/organization/roles.csv", "admin"),
+])
+@pytest.mark.parametrize("raw", [b"{", b'{"files": ', b"[1, 2"])
+def test_malformed_json_is_400_also_where_a_route_reads_the_body_itself(
+        app: Flask, people: Users, method: str, path: str, who: str, raw: bytes) -> None:
+    before = count_rows()
+    answer = api(app).open(path, method=method, data=raw, content_type="application/json",
+                           headers=people.headers(who))
+    assert refused(answer, 400, "bad_request")["message"] == "permintaan tidak dapat dibaca"
+    assert count_rows() == before
+
+
+def test_the_public_rate_limit_says_when_to_try_again(app: Flask) -> None:
+    app.config.update(ALUR_PUBLIC_LIMIT=1, ALUR_PUBLIC_WINDOW_SECONDS=600)
+    report = {"data": {"judul": "Lampu mati", "isi": "a", "wilayah": "33.13.05.2001"}}
+    assert api(app).post("/api/v1/public/processes/uji_lapor/instances", json=report).status_code == 201
+    answer = api(app).post("/api/v1/public/processes/uji_lapor/instances", json=report)
+    refused(answer, 429, "too_many_requests")
+    assert 1 <= int(answer.headers["Retry-After"]) <= 600, "the oldest submission leaves the window by then"
+
+
 @pytest.mark.parametrize(("path", "body"), [
     ("/api/v1/processes/uji_usulan/instances", {"data": ["judul", "wilayah"]}),
     ("/api/v1/processes/uji_usulan/instances", {"data": "judul"}),
