@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column
+from sqlalchemy import Select, any_, func, literal_column
 
 from api.auth import Principal
-from api.db import db
+from api.db import db, is_postgres
 from api.models import AuditEvent, Instance, PendingTask, User
 from api.services import privacy
 from api.services.versions import VersionRef
@@ -122,13 +123,24 @@ def history(instance: Instance, ref: VersionRef, principal: Principal | None) ->
     return out
 
 
+def _among(key: Any, keys: Any) -> Any:
+    """`key IN (keys)`; on PostgreSQL `key = ANY(ARRAY(keys))`.
+
+    PostgreSQL answers the ANY form with one primary-key probe per key; for IN it hashed the keys
+    and scanned the whole table (EXPLAIN ANALYZE, a page of 200 of 10,000 tasks: 2.7 vs 4.9 ms).
+    """
+    if is_postgres():
+        return key == any_(func.array(keys))
+    return key.in_(keys)
+
+
 def page(
     query: Select,
     page_number: int,
     per_page: int,
     key: Any = None,
     count_limit: int = COUNT_LIMIT,
-    wide_query: Select | None = None,
+    wide_query: Callable[[], Select] | None = None,
     lean: bool | tuple[Any, ...] = False,
 ) -> tuple[list[Any], dict]:
     """One page of rows and the paging facts.
@@ -137,17 +149,18 @@ def page(
     that covers filter and order, and only those rows are read: sorting thousands of
     whole rows to keep fifty is what made a regency-wide inbox slow. The total is counted
     up to `count_limit` rows (then `total_capped` is true). When that many rows match,
-    `wide_query` (the same rows, planned differently) picks the page instead: walking an
-    index in page order and stopping after one page is cheaper than sorting them all.
+    `wide_query()` (the same rows, planned differently) picks the page instead: walking an
+    index in page order and stopping after one page is cheaper than sorting them all. It is
+    built only then, since building a query costs about as much as running a small one.
     `lean` answers plain rows of the table's columns, or of the columns given (read-only,
-    attribute access like the model): building and tracking ORM objects was most of a
-    200-row page's time.
+    attribute access like the model), read through the session's connection without the
+    ORM: building and tracking ORM objects was most of a 200-row page's time.
     """
     limited = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
     counted = db.session.execute(
         db.select(func.count()).select_from(limited.limit(count_limit + 1).subquery())
     ).scalar() or 0
-    source = wide_query if wide_query is not None and counted > count_limit else query
+    source = wide_query() if wide_query is not None and counted > count_limit else query
     window = source.limit(per_page).offset((page_number - 1) * per_page)
     if key is not None:
         # Read only the page's rows by key, in the same order; repeating the filter here
@@ -156,8 +169,10 @@ def page(
         entity = query.column_descriptions[0]["entity"]
         window = db.select(*(lean if isinstance(lean, tuple) else entity.__table__.columns)) if lean else \
             db.select(entity)
-        window = window.where(key.in_(keys)).order_by(*query._order_by_clauses)
-    result = db.session.execute(window)
-    rows = list(result.all() if lean and key is not None else result.scalars())
+        window = window.where(_among(key, keys)).order_by(*query._order_by_clauses)
+    if lean and key is not None:
+        rows = list(db.session.connection().execute(window).all())
+    else:
+        rows = list(db.session.execute(window).scalars())
     return rows, {"page": page_number, "per_page": per_page, "total": min(counted, count_limit),
                   "total_capped": counted > count_limit}
