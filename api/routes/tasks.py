@@ -46,7 +46,7 @@ def inbox(args: dict[str, Any]) -> dict[str, Any]:
     """
     principal = require_login()
     rows, paging = page(inbox_query(principal, args), args["page"], args["per_page"], key=PendingTask.id,
-                        wide_query=lambda: inbox_query(principal, args, wide=True), lean=TASK_ITEM_COLUMNS)
+                        wide_query=inbox_query(principal, args, wide=True), lean=TASK_ITEM_COLUMNS)
     moment = now()
     names = usernames({r.claimed_by_id for r in rows})
     return {"items": task_items(rows, moment, names), **paging}
