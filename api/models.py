@@ -90,7 +90,8 @@ class PendingTask(db.Model):
     """A human task waiting for someone; rewritten with the state on every save. The inbox reads only this."""
 
     __tablename__ = "pending_tasks"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id (a UUID)
+    # The engine's task id (a UUID). Bytewise on PostgreSQL (migration 0014): the inbox's tie-break sorts fast.
+    id: Mapped[str] = mapped_column(String(36).with_variant(String(36, collation="C"), "postgresql"), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
     process_id: Mapped[str] = mapped_column(String(100), nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # BPMN element id

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column
+from sqlalchemy import DateTime, Select, any_, bindparam, func, literal_column, type_coerce
 
 from api.auth import Principal
-from api.db import db
+from api.db import db, is_postgres
 from api.models import AuditEvent, Instance, PendingTask, User
 from api.services import privacy
 from api.services.versions import VersionRef
@@ -39,10 +40,13 @@ def usernames(ids: set[int | None]) -> dict[int, str]:
     return dict(rows)
 
 
-# What task_item reads: an inbox page selects only these (no sort key, no form file).
+# What task_item reads: an inbox page selects only these (no sort key, no form file). The two moments are
+# read as the naive UTC the column stores, without making each of 400 values aware: task_items writes the
+# zone itself (the same text as isoformat() of the aware value) and compares with the naive UTC moment.
 TASK_ITEM_COLUMNS = (PendingTask.id, PendingTask.instance_id, PendingTask.process_id, PendingTask.name,
                      PendingTask.title, PendingTask.instance_title, PendingTask.lane, PendingTask.region,
-                     PendingTask.unit, PendingTask.due_at, PendingTask.claimed_by_id, PendingTask.created_at)
+                     PendingTask.unit, type_coerce(PendingTask.due_at, DateTime()).label("due_at"),
+                     PendingTask.claimed_by_id, type_coerce(PendingTask.created_at, DateTime()).label("created_at"))
 
 
 def task_item(row: PendingTask, moment: datetime, names: dict[int, str]) -> dict[str, Any]:
@@ -64,17 +68,18 @@ def task_item(row: PendingTask, moment: datetime, names: dict[int, str]) -> dict
 
 
 def task_items(rows: list[Any], moment: datetime, names: dict[int, str]) -> list[dict[str, Any]]:
-    """task_item for rows of TASK_ITEM_COLUMNS, unpacked as tuples: an inbox page's hot loop."""
+    """task_item for rows of TASK_ITEM_COLUMNS (moments naive UTC), unpacked as tuples: an inbox page's hot loop."""
+    naive_moment = moment.astimezone(UTC).replace(tzinfo=None)
     items = []
     for (task_id, instance_id, process_id, name, title, instance_title, lane, region, unit, due_at, claimed_by_id,
          created_at) in rows:
         items.append({
             "id": task_id, "instance_id": instance_id, "process_id": process_id, "name": name, "title": title,
             "instance_title": instance_title, "lane": lane, "region": region, "unit": unit,
-            "due_at": due_at.isoformat() if due_at is not None else None,
-            "late": due_at is not None and due_at < moment,
+            "due_at": due_at.isoformat() + "+00:00" if due_at is not None else None,
+            "late": due_at is not None and due_at < naive_moment,
             "claimed_by": names.get(claimed_by_id) if claimed_by_id else None,
-            "created_at": created_at.isoformat(),
+            "created_at": created_at.isoformat() + "+00:00",
         })
     return items
 
@@ -122,13 +127,24 @@ def history(instance: Instance, ref: VersionRef, principal: Principal | None) ->
     return out
 
 
+def _among(key: Any, keys: Any) -> Any:
+    """`key IN (keys)`; on PostgreSQL `key = ANY(ARRAY(keys))`.
+
+    PostgreSQL answers the ANY form with one primary-key probe per key; for IN it hashed the keys
+    and scanned the whole table (EXPLAIN ANALYZE, a page of 200 of 10,000 tasks: 2.7 vs 4.9 ms).
+    """
+    if is_postgres():
+        return key == any_(func.array(keys))
+    return key.in_(keys)
+
+
 def page(
     query: Select,
     page_number: int,
     per_page: int,
     key: Any = None,
     count_limit: int = COUNT_LIMIT,
-    wide_query: Select | None = None,
+    wide_query: Select | Callable[[], Select] | None = None,
     lean: bool | tuple[Any, ...] = False,
 ) -> tuple[list[Any], dict]:
     """One page of rows and the paging facts.
@@ -137,27 +153,61 @@ def page(
     that covers filter and order, and only those rows are read: sorting thousands of
     whole rows to keep fifty is what made a regency-wide inbox slow. The total is counted
     up to `count_limit` rows (then `total_capped` is true). When that many rows match,
-    `wide_query` (the same rows, planned differently) picks the page instead: walking an
-    index in page order and stopping after one page is cheaper than sorting them all.
+    `wide_query` (the same rows, planned differently; or a function building it, called
+    only then) picks the page instead: walking an index in page order and stopping after
+    one page is cheaper than sorting them all.
     `lean` answers plain rows of the table's columns, or of the columns given (read-only,
-    attribute access like the model): building and tracking ORM objects was most of a
-    200-row page's time.
+    attribute access like the model), read through the session's connection without the
+    ORM: building and tracking ORM objects was most of a 200-row page's time.
+    The count and page statements derived from a query are kept with it (`_derived`), the
+    page's limit and offset being parameters, so a query built once (the inbox's) is derived once.
     """
-    limited = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
-    counted = db.session.execute(
-        db.select(func.count()).select_from(limited.limit(count_limit + 1).subquery())
-    ).scalar() or 0
-    source = wide_query if wide_query is not None and counted > count_limit else query
-    window = source.limit(per_page).offset((page_number - 1) * per_page)
-    if key is not None:
-        # Read only the page's rows by key, in the same order; repeating the filter here
-        # would let the planner scan the whole match again.
-        keys = window.with_only_columns(key, maintain_column_froms=True).scalar_subquery()
-        entity = query.column_descriptions[0]["entity"]
-        window = db.select(*(lean if isinstance(lean, tuple) else entity.__table__.columns)) if lean else \
-            db.select(entity)
-        window = window.where(key.in_(keys)).order_by(*query._order_by_clauses)
-    result = db.session.execute(window)
-    rows = list(result.all() if lean and key is not None else result.scalars())
+    counted = db.session.execute(_derived(("count", query, count_limit),
+                                          lambda: _count_statement(query, count_limit))).scalar() or 0
+    source = query
+    if wide_query is not None and counted > count_limit:
+        source = wide_query if isinstance(wide_query, Select) else wide_query()
+    window = _derived(("page", source, query, key, lean), lambda: _page_statement(source, query, key, lean))
+    bounds = {"page_limit": per_page, "page_offset": (page_number - 1) * per_page}
+    if lean and key is not None:
+        rows = list(db.session.connection().execute(window, bounds).all())
+    else:
+        rows = list(db.session.execute(window, bounds).scalars())
     return rows, {"page": page_number, "per_page": per_page, "total": min(counted, count_limit),
                   "total_capped": counted > count_limit}
+
+
+# Statements derived from a query, by the identity of the objects they came from (kept in the key, so
+# an id is never reused while its entry lives); bounded like the inbox's own statements.
+_DERIVED: dict[tuple[int, ...], tuple[tuple[Any, ...], Any]] = {}
+_DERIVED_LIMIT = 1024
+
+
+def _derived(parts: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    key = tuple(id(part) if not isinstance(part, str | int | bool) else part for part in parts)
+    found = _DERIVED.get(key)
+    if found is not None:
+        return found[1]
+    statement = build()
+    if len(_DERIVED) >= _DERIVED_LIMIT:
+        _DERIVED.clear()
+    _DERIVED[key] = (parts, statement)
+    return statement
+
+
+def _count_statement(query: Select, count_limit: int) -> Select:
+    limited = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
+    return db.select(func.count()).select_from(limited.limit(count_limit + 1).subquery())
+
+
+def _page_statement(source: Select, query: Select, key: Any, lean: bool | tuple[Any, ...]) -> Select:
+    window = source.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    if key is None:
+        return window
+    # Read only the page's rows by key, in the same order; repeating the filter here
+    # would let the planner scan the whole match again.
+    keys = window.with_only_columns(key, maintain_column_froms=True).scalar_subquery()
+    entity = query.column_descriptions[0]["entity"]
+    window = db.select(*(lean if isinstance(lean, tuple) else entity.__table__.columns)) if lean else \
+        db.select(entity)
+    return window.where(_among(key, keys)).order_by(*query._order_by_clauses)

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -108,6 +108,9 @@ def seed_demo(seed_file: Path = SEED_FILE) -> list[DemoUser]:
 T = TypeVar("T")
 # Demo data stays current whenever it is seeded: "{hari-3}" is the date three days ago, "{tahun+1}" next year.
 _RELATIVE = re.compile(r"\{(hari|tahun)(?:([+-])(\d+))?\}")
+# "{jam-3}+07:00" is the moment three hours before the seeding, in whole minutes, as the office's clock
+# (the offset written after it) showed it: a case's received time that is never in the future.
+_HOURS = re.compile(r"\{jam(?:([+-])(\d+))?\}([+-])(\d\d):(\d\d)")
 # "{kode_lacak:<case id>}" is the tracking code of an earlier demo case, so a demo complaint can name it.
 _CASE_CODE = re.compile(r"\{kode_lacak:([A-Za-z0-9_-]+)\}")
 
@@ -153,18 +156,28 @@ class DemoCasesResult:
         return f"{len(self.created)} kasus demo dibuat"
 
 
-def relative_dates(value: Any, today: date) -> Any:
-    """`value` with every "{hari±n}" as an ISO date and "{tahun±n}" as a year; a lone "{tahun±n}" is a number."""
+def relative_dates(value: Any, today: date, moment: datetime | None = None) -> Any:
+    """`value` with every "{hari±n}" as an ISO date, "{tahun±n}" as a year (a lone one is a number) and
+    "{jam±n}±HH:MM" as the ISO moment n hours from `moment` (the seeding moment) at that UTC offset."""
     if isinstance(value, dict):
-        return {key: relative_dates(item, today) for key, item in value.items()}
+        return {key: relative_dates(item, today, moment) for key, item in value.items()}
     if isinstance(value, list):
-        return [relative_dates(item, today) for item in value]
+        return [relative_dates(item, today, moment) for item in value]
     if not isinstance(value, str):
         return value
     alone = _RELATIVE.fullmatch(value)
     if alone and alone[1] == "tahun":
         return _shifted(alone, today)
+    if moment is not None:
+        value = _HOURS.sub(lambda found: _hours_from(found, moment), value)
     return _RELATIVE.sub(lambda found: str(_shifted(found, today)), value)
+
+
+def _hours_from(found: re.Match[str], moment: datetime) -> str:
+    hours = int(found[2] or 0) * (-1 if found[1] == "-" else 1)
+    offset = timedelta(hours=int(found[4]), minutes=int(found[5])) * (-1 if found[3] == "-" else 1)
+    local = (moment + timedelta(hours=hours)).astimezone(timezone(offset)).replace(second=0, microsecond=0)
+    return local.isoformat()
 
 
 def case_codes(value: Any, codes: dict[str, str], case: str, step: str | None = None) -> Any:
@@ -225,7 +238,8 @@ def seed_demo_cases(seed_file: Path = SEED_FILE) -> DemoCasesResult:
     if existing:
         return DemoCasesResult({}, existing)
     data = json.loads(seed_file.read_text(encoding="utf-8"))
-    cases, today = demo_cases(data.get("demo_cases", [])), now().date()
+    moment = now()
+    cases = demo_cases(data.get("demo_cases", []))
     created: dict[str, int] = {}
     final: dict[str, DemoCase] = {}  # case id -> the entry saying where it must end up
     codes: dict[str, str] = {}
@@ -234,12 +248,12 @@ def seed_demo_cases(seed_file: Path = SEED_FILE) -> DemoCasesResult:
             if case.continues:
                 if case.continues not in created:
                     raise DemoCaseError(case.id, f"kasus '{case.continues}' yang dilanjutkan belum ada sebelumnya")
-                _run_steps(case, created[case.continues], today, codes)
+                _run_steps(case, created[case.continues], moment, codes)
                 final[case.continues] = case
                 continue
-            created[case.id] = _start_case(case, today, codes)
+            created[case.id] = _start_case(case, moment, codes)
             codes[case.id] = db.session.get(Instance, created[case.id]).tracking_code
-            _run_steps(case, created[case.id], today, codes)
+            _run_steps(case, created[case.id], moment, codes)
             final[case.id] = case
         for case_id, case in final.items():  # where each case ends, after every entry ran
             _check_waiting(case, created[case_id])
@@ -273,7 +287,7 @@ def _refused_as(case: DemoCase, step: str, action: Callable[[], T]) -> T:
         raise DemoCaseError(case.id, str(exc), step) from None
 
 
-def _start_case(case: DemoCase, today: date, codes: dict[str, str]) -> int:
+def _start_case(case: DemoCase, moment: datetime, codes: dict[str, str]) -> int:
     ref = runtime().current(case.process_id)
     if ref is None:
         raise DemoCaseError(case.id, f"proses '{case.process_id}' tidak dikenal")
@@ -285,7 +299,7 @@ def _start_case(case: DemoCase, today: date, codes: dict[str, str]) -> int:
                                 "mulai")
 
     actor = instances.Actor(starter.user.username, starter.user.id)
-    data = case_codes(relative_dates(case.data, today), codes, case.id, "mulai")
+    data = case_codes(relative_dates(case.data, moment.date(), moment), codes, case.id, "mulai")
     return _refused_as(case, "mulai", partial(instances.start, ref, data, actor, check=may_start)).id
 
 
@@ -308,11 +322,11 @@ def _waiting_row(case: DemoCase, instance_id: int, step: DemoStep) -> PendingTas
     return row
 
 
-def _run_steps(case: DemoCase, instance_id: int, today: date, codes: dict[str, str]) -> None:
+def _run_steps(case: DemoCase, instance_id: int, moment: datetime, codes: dict[str, str]) -> None:
     for step in case.steps:
         task_id = _waiting_row(case, instance_id, step).id
         who = _principal(case, step.by, step.task)
-        data = case_codes(relative_dates(step.data, today), codes, case.id, step.task)
+        data = case_codes(relative_dates(step.data, moment.date(), moment), codes, case.id, step.task)
         _refused_as(case, step.task, partial(instances.complete, who, task_id, data))
 
 

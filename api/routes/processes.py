@@ -25,7 +25,7 @@ from api.services import idempotency, instances
 from api.services.versions import VersionRef, runtime
 from engine import now
 
-blp = Blueprint("processes", __name__, url_prefix="/api/v1/processes", description="Proses dan memulai instance")
+blp = Blueprint("processes", __name__, url_prefix="/api/v1/processes", description="Proses dan memulai kasus")
 
 
 def process_json(ref: VersionRef) -> dict[str, Any]:

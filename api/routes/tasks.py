@@ -46,9 +46,8 @@ def inbox(args: dict[str, Any]) -> dict[str, Any]:
     `q` mencari kata dari judul, kode lacak atau nama pelapor (awal kata cukup).
     """
     principal = require_login()
-    query, wide = inbox_query(principal, args), inbox_query(principal, args, wide=True)
-    rows, paging = page(query, args["page"], args["per_page"], key=PendingTask.id, wide_query=wide,
-                        lean=TASK_ITEM_COLUMNS)
+    rows, paging = page(inbox_query(principal, args), args["page"], args["per_page"], key=PendingTask.id,
+                        wide_query=inbox_query(principal, args, wide=True), lean=TASK_ITEM_COLUMNS)
     moment = now()
     names = usernames({r.claimed_by_id for r in rows})
     return {"items": task_items(rows, moment, names), **paging}

@@ -35,7 +35,7 @@ PARAMETER = {
     "in": "header", "name": HEADER, "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": PATTERN},
     "description": "Kunci unik dari klien (mis. UUID). Permintaan ulang dengan kunci dan isi yang sama "
-                   "mengembalikan instance yang sama, tanpa membuat kasus kedua; kunci yang sama dengan isi lain "
+                   "mengembalikan kasus yang sama, tanpa membuat kasus kedua; kunci yang sama dengan isi lain "
                    "ditolak 422. Disimpan 24 jam.",
 }
 

@@ -19,8 +19,29 @@ from api.services import instances, messages, privacy, search
 from api.services.versions import VersionRef, runtime
 from engine import InstanceView, TaskInfo
 
+# Built inbox statements by what decides their text (grants, units, filters): building one costs about as
+# much as running it, and the same statement object also spares SQLAlchemy its cache-key work. Only the
+# statement is kept, never a result; bounded, so many different searches cannot grow it without end.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+_BUILT_LIMIT = 512
+
 
 def inbox_query(principal: Principal, args: dict[str, Any], wide: bool = False):
+    """The inbox statement for these grants and filters (see `_build_inbox_query`), built once and reused."""
+    units = tuple(sorted((k, None if v is None else tuple(sorted(v))) for k, v in principal.units.items()))
+    key = (wide, tuple(principal.grants), units,
+           args.get("role"), args.get("region"), args.get("process"), args.get("claimed"),
+           principal.user.id if args.get("mine") else None, args.get("due_before"), args.get("q"))
+    query = _BUILT.get(key)
+    if query is None:
+        query = _build_inbox_query(principal, args, wide)
+        if len(_BUILT) >= _BUILT_LIMIT:
+            _BUILT.clear()
+        _BUILT[key] = query
+    return query
+
+
+def _build_inbox_query(principal: Principal, args: dict[str, Any], wide: bool):
     """One indexed query on pending_tasks: (lane = role AND region within prefix [AND unit]) for each grant.
 
     A unit grant adds `(unit IS NULL OR unit IN <its units and the units below them>)`: a task

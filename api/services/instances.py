@@ -42,6 +42,7 @@ UNIT_LIMIT = 100  # the column's width; a longer value matches no unit code anyw
 # Engine event kinds worth an audit row (task_completed is written by us, with actor and data).
 _AUDITED = {"timer_fired", "escalation", "message_received", "message_sent", "signal_received", "error",
             "instance_completed", "task_ready"}
+_AUDIT = AuditEvent.__table__
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,33 @@ def record(instance: Instance, kind: str, actor: Actor, detail: dict[str, Any] |
     )
 
 
+def _event(kind: str, detail: dict[str, Any], task_id: str | None = None, task_name: str | None = None
+           ) -> dict[str, Any]:
+    return {"kind": kind, "task_id": task_id, "task_name": task_name, "detail": detail}
+
+
 def audited_events(events: list[EngineEvent]) -> list[dict[str, Any]]:
     """The audit-row fields (kind, task, detail) of an engine step's events; shared with the worker's bulk apply."""
-    return [{"kind": e.kind, "task_id": e.task_id, "task_name": e.task_name, "detail": dict(e.detail)}
-            for e in events if e.kind in _AUDITED]
+    return [_event(e.kind, dict(e.detail), e.task_id, e.task_name) for e in events if e.kind in _AUDITED]
 
 
-def _record_engine_events(instance: Instance, events: list[EngineEvent], actor: Actor) -> None:
-    for event in audited_events(events):
-        record(instance, event["kind"], actor, event["detail"], event["task_id"], event["task_name"])
+def _record_events(instance: Instance, events: list[dict[str, Any]], actor: Actor) -> None:
+    """Audit rows of one save, as one multi-row INSERT when no other audit row of this transaction waits.
+
+    A completion writes two or three rows (task_completed, task_ready, ...); through the ORM each was
+    its own INSERT, to learn an id nobody reads. The INSERT goes straight to the connection, so it
+    flushes nothing else; when audit rows added through the session are still unflushed (a message
+    delivery's), these go the same way, after them, so the history keeps its order.
+    """
+    if not events:
+        return
+    if any(isinstance(added, AuditEvent) for added in db.session.new):
+        for event in events:
+            record(instance, event["kind"], actor, event["detail"], event["task_id"], event["task_name"])
+        return
+    moment = now()
+    db.session.connection().execute(_AUDIT.insert(), [
+        {"instance_id": instance.id, "actor": actor.name, "at": moment, **event} for event in events])
 
 
 def task_fields(task: HumanTask) -> dict[str, Any]:
@@ -115,15 +134,16 @@ def sync_tasks(instance: Instance, tasks: list[HumanTask], pending: list[Pending
 DELIVERY_DEPTH = 4
 
 
-def save(instance: Instance, result: StepResult, actor: Actor,
-         pending: list[PendingTask] | None = None, *, depth: int = 0) -> list[PendingTask]:
+def save(instance: Instance, result: StepResult, actor: Actor, pending: list[PendingTask] | None = None, *,
+         depth: int = 0, recorded: tuple[dict[str, Any], ...] = ()) -> list[PendingTask]:
     """Store the engine's result on the instance (in the current transaction); returns its pending-task rows.
 
     With `pending` (the instance's pending rows, read before any change) nothing is flushed here: the
     version check then happens at the commit, in the same single flush as every other write.
     Messages for instances waiting for them (see `api.services.messages`) are delivered here, in
     the same transaction: the sender's step and every recipient's reaction commit together or
-    not at all. Other messages go to the outbox for people outside.
+    not at all. Other messages go to the outbox for people outside. `recorded` are audit rows of the
+    caller's action (kind, task_id, task_name, detail), written before the engine's own.
     """
     moment = now()
     instance.state = result.state
@@ -138,7 +158,7 @@ def save(instance: Instance, result: StepResult, actor: Actor,
         db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
     rows = sync_tasks(instance, result.tasks, pending)
     messages.sync_waits(instance, result.waits)
-    _record_engine_events(instance, result.events, actor)
+    _record_events(instance, [*recorded, *audited_events(result.events)], actor)
     for message in result.messages:
         if not _deliver(instance, message, actor, depth):
             outbox.enqueue(instance, message)
@@ -246,8 +266,7 @@ def start(
     db.session.add(instance)
     db.session.flush()
     search.index_instance(instance, data, version)
-    record(instance, "instance_started", actor, {"data": data, "version": ref.number})
-    save(instance, result, actor)
+    save(instance, result, actor, recorded=(_event("instance_started", {"data": data, "version": ref.number}),))
     case_links.write(instance, links)
     if also is not None:
         also(instance)
@@ -362,8 +381,8 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     pending = pending_rows(instance.id)  # read before any change, so the writes below need one flush only
     result = runtime().engine.complete(ref.version, instance.state, task_id, data, lane=lane or None)
     actor = Actor(principal.user.username, principal.user.id)
-    record(instance, "task_completed", actor, {"data": data, "lane": lane}, task_id, name)
-    rows = save(instance, result, actor, pending)
+    rows = save(instance, result, actor, pending,
+                recorded=(_event("task_completed", {"data": data, "lane": lane}, task_id, name),))
     case_links.write(instance, links)
     try:
         db.session.commit()

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
+from sqlalchemy import bindparam
+
 from api.db import db
 from api.errors import invalid
 from api.models import ACTIVE_STATUSES, Instance, WaitingMessageRow
@@ -30,10 +32,20 @@ BATCH_OF, BATCH_FIELD, BATCH_MATCH = "batchOf", "batchField", "batchMatch"
 BATCH_SCORE, BATCH_RANK = "batchScore", "batchRank"
 
 
+# Built once: it runs on every save.
+_WAITS_OF_INSTANCE = db.select(WaitingMessageRow).where(WaitingMessageRow.instance_id == bindparam("instance_id"))
+
+
 def sync_waits(instance: Instance, waits: list[WaitingMessage]) -> None:
-    """Make the instance's waiting_messages rows match what the engine says it waits for."""
-    existing = {(r.element, r.name, r.correlation_value): r for r in db.session.execute(
-        db.select(WaitingMessageRow).where(WaitingMessageRow.instance_id == instance.id)).scalars()}
+    """Make the instance's waiting_messages rows match what the engine says it waits for.
+
+    Read without autoflush: the save's other changes (state, pending rows, audit) are not
+    this query's business, and flushing them here made a completion flush twice; they go
+    out in the one flush of the commit, where a stale instance is told apart.
+    """
+    with db.session.no_autoflush:
+        existing = {(r.element, r.name, r.correlation_value): r for r in db.session.execute(
+            _WAITS_OF_INSTANCE, {"instance_id": instance.id}).scalars()}
     wanted = {(w.element, w.name, w.correlation): w for w in waits} if instance.status in ACTIVE_STATUSES else {}
     for key, row in existing.items():
         if key not in wanted:

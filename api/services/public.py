@@ -209,11 +209,16 @@ def wait_words(wait: WaitingMessageRow, version: ProcessVersion) -> str:
     return _PLACEHOLDER.sub(value, words)
 
 
+RECEIVED_FIELD = "receivedField"  # start-event property: the data field holding the moment the case was received
+
+
 def received_at(instance: Instance, version: ProcessVersion) -> datetime:
-    """When the case was received: the start form's recorded moment (a case entered later, from paper or an
-    import, says when it really arrived), else when the instance was created."""
+    """When the case was received: the field the start event names in `receivedField` (a case entered later,
+    from paper or an import, says when it really arrived; a script may fill it at the start), else the start
+    form's recorded moment, else when the instance was created."""
     form = version.start.form
-    fields = sorted(recorded_fields(form)) if form else []
+    declared = version.start.properties.get(RECEIVED_FIELD)
+    fields = [declared] if declared else sorted(recorded_fields(form)) if form else []
     if fields:
         data = runtime().engine.inspect(version, instance.state).data
         for name in fields:

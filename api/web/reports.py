@@ -8,6 +8,7 @@ instance of the period: only states that name a verdict field are opened.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import render_template, request
@@ -21,9 +22,21 @@ from engine import now
 VERDICT_SUFFIX = "_tepat_waktu"
 
 
-def deadline_label(field: str) -> str:
-    stem = field[: -len(VERDICT_SUFFIX)].replace("_", " ")
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+
+
+def deadline_label(field: str, acronyms: frozenset[str] = frozenset()) -> str:
+    """`rkpd_tepat_waktu` -> "RKPD": the verdict's stem in words, first letter up, and each word the diagram
+    writes in capitals (RKPD, OPD, SIPD) in capitals here too, not as "Rkpd"."""
+    words = [w.upper() if w.upper() in acronyms else w for w in field[: -len(VERDICT_SUFFIX)].split("_")]
+    stem = " ".join(words)
     return stem[:1].upper() + stem[1:]
+
+
+def diagram_acronyms(version: Any) -> frozenset[str]:
+    """The words written in capitals in the names of a version: the process and its steps."""
+    names = [version.name, *(task.title for task in version.tasks.values())]
+    return frozenset(word for name in names for word in _CAPITALS.findall(name or ""))
 
 
 def report_for(process_id: str, prefixes: list[str], start, end) -> dict[str, Any]:
@@ -42,7 +55,7 @@ def report_for(process_id: str, prefixes: list[str], start, end) -> dict[str, An
     for key in sorted(verdicts):
         counts = verdicts[key]
         counts["belum"] = total - counts["tepat"] - counts["terlambat"]
-        rows.append({"field": key, "label": deadline_label(key), **counts})
+        rows.append({"field": key, "label": deadline_label(key, diagram_acronyms(ref.version)), **counts})
     return {"id": process_id, "name": ref.version.name, "total": total, "statuses": statuses,
             "deadlines": rows, "late_now": late_pending(process_id, prefixes, now()), "chart": chart(rows)}
 

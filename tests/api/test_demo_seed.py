@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -126,6 +126,38 @@ def test_given_relative_dates_in_the_seed_data_then_they_count_from_the_seeding_
         "tahun_rkpd": 2027, "tanggal": "2026-03-14", "waktu": "2026-03-23T09:00:00+08:00",
         "nomor": "BA/RT001/2026", "daftar": ["2026-03-17"], "jumlah": 3,
     }
+
+
+def test_given_an_hours_placeholder_then_it_is_that_many_hours_before_the_seeding_on_the_offices_clock():
+    moment = datetime(2026, 3, 17, 9, 0, 42, tzinfo=timezone(timedelta(hours=7)))  # 09:00 WIB, seconds dropped
+    data = {"diterima_pada": "{jam-3}+07:00", "diregistrasi_pada": "{jam-1}+08:00", "kemarin": "{jam-10}+07:00",
+            "sekarang": "{jam}+00:00"}
+    assert relative_dates(data, moment.date(), moment) == {
+        "diterima_pada": "2026-03-17T06:00:00+07:00", "diregistrasi_pada": "2026-03-17T09:00:00+08:00",
+        "kemarin": "2026-03-16T23:00:00+07:00", "sekarang": "2026-03-17T02:00:00+00:00"}
+
+
+def test_given_the_seeded_demo_then_tracking_shows_each_case_received_when_the_seed_file_says(app, client, seeded):
+    # The test clock: Tuesday 17 March 2026, 09:00 WIB (02:00 UTC), the moment of seeding.
+    moment = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
+    seeding = moment.isoformat()
+    with app.app_context():
+        codes = {case_id: db.session.get(Instance, instance_id).tracking_code
+                 for case_id, instance_id in seeded.created.items()}
+    given = {c["id"]: c["data"].get("diterima_pada") or c["data"].get("diregistrasi_pada") for c in CASES
+             if c["process_id"] in ("pengaduan", "pengaduan_layanan_dprd", "aspirasi")}
+    assert all(given.values()), [case_id for case_id, value in given.items() if not value]
+    shown = {}
+    for case_id, value in given.items():
+        tracked = client.get(f"/api/v1/public/track/{codes[case_id]}").get_json()
+        if "submitted_at" not in tracked:  # a confidential report shows its status only
+            continue
+        expected = datetime.fromisoformat(relative_dates(value, moment.date(), moment)).astimezone(UTC)
+        shown[case_id] = tracked["submitted_at"]
+        assert tracked["submitted_at"] == expected.isoformat(), case_id
+    assert len(shown) >= len(given) - 1
+    assert seeding not in shown.values()  # every one received before it was seeded, none at the seeding moment
+    assert shown["aduan_lampaui_batas"] == "2026-03-10T03:00:00+00:00"  # a week earlier, 10:00 WIB
 
 
 def test_given_a_case_its_form_refuses_then_the_seed_stops_naming_the_case_and_field_and_leaves_nothing(

@@ -63,3 +63,21 @@ def test_registration_is_checked_against_the_form(client, dprd):
                          headers=dprd.headers("subbag_umum"))
 
     assert answer.status_code == 422 and answer.get_json()["fields"]
+
+
+def test_tracking_shows_when_the_aspiration_was_registered_also_when_entered_later_from_paper(client, dprd, clock):
+    # Registered at the counter on paper on Monday 30 March 10:00 WITA, typed in on Tuesday afternoon.
+    clock.set(wita(3, 31, 15))
+    later = client.post("/api/v1/processes/aspirasi/instances", headers=dprd.headers("subbag_umum"),
+                        json={"data": {**UNJUK_RASA, "diregistrasi_pada": "2026-03-30T10:00:00+08:00"}})
+    assert later.status_code == 201, later.get_json()
+    # Registered in the system as it came in: the moment of registration is the moment entered.
+    at_once = client.post("/api/v1/processes/aspirasi/instances", json={"data": UNJUK_RASA},
+                          headers=dprd.headers("subbag_umum"))
+    assert at_once.status_code == 201, at_once.get_json()
+
+    def received(started) -> str:
+        return client.get(f"/api/v1/public/track/{started.get_json()['tracking_code']}").get_json()["submitted_at"]
+
+    assert received(later) == "2026-03-30T02:00:00+00:00"  # not the STTP moment, not the moment typed in
+    assert received(at_once) == "2026-03-31T07:00:00+00:00"

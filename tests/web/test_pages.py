@@ -7,6 +7,7 @@ import io
 import json
 import re
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
@@ -18,7 +19,7 @@ from api.seed import ensure_user, grant
 from api.services import instances
 from api.services.instances import Actor, save
 from api.services.versions import runtime
-from api.web import queries
+from api.web import queries, reports
 from api.web.formkit import parse
 from engine import FixedClock, now, use_clock
 from engine.forms import parse_form
@@ -376,6 +377,15 @@ def test_report_counts_every_instance_with_deadlines_met_missed_and_not_reached(
     assert "3 kasus" in page
     assert "<svg" in page and 'class="g-tepat"' in page and 'class="g-terlambat"' in page
 
+
+
+def test_a_deadline_is_named_with_the_diagrams_own_capitals_rkpd_not_rkpd():
+    version = SimpleNamespace(name="Baperlitbang: usulan masyarakat sampai RKPD",
+                              tasks={"catat": SimpleNamespace(title="Catat Perkada RKPD dan input SIMDA")})
+    acronyms = reports.diagram_acronyms(version)
+    assert reports.deadline_label("rkpd_tepat_waktu", acronyms) == "RKPD"
+    assert reports.deadline_label("input_simda_tepat_waktu", acronyms) == "Input SIMDA"
+    assert reports.deadline_label("respon_awal_tepat_waktu", acronyms) == "Respon awal"
 
 # -- inbox paging and filters, completion by someone else, admin retry ---------------------------
 
