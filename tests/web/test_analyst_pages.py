@@ -272,7 +272,8 @@ def test_a_report_viewer_sees_the_diff_but_neither_the_dry_run_nor_the_migrate_a
     assert refused.status_code == 403
 
 
-@pytest.mark.parametrize(("query", "status"), [("dari=x&ke=2", 422), ("dari=1&ke=9", 422), ("dari=8&ke=9", 404)])
+# Not a number is bad input (422); a number that names no version is a missing resource (404), one or both.
+@pytest.mark.parametrize(("query", "status"), [("dari=x&ke=2", 422), ("dari=1&ke=9", 404), ("dari=8&ke=9", 404)])
 def test_the_diff_page_refuses_unknown_version_numbers(two_versions, query, status):
     analyst, _first, _second = two_versions
     assert analyst.get(f"/analis/musrenbang/beda?{query}").status_code == status
