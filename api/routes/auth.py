@@ -11,7 +11,7 @@ from api.auth import Principal, check_credentials, issue_token, principal_of, re
 from api.db import db
 from api.errors import ApiError, not_found
 from api.models import ApiToken
-from api.presenters import iso
+from api.moments import iso
 from api.schemas import LoginAnswerSchema, LoginSchema, OkSchema, TokenListSchema, UserSchema, answers
 from api.services import login_throttle
 
