@@ -15,19 +15,18 @@ from api.errors import ApiError, invalid, not_found
 from api.models import Instance, OutboxMessage
 from api.presenters import inspection_detail, instance_summary, page
 from api.regions import is_valid_path, sql_contains
-from api.routes.guard import authorize
-from api.schemas import (
+from api.routes.admin_schemas import (
     InstanceDetailSchema,
     InstancePageSchema,
     InstanceQuerySchema,
-    InstanceSummarySchema,
     OutboxMessageSchema,
     OutboxPageSchema,
     OutboxQuerySchema,
     ReasonSchema,
     RetrySchema,
-    answers,
 )
+from api.routes.guard import authorize
+from api.schemas import InstanceSummarySchema, answers
 from api.services import admin, search
 from api.services.admin_scope import inspect, outbox_json, require_scope, scoped_instance
 from api.services.instances import Actor, record

@@ -13,14 +13,8 @@ from api.errors import ApiError, not_found
 from api.models import ProcessVersionRow
 from api.presenters import form_json, instance_summary
 from api.routes.guard import authorize
-from api.schemas import (
-    FORM_CHECKED,
-    DataSchema,
-    InstanceSummarySchema,
-    ProcessDetailSchema,
-    ProcessListSchema,
-    answers,
-)
+from api.routes.processes_schemas import ProcessDetailSchema, ProcessListSchema
+from api.schemas import FORM_CHECKED, DataSchema, InstanceSummarySchema, answers
 from api.services import idempotency, instances
 from api.services.versions import VersionRef, runtime
 from engine import now

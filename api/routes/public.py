@@ -10,16 +10,14 @@ from flask_smorest import Blueprint
 from api.db import db
 from api.models import Region
 from api.presenters import form_json
-from api.schemas import (
-    FORM_CHECKED,
-    DataSchema,
+from api.routes.public_schemas import (
     PublicProcessListSchema,
     RegionListSchema,
     RegionQuerySchema,
     SubmittedSchema,
     TrackSchema,
-    answers,
 )
+from api.schemas import FORM_CHECKED, DataSchema, answers
 from api.services import idempotency, public
 from api.services.versions import runtime
 

@@ -19,16 +19,8 @@ from api.presenters import (
     task_items,
     usernames,
 )
-from api.schemas import (
-    FORM_CHECKED,
-    CompleteAnswerSchema,
-    DataSchema,
-    InboxQuerySchema,
-    TaskDetailSchema,
-    TaskItemSchema,
-    TaskPageSchema,
-    answers,
-)
+from api.routes.tasks_schemas import CompleteAnswerSchema, InboxQuerySchema, TaskDetailSchema, TaskPageSchema
+from api.schemas import FORM_CHECKED, DataSchema, TaskItemSchema, answers
 from api.services import instances, trail
 from api.services.inbox import inbox_query, open_task
 from engine import now
