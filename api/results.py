@@ -24,6 +24,14 @@ class VersionRef:
 
 
 @dataclass(frozen=True)
+class Acted:
+    """An instance after an admin action on it (suspend, resume, cancel, retry), with its version."""
+
+    instance: Instance
+    ref: VersionRef
+
+
+@dataclass(frozen=True)
 class Completion:
     """A completed task: the instance afterwards, its version, and its pending tasks the completer may act on."""
 

@@ -15,6 +15,7 @@ from api.errors import ApiError, invalid, not_found
 from api.models import Instance, OutboxMessage
 from api.presenters import inspection_detail, instance_summary, page
 from api.regions import is_valid_path, sql_contains
+from api.results import Acted
 from api.routes.admin_schemas import (
     InstanceDetailSchema,
     InstancePageSchema,
@@ -80,8 +81,8 @@ def _actor(principal: Principal) -> Actor:
     return Actor(principal.user.username, principal.user.id)
 
 
-def _acted(instance: Instance) -> dict[str, Any]:
-    return instance_summary(instance, runtime().by_row(instance.version_id), now())
+def _acted(done: Acted) -> dict[str, Any]:
+    return instance_summary(done.instance, done.ref, now())
 
 
 @blp.route("/instances/<int:instance_id>/suspend", methods=["POST"])

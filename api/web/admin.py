@@ -128,7 +128,7 @@ def admin_act(instance_id: int, action: str):
                   "putaran berikutnya, dan bila gagal lagi kasus ditandai gagal dengan alasannya.", "sukses")
             return redirect(url_for("web.admin_instance", instance_id=instance_id))
         elif action == "ulangi":
-            if admin_service.retry(instance_id, actor).status == "error":
+            if admin_service.retry(instance_id, actor).instance.status == "error":
                 message = last_error(instance_id) or "tanpa pesan"
                 flash(f"Langkah dijalankan ulang tetapi gagal lagi: {message}", "galat")
                 return redirect(url_for("web.admin_instance", instance_id=instance_id))
