@@ -24,6 +24,15 @@ class VersionRef:
 
 
 @dataclass(frozen=True)
+class Started:
+    """A started instance with its version; `replayed` when an idempotency key had started it before."""
+
+    instance: Instance
+    ref: VersionRef
+    replayed: bool
+
+
+@dataclass(frozen=True)
 class Acted:
     """An instance after an admin action on it (suspend, resume, cancel, retry), with its version."""
 
