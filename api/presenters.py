@@ -1,4 +1,8 @@
-"""How rows look in JSON answers (one place, so inbox, admin and tracking agree)."""
+"""How rows look in JSON answers (one place, so inbox, admin and tracking agree).
+
+Presenters read models and what services return (`api.results`), never a service: routes call the
+service, then present its result (tests/api/test_layers.py holds the direction).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,13 @@ from typing import Any
 
 from sqlalchemy import DateTime, Select, any_, bindparam, func, literal_column, type_coerce
 
-from api.auth import Principal
 from api.db import db, is_postgres
-from api.models import AuditEvent, Instance, PendingTask, User
-from api.services import privacy
-from api.services.versions import VersionRef
-from engine import FormRef
+from api.models import Instance, PendingTask, User
+from api.moments import is_late, iso
+from api.results import Completion, Inspection, VersionRef
+from engine import FormRef, InstanceView
 
 COUNT_LIMIT = 1_000  # nobody pages through more; filters narrow a larger inbox
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def is_late(due: datetime | None, moment: datetime) -> bool:
-    return due is not None and due < moment
 
 
 def form_json(form: FormRef | None) -> dict[str, Any] | None:
@@ -106,25 +101,52 @@ def instance_summary(instance: Instance, ref: VersionRef | None, moment: datetim
     }
 
 
-def history(instance: Instance, ref: VersionRef, principal: Principal | None) -> list[dict[str, Any]]:
-    """The audit trail, with submitted data redacted like the instance data."""
-    events = db.session.execute(
-        db.select(AuditEvent).filter_by(instance_id=instance.id).order_by(AuditEvent.id)
-    ).scalars()
-    out = []
-    for event in events:
-        detail = dict(event.detail)
-        if isinstance(detail.get("data"), dict):
-            detail["data"] = privacy.redact(detail["data"], instance, ref.version, principal)
-        out.append({
-            "kind": event.kind,
-            "actor": event.actor,
-            "at": iso(event.at),
-            "task_id": event.task_id,
-            "task_name": event.task_name,
-            "detail": detail,
-        })
-    return out
+def completion(done: Completion, moment: datetime) -> dict[str, Any]:
+    """The answer to a completed task: the instance and the next tasks its completer may act on."""
+    return {"instance": instance_summary(done.instance, done.ref, moment),
+            "next_tasks": [task_item(r, moment, usernames({r.claimed_by_id})) for r in done.next_tasks]}
+
+
+def inspection_detail(seen: Inspection, moment: datetime) -> dict[str, Any]:
+    """Status, version, data, ready/completed tasks, timers, errors, the audit trail and the outbox."""
+    names = usernames({r.claimed_by_id for r in seen.tasks})
+    body = instance_summary(seen.instance, seen.ref, moment)
+    if seen.view is None:  # still show what is stored beside it: the trail says what happened
+        body.update(_UNREADABLE, state_problem=seen.state_problem)
+    else:
+        body.update(_engine_view(seen.view, seen.events), state_problem=None, data=seen.data)
+    body.update({
+        "tasks": [task_item(r, moment, names) for r in seen.tasks],
+        "events": seen.events,
+        "links": seen.links,
+        "outbox": seen.outbox,
+    })
+    return body
+
+
+# What the engine part of `inspection_detail` says when the stored state cannot be loaded.
+_UNREADABLE: dict[str, Any] = {"engine_status": "unreadable", "data": {}, "completed": [], "timers": [],
+                               "errors": [], "active_elements": []}
+
+
+def _engine_view(view: InstanceView, events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "engine_status": view.status,
+        "completed": [{"task_id": s.task_id, "name": s.name, "title": s.title, "lane": s.lane,
+                       "finished_at": iso(s.finished), "human": s.human} for s in view.completed],
+        "timers": [{"task_id": t.task_id, "name": t.name, "due_at": iso(t.due)} for t in view.timers],
+        "errors": [{"task_id": s.task_id, "name": s.name, "title": s.title,
+                    "message": _error_message(events, s.task_id)} for s in view.errored],
+        "active_elements": view.active_elements,
+    }
+
+
+def _error_message(events: list[dict[str, Any]], task_id: str) -> str | None:
+    """What the engine said when this step failed: the newest error event of the task."""
+    for event in reversed(events):
+        if event["kind"] == "error" and event.get("task_id") == task_id:
+            return (event.get("detail") or {}).get("message")
+    return None
 
 
 def _among(key: Any, keys: Any) -> Any:

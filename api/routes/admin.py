@@ -13,23 +13,23 @@ from api.auth import Principal
 from api.db import db
 from api.errors import ApiError, invalid, not_found
 from api.models import Instance, OutboxMessage
-from api.presenters import instance_summary, page
+from api.presenters import inspection_detail, instance_summary, page
 from api.regions import is_valid_path, sql_contains
-from api.routes.guard import authorize
-from api.schemas import (
+from api.results import Acted
+from api.routes.admin_schemas import (
     InstanceDetailSchema,
     InstancePageSchema,
     InstanceQuerySchema,
-    InstanceSummarySchema,
     OutboxMessageSchema,
     OutboxPageSchema,
     OutboxQuerySchema,
     ReasonSchema,
     RetrySchema,
-    answers,
 )
+from api.routes.guard import authorize
+from api.schemas import InstanceSummarySchema, answers
 from api.services import admin, search
-from api.services.admin_scope import describe, outbox_json, require_scope, scoped_instance
+from api.services.admin_scope import inspect, outbox_json, require_scope, scoped_instance
 from api.services.instances import Actor, record
 from api.services.versions import runtime
 from engine import now
@@ -74,15 +74,15 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
 def instance_detail(instance_id: int) -> dict[str, Any]:
     """Status, versi, data, tugas yang menunggu dan yang selesai, penanda waktu, kesalahan, dan jejak audit kasus."""
     principal, prefixes = require_scope(act=False)
-    return describe(scoped_instance(instance_id, prefixes), principal)
+    return inspection_detail(inspect(scoped_instance(instance_id, prefixes), principal), now())
 
 
 def _actor(principal: Principal) -> Actor:
     return Actor(principal.user.username, principal.user.id)
 
 
-def _acted(instance: Instance) -> dict[str, Any]:
-    return instance_summary(instance, runtime().by_row(instance.version_id), now())
+def _acted(done: Acted) -> dict[str, Any]:
+    return instance_summary(done.instance, done.ref, now())
 
 
 @blp.route("/instances/<int:instance_id>/suspend", methods=["POST"])

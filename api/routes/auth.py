@@ -11,8 +11,9 @@ from api.auth import Principal, check_credentials, issue_token, principal_of, re
 from api.db import db
 from api.errors import ApiError, not_found
 from api.models import ApiToken
-from api.presenters import iso
-from api.schemas import LoginAnswerSchema, LoginSchema, OkSchema, TokenListSchema, UserSchema, answers
+from api.moments import iso
+from api.routes.auth_schemas import LoginAnswerSchema, LoginSchema, TokenListSchema, UserSchema
+from api.schemas import OkSchema, answers
 from api.services import login_throttle
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Masuk, keluar dan token")

@@ -11,18 +11,17 @@ from api.auth import Principal, require_login
 from api.db import db
 from api.errors import ApiError, invalid
 from api.json_depth import json_body
-from api.schemas import (
+from api.routes.organization_schemas import (
     CSV_CHECKED,
     REFERENCES_CHECKED,
     CsvImportAnswerSchema,
-    OkSchema,
     OrgListSchema,
     RegionInSchema,
     RoleInSchema,
     UnitInSchema,
     UserInSchema,
-    answers,
 )
+from api.schemas import OkSchema, answers
 from api.services import organization as org
 
 blp = Blueprint("organization", __name__, url_prefix="/api/v1/organization",

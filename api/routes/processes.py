@@ -13,14 +13,8 @@ from api.errors import ApiError, not_found
 from api.models import ProcessVersionRow
 from api.presenters import form_json, instance_summary
 from api.routes.guard import authorize
-from api.schemas import (
-    FORM_CHECKED,
-    DataSchema,
-    InstanceSummarySchema,
-    ProcessDetailSchema,
-    ProcessListSchema,
-    answers,
-)
+from api.routes.processes_schemas import ProcessDetailSchema, ProcessListSchema
+from api.schemas import FORM_CHECKED, DataSchema, InstanceSummarySchema, answers
 from api.services import idempotency, instances
 from api.services.versions import VersionRef, runtime
 from engine import now
@@ -113,8 +107,8 @@ def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any
             raise ApiError(403, "forbidden", f"hanya peran '{lane}' di wilayah ini yang dapat memulai proses ini")
 
     actor = instances.Actor(principal.user.username, principal.user.id)
-    instance, replayed = idempotency.start_once(
+    started = idempotency.start_once(
         f"user:{principal.user.id}", {"process_id": process_id, **body},
         lambda remember: instances.start(ref, body["data"], actor, check=may_start, also=remember))
-    answer = instance_summary(instance, runtime().by_row(instance.version_id), now())
-    return answer, 201, {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
+    answer = instance_summary(started.instance, started.ref, now())
+    return answer, 201, {idempotency.REPLAYED_HEADER: "true"} if started.replayed else {}

@@ -10,16 +10,14 @@ from flask_smorest import Blueprint
 from api.db import db
 from api.models import Region
 from api.presenters import form_json
-from api.schemas import (
-    FORM_CHECKED,
-    DataSchema,
+from api.routes.public_schemas import (
     PublicProcessListSchema,
     RegionListSchema,
     RegionQuerySchema,
     SubmittedSchema,
     TrackSchema,
-    answers,
 )
+from api.schemas import FORM_CHECKED, DataSchema, answers
 from api.services import idempotency, public
 from api.services.versions import runtime
 
@@ -49,10 +47,10 @@ def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, 
     dikirim klien diabaikan (yang berlaku saat laporan benar-benar tiba, begitu pula batas waktunya).
     """
     ref = public.public_ref(process_id)
-    instance, replayed = idempotency.start_once(
+    started = idempotency.start_once(
         f"public:{request.remote_addr or '?'}", body, lambda remember: public.submit(ref, body["data"], remember))
-    answer = {"tracking_code": instance.tracking_code, "status": public.status_label(instance.status)}
-    return answer, 201, {idempotency.REPLAYED_HEADER: "true"} if replayed else {}
+    answer = {"tracking_code": started.instance.tracking_code, "status": public.status_label(started.instance.status)}
+    return answer, 201, {idempotency.REPLAYED_HEADER: "true"} if started.replayed else {}
 
 
 @blp.route("/track/<code>", methods=["GET"])

@@ -8,30 +8,21 @@ from flask_smorest import Blueprint
 
 from api.auth import require_login
 from api.models import PendingTask
+from api.moments import iso
 from api.presenters import (
     TASK_ITEM_COLUMNS,
+    completion,
     form_json,
-    history,
     instance_summary,
-    iso,
     page,
     task_item,
     task_items,
     usernames,
 )
-from api.schemas import (
-    FORM_CHECKED,
-    CompleteAnswerSchema,
-    DataSchema,
-    InboxQuerySchema,
-    TaskDetailSchema,
-    TaskItemSchema,
-    TaskPageSchema,
-    answers,
-)
-from api.services import instances
+from api.routes.tasks_schemas import CompleteAnswerSchema, InboxQuerySchema, TaskDetailSchema, TaskPageSchema
+from api.schemas import FORM_CHECKED, DataSchema, TaskItemSchema, answers
+from api.services import instances, trail
 from api.services.inbox import inbox_query, open_task
-from api.services.versions import runtime
 from engine import now
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Kotak tugas dan penyelesaian tugas")
@@ -66,7 +57,7 @@ def task_detail(task_id: str) -> dict[str, Any]:
         "instructions": info.instructions if info else None,
         "data": task.data,
         "instance": instance_summary(task.instance, task.ref, moment),
-        "history": history(task.instance, task.ref, principal),
+        "history": trail.history(task.instance, task.ref, principal),
         "completed": [{"name": s.name, "title": s.title, "lane": s.lane, "finished_at": iso(s.finished)}
                       for s in task.view.completed if s.human],
     })
@@ -98,10 +89,4 @@ def complete(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     422 bila ada isian salah, 409 bila sudah tidak menunggu atau diambil orang lain, 404 bila bukan untuk Anda.
     """
     principal = require_login()
-    instance, rows = instances.complete(principal, task_id, body["data"])
-    ref = runtime().by_row(instance.version_id)
-    moment = now()
-    # The tasks this user can act on next in the same instance (e.g. the next step in their lane).
-    mine = [r for r in rows if principal.sees(r.lane, r.region, r.unit)]
-    return {"instance": instance_summary(instance, ref, moment),
-            "next_tasks": [task_item(r, moment, usernames({r.claimed_by_id})) for r in mine]}
+    return completion(instances.complete(principal, task_id, body["data"]), now())

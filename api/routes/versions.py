@@ -6,25 +6,24 @@ from typing import Any
 
 from flask import current_app, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from api.auth import Principal, require_login
 from api.errors import ApiError, invalid, not_found
 from api.json_depth import json_body, refuse_deep_json
 from api.models import ORIGIN_UPLOAD
 from api.routes.guard import authorize
-from api.schemas import (
+from api.routes.versions_schemas import (
+    DEPLOY_BODY,
     DEPLOY_CHECKED,
-    MAX_ID,
     DeployAnswerSchema,
-    DeployRequestSchema,
+    DiffQuerySchema,
     DiffSchema,
     MigrationAnswerSchema,
-    Text,
+    MigrationSchema,
     VersionFilesSchema,
     VersionListSchema,
-    answers,
 )
+from api.schemas import answers
 from api.services import deploy as deploys
 from api.services import migration
 from api.services.instances import Actor
@@ -33,37 +32,6 @@ from api.services.versions import runtime
 blp = Blueprint("versions", __name__, url_prefix="/api/v1", description="Versi proses, pemasangan dan migrasi")
 
 DEFAULT_UPLOAD_LIMIT = 8_000_000  # bytes per upload request; each file has its own, smaller limit in the engine
-# The upload body as documented: JSON (DeployRequestSchema) or multipart files[] named by relative path.
-DEPLOY_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {"schema": DeployRequestSchema},
-        "multipart/form-data": {"schema": {
-            "type": "object",
-            "properties": {"files[]": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                           "note": {"type": "string", "maxLength": 2000}, "dry_run": {"type": "string"}},
-            "required": ["files[]"],
-        }},
-    },
-}
-MOVABLE_STATUSES = ["running", "waiting", "error", "suspended", "complete", "cancelled"]
-
-
-class MigrationSchema(Schema):
-    process_id = Text(required=True, validate=validate.Length(min=1, max=100))
-    instance_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                                 metadata={"description": "satu kasus; tanpa ini: filter"})
-    from_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
-    status = fields.List(Text(validate=validate.OneOf(MOVABLE_STATUSES)), load_default=None)
-    to_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                                metadata={"description": "nomor versi tujuan; bawaan: versi terbaru"})
-
-
-class DiffQuerySchema(Schema):
-    from_version = fields.Integer(data_key="from", load_default=None, validate=validate.Range(min=1, max=MAX_ID))
-    to_version = fields.Integer(data_key="to", load_default=None, validate=validate.Range(min=1, max=MAX_ID))
-
-
 def _actor(principal: Principal) -> Actor:
     return Actor(principal.user.username, principal.user.id)
 

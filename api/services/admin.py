@@ -7,10 +7,16 @@ from typing import Any
 from api.db import db
 from api.errors import conflict, invalid, not_found
 from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, AuditEvent, Instance, PendingTask, User
+from api.results import Acted
 from api.services.instances import Actor, commit_or_conflict, lock_instance, record, save, sync_tasks
 from api.services.messages import sync_waits
 from api.services.versions import runtime
 from engine import InstanceView, StateError, now
+
+
+def _acted(instance: Instance) -> Acted:
+    """What an admin action answers: the instance afterwards and the version it runs on."""
+    return Acted(instance, runtime().by_row(instance.version_id))
 
 
 def _locked(instance_id: int) -> Instance:
@@ -45,7 +51,7 @@ def _claims_at_suspension(instance: Instance) -> dict[str, int]:
     return {str(k): int(v) for k, v in claims.items() if int(v) in active}
 
 
-def suspend(instance_id: int, reason: str, actor: Actor) -> Instance:
+def suspend(instance_id: int, reason: str, actor: Actor) -> Acted:
     """Its tasks leave the inboxes and its timers wait; who held which task is kept in the audit trail."""
     instance = _locked(instance_id)
     if instance.status not in ("running", "waiting", "error"):
@@ -57,10 +63,10 @@ def suspend(instance_id: int, reason: str, actor: Actor) -> Instance:
     sync_tasks(instance, [])
     record(instance, "instance_suspended", actor, {"reason": reason, **({"claims": claims} if claims else {})})
     commit_or_conflict()
-    return instance
+    return _acted(instance)
 
 
-def resume(instance_id: int, actor: Actor) -> Instance:
+def resume(instance_id: int, actor: Actor) -> Acted:
     """Its ready tasks come back to the inboxes, each still held by whoever held it when suspended."""
     instance = _locked(instance_id)
     if instance.status != STATUS_SUSPENDED:
@@ -74,10 +80,10 @@ def resume(instance_id: int, actor: Actor) -> Instance:
         row.claimed_by_id = claims.get(row.id)
     record(instance, "instance_resumed", actor)
     commit_or_conflict()
-    return instance
+    return _acted(instance)
 
 
-def cancel(instance_id: int, reason: str, actor: Actor) -> Instance:
+def cancel(instance_id: int, reason: str, actor: Actor) -> Acted:
     instance = _locked(instance_id)
     if instance.status in ("complete", STATUS_CANCELLED):
         raise conflict("invalid_status", f"kasus berstatus {instance.status}; tidak dapat dibatalkan")
@@ -88,12 +94,12 @@ def cancel(instance_id: int, reason: str, actor: Actor) -> Instance:
     sync_tasks(instance, [])
     record(instance, "instance_cancelled", actor, {"reason": reason})
     commit_or_conflict()
-    return instance
+    return _acted(instance)
 
 
 def retry(
     instance_id: int, actor: Actor, task_id: str | None = None, changes: dict[str, Any] | None = None
-) -> Instance:
+) -> Acted:
     """Run an errored instance again, optionally after correcting a task's data.
 
     Two kinds of error: a step the engine recorded as failed (a script raised, the data
@@ -120,12 +126,12 @@ def retry(
     view = engine.inspect(version, state)
     if not view.errored:
         _hand_back_to_worker(instance, state, view, actor, {"task_id": task_id, "changes": changes or {}})
-        return instance
+        return _acted(instance)
     result = engine.retry(version, state)
     record(instance, "instance_retried", actor, {"task_id": task_id, "changes": changes or {}})
     save(instance, result, actor)
     commit_or_conflict()
-    return instance
+    return _acted(instance)
 
 
 def stopped_by_watchdog(instance: Instance) -> bool:

@@ -1,4 +1,4 @@
-"""Who may inspect or act on instances (admins, report viewers), and an instance described for them.
+"""Who may inspect or act on instances (admins, report viewers), and an instance as they may see it.
 
 Shared by the JSON routes and the admin pages, so both apply the same scope and redaction.
 """
@@ -13,11 +13,12 @@ from api.auth import Principal, require_login
 from api.db import db
 from api.errors import ApiError, not_found
 from api.models import Instance, OutboxMessage, PendingTask
-from api.presenters import history, instance_summary, iso, task_item, usernames
+from api.moments import iso
 from api.regions import contains
-from api.services import case_links, privacy
+from api.results import Inspection
+from api.services import case_links, privacy, trail
 from api.services.versions import runtime
-from engine import InstanceView, StateError, now
+from engine import InstanceView, StateError
 
 
 def scope_prefixes(principal: Principal, *, act: bool) -> list[str]:
@@ -44,54 +45,23 @@ def scoped_instance(instance_id: int, prefixes: list[str]) -> Instance:
     return instance
 
 
-def describe(instance: Instance, principal: Principal) -> dict[str, Any]:
-    """Status, version, data, ready/completed tasks, timers, errors, the audit trail and the outbox."""
+def inspect(instance: Instance, principal: Principal) -> Inspection:
+    """The instance for an admin-scope reader: its pending tasks, engine view, trail, links and outbox,
+    data and addresses redacted by the rule that hides the reporter's identity."""
     ref = runtime().by_row(instance.version_id)
-    moment = now()
     rows = list(db.session.execute(db.select(PendingTask).filter_by(instance_id=instance.id)).scalars())
-    names = usernames({r.claimed_by_id for r in rows})
-    events = history(instance, ref, principal)
-    body = instance_summary(instance, ref, moment)
+    events = trail.history(instance, ref, principal)
+    view: InstanceView | None
+    problem: str | None
     try:
         view = runtime().engine.inspect(ref.version, instance.state)
     except StateError as exc:  # still show what is stored beside it: the trail says what happened
-        body.update(_UNREADABLE, state_problem=f"keadaan tersimpan tidak dapat dibaca: {exc}")
+        view, problem, data = None, f"keadaan tersimpan tidak dapat dibaca: {exc}", {}
     else:
-        body.update(_engine_view(view, events), state_problem=None,
-                    data=privacy.redact(view.data, instance, ref.version, principal))
-    body.update({
-        "tasks": [task_item(r, moment, names) for r in rows],
-        "events": events,
-        "links": case_links.links_of(instance),
-        "outbox": [outbox_json(m, instance, principal) for m in db.session.execute(
-            db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)).scalars()],
-    })
-    return body
-
-
-# What the engine part of `describe` says when the stored state cannot be loaded.
-_UNREADABLE: dict[str, Any] = {"engine_status": "unreadable", "data": {}, "completed": [], "timers": [],
-                               "errors": [], "active_elements": []}
-
-
-def _engine_view(view: InstanceView, events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "engine_status": view.status,
-        "completed": [{"task_id": s.task_id, "name": s.name, "title": s.title, "lane": s.lane,
-                       "finished_at": iso(s.finished), "human": s.human} for s in view.completed],
-        "timers": [{"task_id": t.task_id, "name": t.name, "due_at": iso(t.due)} for t in view.timers],
-        "errors": [{"task_id": s.task_id, "name": s.name, "title": s.title,
-                    "message": _error_message(events, s.task_id)} for s in view.errored],
-        "active_elements": view.active_elements,
-    }
-
-
-def _error_message(events: list[dict[str, Any]], task_id: str) -> str | None:
-    """What the engine said when this step failed: the newest error event of the task."""
-    for event in reversed(events):
-        if event["kind"] == "error" and event.get("task_id") == task_id:
-            return (event.get("detail") or {}).get("message")
-    return None
+        problem, data = None, privacy.redact(view.data, instance, ref.version, principal)
+    outgoing = [outbox_json(m, instance, principal) for m in db.session.execute(
+        db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)).scalars()]
+    return Inspection(instance, ref, rows, events, view, problem, data, case_links.links_of(instance), outgoing)
 
 
 def outbox_json(row: OutboxMessage, instance: Instance, principal: Principal) -> dict[str, Any]:

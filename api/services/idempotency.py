@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from api.db import db
 from api.errors import ApiError, invalid
 from api.models import IdempotencyKey, Instance
+from api.results import Started
+from api.services.versions import runtime
 from engine import now
 
 HEADER = "Idempotency-Key"
@@ -51,29 +53,35 @@ def requested_key() -> str | None:
     return key
 
 
-def start_once(scope: str, body: Any, start: Callable[[Remember | None], Instance]) -> tuple[Instance, bool]:
-    """`start(remember)` once per key; (instance, replayed). `remember` must run before start's commit."""
+def start_once(scope: str, body: Any, start: Callable[[Remember | None], Instance]) -> Started:
+    """`start(remember)` once per key: the instance started, or the one this key started before (replayed).
+    `remember` must run before start's commit."""
     key = requested_key()
     if key is None:
-        return start(None), False
+        return _started(start(None), False)
     digest = hashlib.sha256(
         json.dumps([request.method, request.path, body], sort_keys=True, default=str).encode()).hexdigest()
     found = _replay(scope, key, digest)
     if found is not None:
-        return found, True
+        return _started(found, True)
 
     def remember(instance: Instance) -> None:
         db.session.add(IdempotencyKey(scope=scope, key=key, request_hash=digest, instance_id=instance.id,
                                       created_at=now()))
 
     try:
-        return start(remember), False
+        return _started(start(remember), False)
     except IntegrityError:  # the same key committed by a concurrent request first: its instance is the answer
         db.session.rollback()
         found = _replay(scope, key, digest)
         if found is None:
             raise
-        return found, True
+        return _started(found, True)
+
+
+def _started(instance: Instance, replayed: bool) -> Started:
+    # A replayed instance may run on an older version than the current one: read the version it runs on.
+    return Started(instance, runtime().by_row(instance.version_id), replayed)
 
 
 def _replay(scope: str, key: str, digest: str) -> Instance | None:

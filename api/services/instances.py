@@ -32,6 +32,7 @@ from api.models import (
     PendingTask,
 )
 from api.regions import is_valid_path
+from api.results import Completion
 from api.services import case_links, messages, privacy, search
 from api.services.tracking import new_code
 from api.services.versions import VersionRef, runtime
@@ -358,8 +359,9 @@ def _take_for_completion(principal: Principal, task_id: str) -> None:
     raise conflict("task_not_ready", "tugas sudah diselesaikan orang lain")
 
 
-def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[Instance, list[PendingTask]]:
-    """Complete a pending task as `principal`; returns the instance and its pending tasks afterwards."""
+def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> Completion:
+    """Complete a pending task as `principal`; the result names the pending tasks afterwards that
+    `principal` may act on (e.g. the next step in their lane), so the answer needs nothing more."""
     row = visible_task(principal, task_id)
     if row.claimed_by_id not in (None, principal.user.id):
         raise conflict("task_claimed", "tugas diambil petugas lain")
@@ -389,7 +391,7 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> tuple[
     except StaleDataError:
         db.session.rollback()
         raise conflict("task_not_ready", "tugas sudah diselesaikan orang lain") from None
-    return instance, rows
+    return Completion(instance, ref, [r for r in rows if principal.sees(r.lane, r.region, r.unit)])
 
 
 # -- timers -------------------------------------------------------------------------

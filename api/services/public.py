@@ -20,7 +20,7 @@ from api import outbox
 from api.db import db, is_postgres
 from api.errors import ApiError, not_found
 from api.models import Instance, OutboxMessage, PendingTask, RateHit, WaitingMessageRow
-from api.presenters import is_late, iso
+from api.moments import is_late, iso
 from api.services import case_links, instances
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime

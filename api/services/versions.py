@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db import db
 from api.models import ORIGIN_FILES, ProcessVersionRow, Role
+from api.results import VersionRef
 from engine import (
     Engine,
     Problem,
@@ -46,15 +47,6 @@ log = logging.getLogger(__name__)
 _ATTEMPTS = 5  # a concurrent deploy can take the same number or activation; then we read again and retry
 _LINT_CACHE: dict[str, list[Problem]] = {}  # content key -> problems: the same text always lints the same
 _LINT_CACHE_SIZE = 512
-
-
-@dataclass(frozen=True)
-class VersionRef:
-    """A registered version with its database row."""
-
-    version: ProcessVersion
-    row_id: int
-    number: int
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from sqlalchemy import or_
 from api.db import db
 from api.errors import ApiError
 from api.models import Instance
-from api.presenters import page
+from api.presenters import inspection_detail, page
 from api.regions import is_valid_path, sql_contains
 from api.services import admin as admin_service
 from api.services import search
-from api.services.admin_scope import describe, scope_prefixes, scoped_instance
+from api.services.admin_scope import inspect, scope_prefixes, scoped_instance
 from api.services.instances import Actor
 from api.services.versions import runtime
 from api.web import bp
@@ -85,7 +85,8 @@ def watchdog_reason(detail: dict) -> str | None:
 @page_login
 def admin_instance(instance_id: int):
     instance = scoped_instance(instance_id, _prefixes(act=False))
-    detail = describe(instance, principal())  # what the API answers: same scope, redaction and fields
+    # What the API answers: same scope, redaction and fields.
+    detail = inspection_detail(inspect(instance, principal()), now())
     ref = runtime().by_row(instance.version_id)
     ready = {t["name"] for t in detail["tasks"]}
     done = sorted({c["name"] for c in detail["completed"]} - ready)
@@ -127,7 +128,7 @@ def admin_act(instance_id: int, action: str):
                   "putaran berikutnya, dan bila gagal lagi kasus ditandai gagal dengan alasannya.", "sukses")
             return redirect(url_for("web.admin_instance", instance_id=instance_id))
         elif action == "ulangi":
-            if admin_service.retry(instance_id, actor).status == "error":
+            if admin_service.retry(instance_id, actor).instance.status == "error":
                 message = last_error(instance_id) or "tanpa pesan"
                 flash(f"Langkah dijalankan ulang tetapi gagal lagi: {message}", "galat")
                 return redirect(url_for("web.admin_instance", instance_id=instance_id))

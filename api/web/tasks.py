@@ -10,8 +10,8 @@ from flask import flash, redirect, render_template, request, url_for
 from api.db import db
 from api.errors import ApiError
 from api.models import Instance
-from api.presenters import history, usernames
-from api.services import case_links, instances, messages
+from api.presenters import usernames
+from api.services import case_links, instances, messages, trail
 from api.services.inbox import open_task
 from api.services.versions import runtime
 from api.web import bp
@@ -69,7 +69,7 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
         task=row, instance=instance, version=ref, info=info, form=form,
         form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors)
         if form else None,
-        context=context_rows(task.data, specs, own), events=history(instance, ref, who),
+        context=context_rows(task.data, specs, own), events=trail.history(instance, ref, who),
         region=region_label(row.region),
         claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id, links=case_links.links_of(instance),
     ), status
@@ -109,7 +109,7 @@ def task_submit(task_id: str):
     data = parse(form, request.form) if form else {}
     title = row.title
     try:
-        instance, rows = instances.complete(who, task_id, data)
+        mine = instances.complete(who, task_id, data).next_tasks
     except FormInvalid as exc:
         db.session.rollback()
         return _page(task_id, data, exc.errors, 422)
@@ -121,7 +121,6 @@ def task_submit(task_id: str):
             return _gone(task_id, exc.message, title)
         raise
     flash(f"Tugas \u201c{title}\u201d selesai.", "sukses")
-    mine = [r for r in rows if who.sees(r.lane, r.region, r.unit)]
     if len(mine) == 1:
         flash(f"Langkah berikutnya untuk Anda: \u201c{mine[0].title}\u201d.", "info")
         return redirect(url_for("web.task_page", task_id=mine[0].id))

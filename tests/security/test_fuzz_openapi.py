@@ -37,8 +37,9 @@ EXAMPLES_PER_OPERATION = 25
 
 # What the server checks that no JSON Schema in the document can state, operation by operation: the error
 # code it answers and the fields such a refusal may name ("" prefix: any field). The document's 422 of each
-# says so (api.schemas FORM_CHECKED, DEPLOY_CHECKED, REFERENCES_CHECKED, CSV_CHECKED). A well-formed request
-# refused for anything else (a field the document constrains, a code not listed here) is valid input rejected.
+# says so (FORM_CHECKED in api.schemas; DEPLOY_CHECKED, REFERENCES_CHECKED and CSV_CHECKED in the schema
+# modules beside their routes). A well-formed request refused for anything else (a field the document
+# constrains, a code not listed here) is valid input rejected.
 CHECKED_BEYOND_THE_DOCUMENT: dict[str, tuple[str, tuple[str, ...]]] = {
     # `data` against the form of the process or step, a different JSON Schema for each (OpenAPI 3.0 cannot
     # constrain the keys of a free object either: a NUL in a key, at any depth, is named as `data....key`)
