@@ -11,10 +11,10 @@ from sqlalchemy import or_
 from api import outbox
 from api.auth import Principal
 from api.db import db
-from api.errors import ApiError, invalid, not_found
+from api.errors import ApiError, not_found
 from api.models import Instance, OutboxMessage
 from api.presenters import inspection_detail, instance_summary, page
-from api.regions import is_valid_path, sql_contains
+from api.regions import sql_contains
 from api.results import Acted
 from api.routes.admin_schemas import (
     InstanceDetailSchema,
@@ -28,10 +28,17 @@ from api.routes.admin_schemas import (
 )
 from api.routes.guard import authorize
 from api.schemas import InstanceSummarySchema, answers
-from api.services import admin, search
-from api.services.admin_scope import inspect, outbox_json, require_scope, scoped_instance
+from api.services import admin
+from api.services.admin_scope import (
+    InstanceFilters,
+    inspect,
+    instance_list_query,
+    outbox_json,
+    require_scope,
+    scoped_instance,
+    with_versions,
+)
 from api.services.instances import Actor, record
-from api.services.versions import runtime
 from engine import now
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pemantauan dan tindakan admin")
@@ -42,30 +49,13 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pema
 @answers(blp, 200, InstancePageSchema, 401, 403, 422)
 @authorize(partial(require_scope, act=False))
 def list_instances(args: dict[str, Any]) -> dict[str, Any]:
-    principal, prefixes = require_scope(act=False)
-    query = db.select(Instance).where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
-    if args["process"]:
-        query = query.where(Instance.process_id == args["process"])
-    if args["status"]:
-        query = query.where(Instance.status == args["status"])
-    if args["region"]:
-        if not is_valid_path(args["region"]):
-            raise invalid([{"field": "region", "message": "kode wilayah tidak sah"}])
-        query = query.where(sql_contains(Instance.region, args["region"]))
+    _principal, prefixes = require_scope(act=False)
     moment = now()
-    if args["late"] is True:
-        query = query.where(Instance.due_at < moment)
-    elif args["late"] is False:
-        query = query.where(or_(Instance.due_at.is_(None), Instance.due_at >= moment))
-    if args["started_from"]:
-        query = query.where(Instance.created_at >= args["started_from"])
-    if args["started_to"]:
-        query = query.where(Instance.created_at < args["started_to"])
-    found = search.matching(args["q"], Instance.id)
-    if found is not None:
-        query = query.where(found)
-    rows, paging = page(query.order_by(Instance.created_at.desc(), Instance.id.desc()), args["page"], args["per_page"])
-    return {"items": [instance_summary(i, runtime().by_row(i.version_id), moment) for i in rows], **paging}
+    filters = InstanceFilters(process=args["process"], status=args["status"], region=args["region"],
+                              late=args["late"], started_from=args["started_from"], started_to=args["started_to"],
+                              q=args["q"])
+    rows, paging = page(instance_list_query(prefixes, filters, moment), args["page"], args["per_page"])
+    return {"items": [instance_summary(i, ref, moment) for i, ref in with_versions(rows)], **paging}
 
 
 @blp.route("/instances/<int:instance_id>", methods=["GET"])

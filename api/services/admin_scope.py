@@ -5,18 +5,21 @@ Shared by the JSON routes and the admin pages, so both apply the same scope and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import Select, or_
 
 from api.auth import Principal, require_login
 from api.db import db
-from api.errors import ApiError, not_found
+from api.errors import ApiError, invalid, not_found
 from api.models import Instance, OutboxMessage, PendingTask
 from api.moments import iso
-from api.regions import contains
-from api.results import Inspection
-from api.services import case_links, privacy, trail
+from api.regions import contains, is_valid_path, sql_contains
+from api.results import Inspection, VersionRef
+from api.services import case_links, privacy, search, trail
 from api.services.versions import runtime
 from engine import InstanceView, StateError
 
@@ -73,3 +76,49 @@ def outbox_json(row: OutboxMessage, instance: Instance, principal: Principal) ->
         "created_at": iso(row.created_at), "sent_at": iso(row.sent_at), "payload": row.payload,
     }
     return privacy.redact_message(body, instance, runtime().by_row(instance.version_id).version, principal)
+
+
+@dataclass(frozen=True)
+class InstanceFilters:
+    """What the admin list narrows by; the API and the admin page each read it from their own parameters."""
+
+    process: str | None = None
+    version_id: int | None = None
+    status: str | None = None
+    region: str | None = None
+    late: bool | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+    q: str | None = None
+
+
+def instance_list_query(prefixes: list[str], filters: InstanceFilters, moment: datetime) -> Select:
+    """The instances within the region prefixes that match the filters, newest first (422 for a bad region)."""
+    query = db.select(Instance).where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
+    if filters.process:
+        query = query.where(Instance.process_id == filters.process)
+    if filters.version_id is not None:
+        query = query.where(Instance.version_id == filters.version_id)
+    if filters.status:
+        query = query.where(Instance.status == filters.status)
+    if filters.region:
+        if not is_valid_path(filters.region):
+            raise invalid([{"field": "region", "message": "kode wilayah tidak sah"}])
+        query = query.where(sql_contains(Instance.region, filters.region))
+    if filters.late is True:
+        query = query.where(Instance.due_at < moment)
+    elif filters.late is False:
+        query = query.where(or_(Instance.due_at.is_(None), Instance.due_at >= moment))
+    if filters.started_from:
+        query = query.where(Instance.created_at >= filters.started_from)
+    if filters.started_to:
+        query = query.where(Instance.created_at < filters.started_to)
+    found = search.matching(filters.q, Instance.id)
+    if found is not None:
+        query = query.where(found)
+    return query.order_by(Instance.created_at.desc(), Instance.id.desc())
+
+
+def with_versions(rows: list[Instance]) -> list[tuple[Instance, VersionRef]]:
+    """Each listed instance with the version it runs on, for its summary."""
+    return [(row, runtime().by_row(row.version_id)) for row in rows]

@@ -6,16 +6,13 @@ import json
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import or_
 
-from api.db import db
 from api.errors import ApiError
-from api.models import Instance
 from api.presenters import inspection_detail, page
-from api.regions import is_valid_path, sql_contains
+from api.regions import is_valid_path
+from api.schemas import MAX_ID
 from api.services import admin as admin_service
-from api.services import search
-from api.services.admin_scope import inspect, scope_prefixes, scoped_instance
+from api.services.admin_scope import InstanceFilters, inspect, instance_list_query, scope_prefixes, scoped_instance
 from api.services.instances import Actor
 from api.services.versions import runtime
 from api.web import bp
@@ -39,30 +36,23 @@ def _prefixes(act: bool) -> list[str]:
 def admin_instances():
     prefixes = _prefixes(act=False)
     args = request.args
-    query = db.select(Instance).where(or_(*[sql_contains(Instance.region, p) for p in prefixes]))
-    if args.get("proses"):
-        query = query.where(Instance.process_id == args["proses"])
-    if args.get("versi", "").isdigit():
-        query = query.where(Instance.version_id == int(args["versi"]))
-    if args.get("status") in STATUS_NAMES:
-        query = query.where(Instance.status == args["status"])
-    region = args.get("wilayah", "").strip()
-    if region and is_valid_path(region):
-        query = query.where(sql_contains(Instance.region, region))
     moment = now()
-    if args.get("terlambat"):
-        query = query.where(Instance.due_at < moment)
+    region = args.get("wilayah", "").strip()
+    lo = hi = None
     if args.get("dari") or args.get("sampai"):
         lo, hi, _, _ = period(args, default_days=3650)
-        query = query.where(Instance.created_at >= lo, Instance.created_at < hi)
-    found = search.matching(args.get("cari") or args.get("kode"), Instance.id)
-    if found is not None:
-        query = query.where(found)
+    filters = InstanceFilters(
+        process=args.get("proses") or None,
+        version_id=int(args["versi"]) if args.get("versi", "").isdigit() and int(args["versi"]) <= MAX_ID else None,
+        status=args.get("status") if args.get("status") in STATUS_NAMES else None,
+        region=region if region and is_valid_path(region) else None,  # a page ignores what it cannot read
+        late=True if args.get("terlambat") else None,
+        started_from=lo, started_to=hi, q=args.get("cari") or args.get("kode"))
     try:
         number = max(1, int(args.get("hal", 1)))
     except ValueError:
         number = 1
-    rows, paging = page(query.order_by(Instance.created_at.desc(), Instance.id.desc()), number, PER_PAGE)
+    rows, paging = page(instance_list_query(prefixes, filters, moment), number, PER_PAGE)
     processes = {pid: runtime().current(pid).version.name for pid in runtime().process_ids()}
     versions = {r.id: r.number for r in version_rows()}
     return render_template(
