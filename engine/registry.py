@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,13 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 MAX_BPMN_BYTES = 2_000_000
 MAX_FORM_BYTES = 500_000
 _VALIDATOR: BpmnValidator | None = None
+# Parsed versions by (process id, content hash), shared by every registry in the process: the same
+# sources always parse to the same version, and a version is only read once built (instances keep
+# their own state). A process that makes many apps (the test suite makes one per test) then parses
+# each diagram once rather than once per app; the real diagrams take about 2 s together.
+_BUILT: OrderedDict[tuple[str, str], ProcessVersion] = OrderedDict()
+_BUILT_SIZE = 128
+_BUILT_LOCK = threading.Lock()
 
 
 class ProcessFileError(ValueError):
@@ -215,6 +224,21 @@ def build_version(process_id: str, sources: Mapping[str, str]) -> ProcessVersion
     )
 
 
+def _built(key: tuple[str, str], sources: Mapping[str, str]) -> ProcessVersion:
+    """The version of `key` (process id, content hash of `sources`), parsed at most once per process."""
+    with _BUILT_LOCK:
+        version = _BUILT.get(key)
+        if version is not None:
+            _BUILT.move_to_end(key)
+            return version
+    version = build_version(key[0], sources)  # outside the lock: parsing takes milliseconds to seconds
+    with _BUILT_LOCK:
+        _BUILT[key] = version
+        while len(_BUILT) > _BUILT_SIZE:
+            _BUILT.popitem(last=False)
+    return version
+
+
 def _load_forms(pairs: set[tuple[str, str | None]], sources: Mapping[str, str]) -> dict[str, FormRef]:
     forms: dict[str, FormRef] = {}
     for schema_file, ui_file in sorted(pairs, key=lambda p: (p[0], p[1] or "")):
@@ -347,8 +371,7 @@ class ProcessRegistry:
         key = (process_id, content_hash(sources))
         version = self._versions.get(key)
         if version is None:
-            version = build_version(process_id, sources)
-            self._versions[key] = version
+            version = self._versions[key] = _built(key, sources)
         if make_latest:
             self._latest[process_id] = version.hash
         return version
