@@ -1,13 +1,15 @@
 """Fixtures for API tests: a database (SQLite file, or ALUR_TEST_DATABASE_URL), fixture diagrams, users, a clock.
 
-The schema is built once per run by the Alembic migrations (so every run also
-checks them) and emptied between tests.
+The schema is built once per run (per xdist worker) by the Alembic migrations, so every run also
+checks them. On SQLite each test then gets its own copy of that migrated file, which costs a file
+copy rather than emptying every table; on PostgreSQL the one database is emptied between tests.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -27,6 +29,7 @@ from tests.bpmn_builder import build_bpmn, form_props
 WIB = timezone(timedelta(hours=7))
 SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 PASSWORD = "rahasia-uji"
+FAST_HASH = "scrypt:256:1:1"  # test-only cost (0.1 ms a hash against 5 ms at 1024:8:1); production keeps scrypt's default
 RT001 = "33.13.05.2001/RW02/RT001"
 
 
@@ -150,8 +153,8 @@ def write_fixture_project(root: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def database() -> Iterator[str]:
-    """An empty database migrated to the newest revision, shared by the run."""
+def migrated() -> Iterator[str]:
+    """An empty database migrated to the newest revision, built once per run; tests use copies of it."""
     url = database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -171,6 +174,25 @@ def database() -> Iterator[str]:
     if url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def database(migrated: str, tmp_path: Path) -> Iterator[str]:
+    """The test's empty database: a copy of the migrated SQLite file, or the PostgreSQL database emptied."""
+    if not migrated.startswith("sqlite:///"):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "ALUR_PROCESSES_DIR": "/nonexistent",
+                          "SECRET_KEY": "kunci-uji-saja"})
+        with app.app_context():
+            empty_tables()
+            db.engine.dispose()
+        yield migrated
+        return
+    # The template's connections are closed, so its WAL is checkpointed into the file: the file is all of it.
+    copy = tmp_path / "alur.db"
+    shutil.copyfile(migrated.removeprefix("sqlite:///"), copy)
+    yield f"sqlite:///{copy}"
+    for suffix in ("", "-wal", "-shm"):  # pytest keeps recent tmp_path folders; the copies need not stay
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
 
 
 def empty_tables() -> None:
@@ -200,7 +222,7 @@ def make_app(database: str, processes: Path, forms: Path, **overrides) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database,
         "ALUR_PROCESSES_DIR": processes,
         "ALUR_FORMS_DIR": forms,
-        "ALUR_PASSWORD_METHOD": "scrypt:1024:8:1",  # fast hashing for tests only
+        "ALUR_PASSWORD_METHOD": FAST_HASH,
         "SECRET_KEY": "kunci-uji-saja",  # tests write no key file into the instance folder
         # Walks move the clock by days and weeks with one login; the expiry tests set the real lifetime.
         "ALUR_TOKEN_TTL_HOURS": 24 * 366,
@@ -215,8 +237,6 @@ def make_app(database: str, processes: Path, forms: Path, **overrides) -> Flask:
 @pytest.fixture
 def app(database: str, project: tuple[Path, Path], clock: FixedClock) -> Iterator[Flask]:
     app = make_app(database, *project)
-    with app.app_context():
-        empty_tables()
     yield app
     with app.app_context():
         db.session.remove()

@@ -19,11 +19,12 @@ from sqlalchemy import func
 from api.db import db
 from engine import FixedClock
 from tests.api import conftest as api_fixtures
-from tests.api.conftest import PASSWORD, REPORT, RT001, Users, empty_tables, make_app
+from tests.api.conftest import PASSWORD, REPORT, RT001, Users, make_app
 
 # The API tests' fixtures, used as they are.
-database, project, clock, client, users = (api_fixtures.database, api_fixtures.project, api_fixtures.clock,
-                                           api_fixtures.client, api_fixtures.users)
+migrated, database, project, clock, client, users = (
+    api_fixtures.migrated, api_fixtures.database, api_fixtures.project, api_fixtures.clock, api_fixtures.client,
+    api_fixtures.users)
 
 _current: list[Flask] = []  # the test's app, for count_rows()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -46,8 +47,6 @@ ROLES = {
 def app(database: str, project: tuple[Path, Path], clock: FixedClock) -> Iterator[Flask]:
     """The API tests' app, with a public rate limit that the tables here do not reach (one test lowers it)."""
     app = make_app(database, *project, ALUR_PUBLIC_LIMIT=10_000)
-    with app.app_context():
-        empty_tables()
     _current[:] = [app]
     yield app
     with app.app_context():
