@@ -256,12 +256,17 @@ class Users:
         self._tokens: dict[str, str] = {}
 
     def add(self, username: str, *grants: tuple[str, str]) -> str:
-        with self.app.app_context():
-            user = ensure_user(username, PASSWORD)
-            for role, region in grants:
-                grant(user, role, region)
-            db.session.commit()
+        self.add_all({username: grants})
         return username
+
+    def add_all(self, people: dict[str, tuple[tuple[str, str], ...]]) -> None:
+        """Several users with their grants (role, region), in one transaction."""
+        with self.app.app_context():
+            for username, grants in people.items():
+                user = ensure_user(username, PASSWORD)
+                for role, region in grants:
+                    grant(user, role, region)
+            db.session.commit()
 
     def headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
@@ -274,19 +279,21 @@ class Users:
 @pytest.fixture
 def users(app: Flask, client: FlaskClient) -> Users:
     u = Users(app, client)
-    u.add("petugas", ("Petugas Uji", "33.13"))
-    u.add("analis", ("Analis Uji", "33.13"))
-    u.add("kepala", ("Kepala Uji", "33.13"))
-    u.add("rt1", ("Ketua RT Uji", RT001))
-    u.add("rt2", ("Ketua RT Uji", "33.13.05.2001/RW02/RT002"))
-    u.add("rw02", ("Ketua RW Uji", "33.13.05.2001/RW02"))
-    u.add("rw01", ("Ketua RW Uji", "33.13.05.2001/RW01"))
-    u.add("kec05", ("Operator Kec Uji", "33.13.05"))
-    u.add("kec0", ("Operator Kec Uji", "33.13.0"))
-    u.add("kec11", ("Operator Kec Uji", "33.13.11"))
-    u.add("admin", ("Admin", ""))
-    u.add("pemantau", ("Pemantau", ""))
-    u.add("orang_lain", ("Peran Lain", ""))
+    u.add_all({
+        "petugas": (("Petugas Uji", "33.13"),),
+        "analis": (("Analis Uji", "33.13"),),
+        "kepala": (("Kepala Uji", "33.13"),),
+        "rt1": (("Ketua RT Uji", RT001),),
+        "rt2": (("Ketua RT Uji", "33.13.05.2001/RW02/RT002"),),
+        "rw02": (("Ketua RW Uji", "33.13.05.2001/RW02"),),
+        "rw01": (("Ketua RW Uji", "33.13.05.2001/RW01"),),
+        "kec05": (("Operator Kec Uji", "33.13.05"),),
+        "kec0": (("Operator Kec Uji", "33.13.0"),),
+        "kec11": (("Operator Kec Uji", "33.13.11"),),
+        "admin": (("Admin", ""),),
+        "pemantau": (("Pemantau", ""),),
+        "orang_lain": (("Peran Lain", ""),),
+    })
     return u
 
 
