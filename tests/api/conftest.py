@@ -31,6 +31,7 @@ SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 PASSWORD = "rahasia-uji"
 FAST_HASH = "scrypt:256:1:1"  # test-only cost (0.1 ms a hash against 5 ms at 1024:8:1); production keeps scrypt's default
 RT001 = "33.13.05.2001/RW02/RT001"
+START = datetime(2026, 3, 17, 9, 0, tzinfo=WIB)  # the `clock` fixture's moment
 
 
 def database_url() -> str:
@@ -177,8 +178,9 @@ def migrated() -> Iterator[str]:
 
 
 @pytest.fixture
-def database(migrated: str, tmp_path: Path) -> Iterator[str]:
-    """The test's empty database: a copy of the migrated SQLite file, or the PostgreSQL database emptied."""
+def database(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's database: on SQLite a copy of the migrated file (with FIXTURE_USERS when the test uses
+    `users`), on PostgreSQL the one database emptied."""
     if not migrated.startswith("sqlite:///"):
         app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "ALUR_PROCESSES_DIR": "/nonexistent",
                           "SECRET_KEY": "kunci-uji-saja"})
@@ -189,8 +191,10 @@ def database(migrated: str, tmp_path: Path) -> Iterator[str]:
         return
     # The template's connections are closed, so its WAL is checkpointed into the file: the file is all of it.
     copy = tmp_path / "alur.db"
-    shutil.copyfile(migrated.removeprefix("sqlite:///"), copy)
-    yield f"sqlite:///{copy}"
+    url = f"sqlite:///{copy}"
+    template = request.getfixturevalue("migrated_with_users") if copied_with_users(request, url) else migrated
+    shutil.copyfile(template.removeprefix("sqlite:///"), copy)
+    yield url
     for suffix in ("", "-wal", "-shm"):  # pytest keeps recent tmp_path folders; the copies need not stay
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
 
@@ -205,6 +209,45 @@ def empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+# username -> grants (role, region): the users most tests act as.
+FIXTURE_USERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "petugas": (("Petugas Uji", "33.13"),),
+    "analis": (("Analis Uji", "33.13"),),
+    "kepala": (("Kepala Uji", "33.13"),),
+    "rt1": (("Ketua RT Uji", RT001),),
+    "rt2": (("Ketua RT Uji", "33.13.05.2001/RW02/RT002"),),
+    "rw02": (("Ketua RW Uji", "33.13.05.2001/RW02"),),
+    "rw01": (("Ketua RW Uji", "33.13.05.2001/RW01"),),
+    "kec05": (("Operator Kec Uji", "33.13.05"),),
+    "kec0": (("Operator Kec Uji", "33.13.0"),),
+    "kec11": (("Operator Kec Uji", "33.13.11"),),
+    "admin": (("Admin", ""),),
+    "pemantau": (("Pemantau", ""),),
+    "orang_lain": (("Peran Lain", ""),),
+}
+
+
+def copied_with_users(request: pytest.FixtureRequest, database: str) -> bool:
+    """Whether the test's database copy already holds FIXTURE_USERS: on SQLite, when the test uses `users`."""
+    return database.startswith("sqlite:///") and "users" in request.fixturenames
+
+
+@pytest.fixture(scope="session")
+def migrated_with_users(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The migrated SQLite file plus FIXTURE_USERS, made as the `users` fixture makes them (at the
+    `clock` fixture's moment, before any request), built once per run instead of once per test."""
+    path = tmp_path_factory.mktemp("users-db") / "alur.db"
+    shutil.copyfile(migrated.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    with use_clock(FixedClock(START), everywhere=True):
+        app = make_app(url, Path("/nonexistent"), Path("/nonexistent"))
+        Users(app, app.test_client()).add_all(FIXTURE_USERS)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    return url
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, Path]:
     return write_fixture_project(tmp_path)
@@ -213,7 +256,7 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def clock() -> Iterator[FixedClock]:
     """Tuesday 17 March 2026, 09:00 WIB, for the app, the engine and the test server's threads."""
-    with use_clock(FixedClock(datetime(2026, 3, 17, 9, 0, tzinfo=WIB)), everywhere=True) as fixed:
+    with use_clock(FixedClock(START), everywhere=True) as fixed:
         yield fixed
 
 
@@ -277,23 +320,11 @@ class Users:
 
 
 @pytest.fixture
-def users(app: Flask, client: FlaskClient) -> Users:
+def users(app: Flask, client: FlaskClient, database: str, request: pytest.FixtureRequest) -> Users:
+    """The fixture users (FIXTURE_USERS), made in the test's database unless its copy came with them."""
     u = Users(app, client)
-    u.add_all({
-        "petugas": (("Petugas Uji", "33.13"),),
-        "analis": (("Analis Uji", "33.13"),),
-        "kepala": (("Kepala Uji", "33.13"),),
-        "rt1": (("Ketua RT Uji", RT001),),
-        "rt2": (("Ketua RT Uji", "33.13.05.2001/RW02/RT002"),),
-        "rw02": (("Ketua RW Uji", "33.13.05.2001/RW02"),),
-        "rw01": (("Ketua RW Uji", "33.13.05.2001/RW01"),),
-        "kec05": (("Operator Kec Uji", "33.13.05"),),
-        "kec0": (("Operator Kec Uji", "33.13.0"),),
-        "kec11": (("Operator Kec Uji", "33.13.11"),),
-        "admin": (("Admin", ""),),
-        "pemantau": (("Pemantau", ""),),
-        "orang_lain": (("Peran Lain", ""),),
-    })
+    if not copied_with_users(request, database):
+        u.add_all(FIXTURE_USERS)
     return u
 
 
