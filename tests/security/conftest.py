@@ -22,9 +22,9 @@ from tests.api import conftest as api_fixtures
 from tests.api.conftest import PASSWORD, REPORT, RT001, Users, make_app
 
 # The API tests' fixtures, used as they are.
-migrated, database, project, clock, client, users = (
-    api_fixtures.migrated, api_fixtures.database, api_fixtures.project, api_fixtures.clock, api_fixtures.client,
-    api_fixtures.users)
+migrated, migrated_with_users, database, project, clock, client, users = (
+    api_fixtures.migrated, api_fixtures.migrated_with_users, api_fixtures.database, api_fixtures.project,
+    api_fixtures.clock, api_fixtures.client, api_fixtures.users)
 
 _current: list[Flask] = []  # the test's app, for count_rows()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
