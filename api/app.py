@@ -37,8 +37,8 @@ class _Api(Api):
 
     The OpenAPI document is made from the code (routes, schemas) and the `API_`/`OPENAPI_`/`ETAG_`
     settings alone, and is only read once built, so an app whose settings match an earlier app's in
-    the same process reuses that document instead of building it again: building it is two thirds of
-    creating an app (about 0.3 s), which the test suite would pay once per test.
+    the same process reuses that document instead of building it again: building it is most of
+    creating an app (about 0.4 of 0.5 s), which the test suite would pay once per test.
     """
 
     ERROR_SCHEMA = ErrorSchema
