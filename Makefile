@@ -41,10 +41,14 @@ lint: setup
 
 # The suite runs on SQLite; with ALUR_TEST_DATABASE_URL_PG set (CI sets it), the
 # database tests run a second time on PostgreSQL. In CI (CI set) the SQLite run prints
-# the coverage of engine/ and api/.
+# the coverage of engine/ and api/. Coverage's tracer doubles the time of the tests that
+# run in the test process (measured on Python 3.11: 23 s -> 46 s for the engine, procedure,
+# start/complete, deploy and page tests); on Python 3.12 and later it uses sys.monitoring
+# instead (COVERAGE_CORE=sysmon), which costs much less. The PostgreSQL run is not measured.
 COVERAGE ?= $(if $(CI),--cov=engine --cov=api --cov-report=term,)
+COVERAGE_CORE ?= $(shell $(PYTHON) -c 'import sys; print("sysmon" if sys.version_info >= (3, 12) else "")')
 test: setup lint
-	$(BIN)/python -m pytest $(COVERAGE)
+	COVERAGE_CORE=$(COVERAGE_CORE) $(BIN)/python -m pytest $(COVERAGE)
 	@if [ -n "$$ALUR_TEST_DATABASE_URL_PG" ]; then \
 		echo "== database tests again on PostgreSQL"; \
 		ALUR_TEST_DATABASE_URL="$$ALUR_TEST_DATABASE_URL_PG" $(BIN)/python -m pytest tests/api tests/security; \
