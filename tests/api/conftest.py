@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from api.app import create_app
 from api.db import db
@@ -182,11 +182,9 @@ def database(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
     """The test's database: on SQLite a copy of the migrated file (with FIXTURE_USERS when the test uses
     `users`), on PostgreSQL the one database emptied."""
     if not migrated.startswith("sqlite:///"):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "ALUR_PROCESSES_DIR": "/nonexistent",
-                          "SECRET_KEY": "kunci-uji-saja"})
-        with app.app_context():
-            empty_tables()
-            db.engine.dispose()
+        engine = create_engine(migrated.replace("postgresql://", "postgresql+psycopg://"))
+        empty_tables(engine)
+        engine.dispose()
         yield migrated
         return
     # The template's connections are closed, so its WAL is checkpointed into the file: the file is all of it.
@@ -199,10 +197,12 @@ def database(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
 
 
-def empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables) if inspect(db.engine).has_table(t.name)]
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
+def empty_tables(engine: Engine | None = None) -> None:
+    """Delete every row of every table (of `engine`, else of the current app's database)."""
+    engine = engine or db.engine
+    tables = [t for t in reversed(db.metadata.sorted_tables) if inspect(engine).has_table(t.name)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
