@@ -56,14 +56,13 @@ test: setup lint
 
 # For development: everything but the browser, PostgreSQL and slow tests (markers set by
 # tests/conftest.py), on two processes, each with its own SQLite files (one PostgreSQL database
-# would be shared by both, so ALUR_TEST_DATABASE_URL is ignored here). Python may keep its
-# compiled modules (and pytest its rewritten test modules) in __pycache__ even where the
-# environment says not to: compiling them again is 4 s of each process's start.
-# Measured: 607 tests in 47-50 s on a 2-core machine with a load average of 1.3-2.3 from other runs
-# (84 s of CPU, so about 42 s on two idle cores); at a load average of 4-5 it takes longer.
+# would be shared by both, so ALUR_TEST_DATABASE_URL is ignored here).
+# Measured: 610 tests in 42 s (median of three runs, 40-43 s; load average 1.7-2.0 with this run's
+# own two processes) on a 2-core machine shared with other work, 78 s of CPU; runs beside other
+# work (load average rising to 2.5-2.9) took 71-77 s.
 # `make test` still runs everything.
 test-quick: setup
-	ALUR_TEST_DATABASE_URL= PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -m "not browser and not slow and not postgres" -n 2
+	ALUR_TEST_DATABASE_URL= $(BIN)/python -m pytest -m "not browser and not slow and not postgres" -n 2
 
 # The quick ones (a few minutes); `make bench-load` runs gunicorn and workers under load (6-10 minutes,
 # PostgreSQL too when ALUR_TEST_DATABASE_URL_PG is set).
