@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, request
 from flask_smorest import Api
+from flask_smorest.spec import openapi_cli
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -32,10 +33,47 @@ class _IdConverter(IntegerConverter):
 
 
 class _Api(Api):
-    """Errors are documented per operation (`api.schemas.answers`) with our error body, never as a catch-all."""
+    """Errors are documented per operation (`api.schemas.answers`) with our error body, never as a catch-all.
+
+    The OpenAPI document is made from the code (routes, schemas) and the `API_`/`OPENAPI_`/`ETAG_`
+    settings alone, and is only read once built, so an app whose settings match an earlier app's in
+    the same process reuses that document instead of building it again: building it is most of
+    creating an app (about 0.4 of 0.5 s), which the test suite would pay once per test.
+    """
 
     ERROR_SCHEMA = ErrorSchema
     DEFAULT_ERROR_RESPONSE_NAME = None
+    _documents: dict[tuple, tuple] = {}  # settings -> (spec, flask plugin, marshmallow plugin)
+
+    def _document_key(self) -> tuple:
+        assert self._app is not None
+        return tuple(sorted((k, repr(v)) for k, v in self._app.config.items()
+                            if k.startswith(("API_", "OPENAPI_", "ETAG_"))))
+
+    @property
+    def reuses_document(self) -> bool:
+        return getattr(self, "_reused", False)
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        known = self._documents.get(self._document_key())
+        if known is None:
+            self._reused = False
+            super()._init_spec(**kwargs)
+            return
+        self._reused = True
+        self.spec, self.flask_plugin, self.ma_plugin = known
+        self._app.cli.add_command(openapi_cli)
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        if not self.reuses_document:
+            super().register_blueprint(blp, parameters=parameters, **options)
+            return
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][options.get("name", blp.name)] = self
+        self._app.register_blueprint(blp, **options)
+
+    def keep_document(self) -> None:
+        """Offer the finished document to later apps of this process with the same settings."""
+        self._documents.setdefault(self._document_key(), (self.spec, self.flask_plugin, self.ma_plugin))
 
     def _register_pagination_header(self) -> None:
         """Not registered: paging is in our answers' bodies, so flask-smorest's pagination header (and its
@@ -59,8 +97,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for module in (auth, processes, tasks, admin, public, versions, organization):
         api.register_blueprint(module.blp)
-    api.register_converter(_IdConverter, integerconverter2paramschema)
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    if not api.reuses_document:
+        api.register_converter(_IdConverter, integerconverter2paramschema)
+        api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+        api.keep_document()
     errors.register(app)  # after Api(): our JSON errors replace flask-smorest's handler
     init_runtime(app)
     app.register_blueprint(web_pages)  # the HTML pages (api/web), with their own CSRF check and headers

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,14 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 MAX_BPMN_BYTES = 2_000_000
 MAX_FORM_BYTES = 500_000
 _VALIDATOR: BpmnValidator | None = None
+# Parsed versions by (process id, content hash), shared by every registry in the process: the same
+# sources always parse to the same version, and a version is only read once built (instances keep
+# their own state). A process that makes many apps (the test suite makes one per test) then parses
+# each diagram once rather than once per app; the real diagrams take about 0.4 s together.
+_BUILT: OrderedDict[tuple[str, str], ProcessVersion] = OrderedDict()
+_BUILT_SIZE = 128
+_FILES_OF: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}  # see _files_of
+_BUILT_LOCK = threading.Lock()
 
 
 class ProcessFileError(ValueError):
@@ -215,6 +225,21 @@ def build_version(process_id: str, sources: Mapping[str, str]) -> ProcessVersion
     )
 
 
+def _built(key: tuple[str, str], sources: Mapping[str, str]) -> ProcessVersion:
+    """The version of `key` (process id, content hash of `sources`), parsed at most once per process."""
+    with _BUILT_LOCK:
+        version = _BUILT.get(key)
+        if version is not None:
+            _BUILT.move_to_end(key)
+            return version
+    version = build_version(key[0], sources)  # outside the lock: parsing takes milliseconds to seconds
+    with _BUILT_LOCK:
+        _BUILT[key] = version
+        while len(_BUILT) > _BUILT_SIZE:
+            _BUILT.popitem(last=False)
+    return version
+
+
 def _load_forms(pairs: set[tuple[str, str | None]], sources: Mapping[str, str]) -> dict[str, FormRef]:
     forms: dict[str, FormRef] = {}
     for schema_file, ui_file in sorted(pairs, key=lambda p: (p[0], p[1] or "")):
@@ -291,18 +316,38 @@ def collect_sources(process_id: str, bpmn_files: Mapping[str, str], form_texts: 
     `bpmn_files` maps file name -> XML for every diagram available (called processes may
     live in other files); `form_texts` maps a path relative to the forms folder -> text.
     """
-    parser = _new_parser()
-    for name, text in bpmn_files.items():
-        _add_bpmn(parser, f"bpmn/{name}", text)
-    spec, subprocess_specs = _spec_files(parser, process_id)
-    needed_files = {s.file for s in [spec, *subprocess_specs.values()]}
+    needed_files, form_refs = _files_of(process_id, bpmn_files)
     sources = {f: bpmn_files[f.removeprefix("bpmn/")] for f in needed_files}
-    for ref in _form_files([spec, *subprocess_specs.values()]):
+    for ref in form_refs:
         if ref in form_texts:
             sources[f"forms/{ref}"] = form_texts[ref]
         else:
             raise ProcessFileError(f"berkas formulir tidak ada: forms/{ref}", f"forms/{ref}")
     return sources
+
+
+def _files_of(process_id: str, bpmn_files: Mapping[str, str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The diagram files ("bpmn/<file>") and form files a process uses, found by parsing every diagram.
+
+    Remembered per process by the diagrams' content: a sync asks this for each process, and parsing
+    every diagram each time made reading the real procedures quadratic (8 files, 8 processes: 64 parses).
+    """
+    key = (process_id, content_hash(bpmn_files))
+    with _BUILT_LOCK:
+        known = _FILES_OF.get(key)
+    if known is not None:
+        return known
+    parser = _new_parser()
+    for name, text in bpmn_files.items():
+        _add_bpmn(parser, f"bpmn/{name}", text)
+    spec, subprocess_specs = _spec_files(parser, process_id)
+    specs = [spec, *subprocess_specs.values()]
+    found = frozenset(s.file for s in specs), frozenset(_form_files(specs))
+    with _BUILT_LOCK:
+        if len(_FILES_OF) >= _BUILT_SIZE:
+            _FILES_OF.clear()
+        _FILES_OF[key] = found
+    return found
 
 
 def read_directory(processes_dir: Path, forms_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -347,8 +392,7 @@ class ProcessRegistry:
         key = (process_id, content_hash(sources))
         version = self._versions.get(key)
         if version is None:
-            version = build_version(process_id, sources)
-            self._versions[key] = version
+            version = self._versions[key] = _built(key, sources)
         if make_latest:
             self._latest[process_id] = version.hash
         return version

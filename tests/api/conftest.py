@@ -1,13 +1,15 @@
 """Fixtures for API tests: a database (SQLite file, or ALUR_TEST_DATABASE_URL), fixture diagrams, users, a clock.
 
-The schema is built once per run by the Alembic migrations (so every run also
-checks them) and emptied between tests.
+The schema is built once per run (per xdist worker) by the Alembic migrations, so every run also
+checks them. On SQLite each test then gets its own copy of that migrated file, which costs a file
+copy rather than emptying every table; on PostgreSQL the one database is emptied between tests.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from api.app import create_app
 from api.db import db
@@ -27,7 +29,9 @@ from tests.bpmn_builder import build_bpmn, form_props
 WIB = timezone(timedelta(hours=7))
 SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 PASSWORD = "rahasia-uji"
+FAST_HASH = "scrypt:256:1:1"  # test-only cost (0.1 ms a hash against 5 ms at 1024:8:1); production keeps scrypt's default
 RT001 = "33.13.05.2001/RW02/RT001"
+START = datetime(2026, 3, 17, 9, 0, tzinfo=WIB)  # the `clock` fixture's moment
 
 
 def database_url() -> str:
@@ -150,8 +154,8 @@ def write_fixture_project(root: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def database() -> Iterator[str]:
-    """An empty database migrated to the newest revision, shared by the run."""
+def migrated() -> Iterator[str]:
+    """An empty database migrated to the newest revision, built once per run; tests use copies of it."""
     url = database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -173,14 +177,75 @@ def database() -> Iterator[str]:
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
 
-def empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables) if inspect(db.engine).has_table(t.name)]
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
+@pytest.fixture
+def database(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's database: on SQLite a copy of the migrated file (with FIXTURE_USERS when the test uses
+    `users`), on PostgreSQL the one database emptied."""
+    if not migrated.startswith("sqlite:///"):
+        engine = create_engine(migrated.replace("postgresql://", "postgresql+psycopg://"))
+        empty_tables(engine)
+        engine.dispose()
+        yield migrated
+        return
+    # The template's connections are closed, so its WAL is checkpointed into the file: the file is all of it.
+    copy = tmp_path / "alur.db"
+    url = f"sqlite:///{copy}"
+    template = request.getfixturevalue("migrated_with_users") if copied_with_users(request, url) else migrated
+    shutil.copyfile(template.removeprefix("sqlite:///"), copy)
+    yield url
+    for suffix in ("", "-wal", "-shm"):  # pytest keeps recent tmp_path folders; the copies need not stay
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+
+
+def empty_tables(engine: Engine | None = None) -> None:
+    """Delete every row of every table (of `engine`, else of the current app's database)."""
+    engine = engine or db.engine
+    tables = [t for t in reversed(db.metadata.sorted_tables) if inspect(engine).has_table(t.name)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 conn.execute(table.delete())
+
+
+# username -> grants (role, region): the users most tests act as.
+FIXTURE_USERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "petugas": (("Petugas Uji", "33.13"),),
+    "analis": (("Analis Uji", "33.13"),),
+    "kepala": (("Kepala Uji", "33.13"),),
+    "rt1": (("Ketua RT Uji", RT001),),
+    "rt2": (("Ketua RT Uji", "33.13.05.2001/RW02/RT002"),),
+    "rw02": (("Ketua RW Uji", "33.13.05.2001/RW02"),),
+    "rw01": (("Ketua RW Uji", "33.13.05.2001/RW01"),),
+    "kec05": (("Operator Kec Uji", "33.13.05"),),
+    "kec0": (("Operator Kec Uji", "33.13.0"),),
+    "kec11": (("Operator Kec Uji", "33.13.11"),),
+    "admin": (("Admin", ""),),
+    "pemantau": (("Pemantau", ""),),
+    "orang_lain": (("Peran Lain", ""),),
+}
+
+
+def copied_with_users(request: pytest.FixtureRequest, database: str) -> bool:
+    """Whether the test's database copy already holds FIXTURE_USERS: on SQLite, when the test uses `users`."""
+    return database.startswith("sqlite:///") and "users" in request.fixturenames
+
+
+@pytest.fixture(scope="session")
+def migrated_with_users(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The migrated SQLite file plus FIXTURE_USERS, made as the `users` fixture makes them (at the
+    `clock` fixture's moment, before any request), built once per run instead of once per test."""
+    path = tmp_path_factory.mktemp("users-db") / "alur.db"
+    shutil.copyfile(migrated.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    with use_clock(FixedClock(START), everywhere=True):
+        app = make_app(url, Path("/nonexistent"), Path("/nonexistent"))
+        Users(app, app.test_client()).add_all(FIXTURE_USERS)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    return url
 
 
 @pytest.fixture
@@ -191,7 +256,7 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def clock() -> Iterator[FixedClock]:
     """Tuesday 17 March 2026, 09:00 WIB, for the app, the engine and the test server's threads."""
-    with use_clock(FixedClock(datetime(2026, 3, 17, 9, 0, tzinfo=WIB)), everywhere=True) as fixed:
+    with use_clock(FixedClock(START), everywhere=True) as fixed:
         yield fixed
 
 
@@ -200,7 +265,7 @@ def make_app(database: str, processes: Path, forms: Path, **overrides) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database,
         "ALUR_PROCESSES_DIR": processes,
         "ALUR_FORMS_DIR": forms,
-        "ALUR_PASSWORD_METHOD": "scrypt:1024:8:1",  # fast hashing for tests only
+        "ALUR_PASSWORD_METHOD": FAST_HASH,
         "SECRET_KEY": "kunci-uji-saja",  # tests write no key file into the instance folder
         # Walks move the clock by days and weeks with one login; the expiry tests set the real lifetime.
         "ALUR_TOKEN_TTL_HOURS": 24 * 366,
@@ -215,8 +280,6 @@ def make_app(database: str, processes: Path, forms: Path, **overrides) -> Flask:
 @pytest.fixture
 def app(database: str, project: tuple[Path, Path], clock: FixedClock) -> Iterator[Flask]:
     app = make_app(database, *project)
-    with app.app_context():
-        empty_tables()
     yield app
     with app.app_context():
         db.session.remove()
@@ -236,12 +299,17 @@ class Users:
         self._tokens: dict[str, str] = {}
 
     def add(self, username: str, *grants: tuple[str, str]) -> str:
-        with self.app.app_context():
-            user = ensure_user(username, PASSWORD)
-            for role, region in grants:
-                grant(user, role, region)
-            db.session.commit()
+        self.add_all({username: grants})
         return username
+
+    def add_all(self, people: dict[str, tuple[tuple[str, str], ...]]) -> None:
+        """Several users with their grants (role, region), in one transaction."""
+        with self.app.app_context():
+            for username, grants in people.items():
+                user = ensure_user(username, PASSWORD)
+                for role, region in grants:
+                    grant(user, role, region)
+            db.session.commit()
 
     def headers(self, username: str) -> dict[str, str]:
         if username not in self._tokens:
@@ -252,21 +320,11 @@ class Users:
 
 
 @pytest.fixture
-def users(app: Flask, client: FlaskClient) -> Users:
+def users(app: Flask, client: FlaskClient, database: str, request: pytest.FixtureRequest) -> Users:
+    """The fixture users (FIXTURE_USERS), made in the test's database unless its copy came with them."""
     u = Users(app, client)
-    u.add("petugas", ("Petugas Uji", "33.13"))
-    u.add("analis", ("Analis Uji", "33.13"))
-    u.add("kepala", ("Kepala Uji", "33.13"))
-    u.add("rt1", ("Ketua RT Uji", RT001))
-    u.add("rt2", ("Ketua RT Uji", "33.13.05.2001/RW02/RT002"))
-    u.add("rw02", ("Ketua RW Uji", "33.13.05.2001/RW02"))
-    u.add("rw01", ("Ketua RW Uji", "33.13.05.2001/RW01"))
-    u.add("kec05", ("Operator Kec Uji", "33.13.05"))
-    u.add("kec0", ("Operator Kec Uji", "33.13.0"))
-    u.add("kec11", ("Operator Kec Uji", "33.13.11"))
-    u.add("admin", ("Admin", ""))
-    u.add("pemantau", ("Pemantau", ""))
-    u.add("orang_lain", ("Peran Lain", ""))
+    if not copied_with_users(request, database):
+        u.add_all(FIXTURE_USERS)
     return u
 
 

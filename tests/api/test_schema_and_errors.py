@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 
 from api import errors
 from api.db import db
-from tests.api.conftest import start_report
+from tests.api.conftest import make_app, start_report
 
 
 def test_the_migrations_produce_the_same_schema_as_the_models(app):
@@ -25,6 +25,21 @@ def test_the_openapi_document_and_its_page(client):
     assert "/api/v1/tasks/{task_id}/complete" in document["paths"]
     assert "/api/v1/public/track/{code}" in document["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_an_app_made_after_another_serves_the_same_document_and_other_settings_get_their_own(app, client):
+    """Apps of one process share the OpenAPI document only when the settings it is made from match."""
+    later = make_app(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ALUR_PROCESSES_DIR"],
+                     app.config["ALUR_FORMS_DIR"])
+    renamed = make_app(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ALUR_PROCESSES_DIR"],
+                       app.config["ALUR_FORMS_DIR"], API_TITLE="Alur API uji")
+
+    document = client.get("/api/openapi.json").get_json()
+    assert later.test_client().get("/api/openapi.json").get_json() == document
+    other = renamed.test_client().get("/api/openapi.json").get_json()
+    assert other["info"]["title"] == "Alur API uji" and document["info"]["title"] == "Alur API"
+    assert other["paths"] == document["paths"]
+    assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
 
 
 def test_unknown_addresses_and_methods_answer_json(client):

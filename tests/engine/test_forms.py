@@ -75,6 +75,14 @@ def test_a_broken_schema_file_is_refused_with_its_name():
         parse_form("uji/rusak.schema.json", "{bukan json")
 
 
+def test_a_broken_schema_is_refused_every_time_and_a_sound_one_accepted_every_time():
+    """The metaschema check is remembered for sound texts only: a broken file never passes on a second look."""
+    for _ in range(2):
+        with pytest.raises(FormFileError, match="bukan JSON Schema yang sah"):
+            parse_form("uji/rusak.schema.json", '{"type": "objek"}')
+        assert parse_form("uji/baik.schema.json", '{"type": "object"}').schema == {"type": "object"}
+
+
 def test_personal_fields_are_found_by_their_marker():
     marked = parse_form("x.json", json.dumps({"properties": {"nama": {"x-alur-personal": True}, "isi": {}}}))
     assert marked.fields_marked("x-alur-personal") == ["nama"]

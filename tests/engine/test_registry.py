@@ -74,6 +74,20 @@ def test_a_stored_version_is_rebuilt_from_its_sources(project):
     assert set(rebuilt.tasks) == set(version.tasks)
 
 
+def test_registries_of_one_process_share_a_parsed_version_and_an_edit_is_parsed_anew(project):
+    """Each app has its own registry; the same files are parsed once per process, not once per app."""
+    write_complaint(project)
+    first = project.registry().latest("keluhan")
+    again = project.registry().latest("keluhan")
+    write_complaint(project, title="Periksa laporan")
+    edited = project.registry().latest("keluhan")
+
+    assert again is first
+    assert edited is not first and edited.hash != first.hash
+    assert edited.spec.task_specs["periksa"].bpmn_name == "Periksa laporan"
+    assert first.spec.task_specs["periksa"].bpmn_name == "Periksa pengaduan"
+
+
 def test_call_activities_bring_their_called_process_from_another_file(project, engine, clock):
     project.diagram(
         "anak.bpmn", "anak",

@@ -24,7 +24,6 @@ from tests.api.conftest import (
     REPORT,
     RT001,
     Users,
-    empty_tables,
     make_app,
     write_fixture_project,
     write_form,
@@ -32,7 +31,9 @@ from tests.api.conftest import (
 from tests.bpmn_builder import build_bpmn, form_props
 
 # The API tests' fixtures, used as they are (the project gets a forum besides, below).
-database, clock, client, users = api_fixtures.database, api_fixtures.clock, api_fixtures.client, api_fixtures.users
+migrated, migrated_with_users, database, clock, client, users = (
+    api_fixtures.migrated, api_fixtures.migrated_with_users, api_fixtures.database,
+    api_fixtures.clock, api_fixtures.client, api_fixtures.users)
 
 _current: list[Flask] = []  # the test's app, for count_rows()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -120,8 +121,6 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
 def app(database: str, project: tuple[Path, Path], clock: FixedClock) -> Iterator[Flask]:
     """The API tests' app, with a public rate limit that the tables here do not reach (one test lowers it)."""
     app = make_app(database, *project, ALUR_PUBLIC_LIMIT=10_000)
-    with app.app_context():
-        empty_tables()
     _current[:] = [app]
     yield app
     with app.app_context():
