@@ -31,26 +31,9 @@ from api.db import db
 from api.models import AuditEvent, Instance
 from api.services import instances
 from tests.api.conftest import write_form
-from tests.bpmn_builder import build_bpmn, form_props
 from tests.load import servers
+from tests.poison import POISON, PROCESS, diagram
 
-PROCESS = "uji_racun"
-BODY = f"""
-<bpmn:startEvent id="masuk" name="Berkas masuk">{form_props("racun/mulai.schema.json")}
-  <bpmn:outgoing>r1</bpmn:outgoing></bpmn:startEvent>
-<bpmn:intermediateCatchEvent id="tunggu" name="Tunggu tempo"><bpmn:incoming>r1</bpmn:incoming><bpmn:outgoing>r2</bpmn:outgoing>
-  <bpmn:timerEventDefinition><bpmn:timeDate xsi:type="bpmn:tFormalExpression">tempo</bpmn:timeDate></bpmn:timerEventDefinition>
-</bpmn:intermediateCatchEvent>
-<bpmn:scriptTask id="olah_data" name="Olah data"><bpmn:incoming>r2</bpmn:incoming><bpmn:outgoing>r3</bpmn:outgoing>
-  <bpmn:script>y = [[0] * 999999] * 999999 if racun else 0</bpmn:script></bpmn:scriptTask>
-<bpmn:userTask id="tindak" name="Tindak lanjut"><bpmn:incoming>r3</bpmn:incoming><bpmn:outgoing>r4</bpmn:outgoing></bpmn:userTask>
-<bpmn:endEvent id="selesai"><bpmn:incoming>r4</bpmn:incoming></bpmn:endEvent>
-<bpmn:sequenceFlow id="r1" sourceRef="masuk" targetRef="tunggu"/>
-<bpmn:sequenceFlow id="r2" sourceRef="tunggu" targetRef="olah_data"/>
-<bpmn:sequenceFlow id="r3" sourceRef="olah_data" targetRef="tindak"/>
-<bpmn:sequenceFlow id="r4" sourceRef="tindak" targetRef="selesai"/>
-"""
-LANES = {"Petugas Racun": ["masuk", "tunggu", "olah_data", "tindak", "selesai"]}
 HEALTHY = 40
 AHEAD = 15.0  # seconds from start to the common moment: time for the worker to prepare (and meet the poison)
 WATCHDOG = {"ALUR_FIRING_SECONDS": "5", "ALUR_WORKER_MAX_MEMORY_MB": "700", "ALUR_WORKER_STOP_SECONDS": "2"}
@@ -61,7 +44,7 @@ def write_project(root: Path) -> tuple[Path, Path]:
     processes.mkdir(parents=True)
     write_form(forms, "racun/mulai.schema.json",
                {"tempo": {"type": "string", "format": "date-time"}, "racun": {"type": "boolean"}}, ["tempo", "racun"])
-    (processes / "racun.bpmn").write_text(build_bpmn(PROCESS, BODY, LANES, name="Racun uji"), encoding="utf-8")
+    (processes / "racun.bpmn").write_text(diagram(POISON), encoding="utf-8")
     return processes, forms
 
 
