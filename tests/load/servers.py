@@ -107,7 +107,10 @@ def app_for(url: str, processes: Path, forms: Path, **overrides: Any) -> Flask:
 
 
 def server_env(url: str, processes: Path, forms: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "ALUR_", "DATABASE_URL"))}
+    # COV_CORE_* would make pytest-cov trace the servers too (CI measures coverage): they would run at half
+    # speed, and the races these tests set up (a timer due while its task is open) would stop happening.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SMTP_", "ALUR_", "DATABASE_URL", "COV_CORE_", "COVERAGE_"))}
     env.update({
         "DATABASE_URL": url,
         "ALUR_PROCESSES_DIR": str(processes),
@@ -211,6 +214,8 @@ class TimerWorker:
     def __init__(self, env: dict[str, str], log: Path | None = None) -> None:
         self.env, self.log = env, log
         self.process: subprocess.Popen | None = None
+        # The log may be shared with an earlier worker of the test: count its "worker started" lines.
+        self.started = log.read_text(errors="replace").count("worker started") if log and log.exists() else 0
 
     def start(self) -> TimerWorker:
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed below
@@ -220,7 +225,22 @@ class TimerWorker:
         finally:
             if out is not subprocess.DEVNULL:
                 out.close()
+        self.wait_ready()
         return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the worker says it started (its log), so a test's timers never wait for its imports."""
+        if self.log is None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}")
+            if self.log.exists() and self.log.read_text(errors="replace").count("worker started") > self.started:
+                self.started += 1
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"worker not started after {timeout} s")
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
