@@ -77,7 +77,8 @@ def worker(app: Flask) -> Iterator[None]:
     process.start()
     yield
     process.terminate()  # SIGTERM, as a service manager stops it
-    process.join(30)
+    # Its last write (marking the case failed) may wait out SQLite's 30 s busy timeout on a loaded machine.
+    process.join(60)
     assert process.exitcode == 0, "the watchdog stops cleanly on SIGTERM"
 
 
