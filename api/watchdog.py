@@ -38,6 +38,7 @@ from multiprocessing.sharedctypes import SynchronizedArray
 from flask import Flask
 
 from api.failures import DATABASE_FAILURES, raise_if_unexpected
+from api.stopping import Stop
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,10 @@ def _child(app: Flask, slot: SynchronizedArray, run: Callable[[Flask], None]) ->
     run(app)
 
 
-def supervise(app: Flask, run: Callable[[Flask], None], stop: threading.Event | None = None) -> None:
+def supervise(app: Flask, run: Callable[[Flask], None], event: threading.Event | None = None) -> None:
     """Run `run(app)` in a child process, restarted after a watchdog kill, until SIGTERM/SIGINT."""
-    stop = stop or threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(ValueError):  # not the main thread (tests)
-            signal.signal(sig, lambda *_: stop.set())
+    stop = Stop(event)
+    stop.on_signals()
     limit_seconds = float(app.config["ALUR_FIRING_SECONDS"])
     limit_bytes = int(app.config["ALUR_WORKER_MAX_MEMORY_MB"]) * 1024 * 1024
     grace = float(app.config["ALUR_WORKER_STOP_SECONDS"])

@@ -25,9 +25,7 @@ not at all while there is more to prepare.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import signal
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +38,7 @@ from api.failures import DATABASE_FAILURES, RUN_FAILURES, raise_if_unexpected
 from api.models import TIMER_STATUSES, AuditEvent, Instance
 from api.services import instances, prepared
 from api.services.versions import runtime
+from api.stopping import Stop
 from engine import now
 
 log = logging.getLogger(__name__)
@@ -169,11 +168,9 @@ def seconds_until_next(max_sleep: float) -> float:
     return max(0.05, min(max_sleep, delta))
 
 
-def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
-    stop = stop or threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(ValueError):  # not the main thread (tests)
-            signal.signal(sig, lambda *_: stop.set())
+def run_forever(app: Flask, event: threading.Event | None = None) -> None:
+    stop = Stop(event)
+    stop.on_signals()
     with app.app_context():
         max_sleep = current_app.config["ALUR_WORKER_MAX_SLEEP"]
         prepared.discard_all()

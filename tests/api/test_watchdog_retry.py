@@ -77,8 +77,7 @@ def worker(app: Flask) -> Iterator[None]:
     process.start()
     yield
     process.terminate()  # SIGTERM, as a service manager stops it
-    # Its last write (marking the case failed) may wait out SQLite's 30 s busy timeout on a loaded machine.
-    process.join(60)
+    process.join(30)
     assert process.exitcode == 0, "the watchdog stops cleanly on SIGTERM"
 
 
