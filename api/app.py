@@ -13,7 +13,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from api import errors
+from api.auth import has_bearer
 from api.config import ROOT, load_config
+from api.cookie_session import BearerFirstSessionInterface
 from api.db import db, migrate
 from api.json_depth import refuse_deep_json
 from api.routes.guard import authorize_first
@@ -83,6 +85,7 @@ class _Api(Api):
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.converters["int"] = _IdConverter
+    app.session_interface = BearerFirstSessionInterface()
     app.config.update(load_config(overrides))
     app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -131,7 +134,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _check_csrf() -> None:
     """A cookie-authenticated change must come as JSON: a cross-site HTML form cannot send that without CORS."""
-    if request.method in _SAFE_METHODS or request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if request.method in _SAFE_METHODS or has_bearer(request):
         return
     if request.cookies and not request.is_json and request.headers.get("X-Requested-With") != "XMLHttpRequest":
         raise errors.ApiError(415, "unsupported_media_type", "kirim data sebagai JSON")

@@ -10,7 +10,7 @@ from datetime import UTC, timedelta
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, request, session
+from flask import Request, current_app, g, request, session
 from sqlalchemy import bindparam
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -133,12 +133,22 @@ _BY_TOKEN_HASH = _principal_query(ApiToken.token_hash == bindparam("token_hash")
 _BY_TOKEN_ID = _principal_query(ApiToken.id == bindparam("token_id"))
 
 
+def _read(statement: Any, **params: Any) -> list[Any]:
+    # Columns, not objects: on the connection, without the session's object machinery (a third of the cost).
+    return list(db.session.connection().execute(statement, params).all())
+
+
+def has_bearer(request: Request) -> bool:
+    """Whether the request names a bearer token (then the token alone says who is asking)."""
+    return request.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
 def _load_principal() -> Principal | None:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        rows = db.session.execute(_BY_TOKEN_HASH, {"token_hash": _token_digest(header[7:].strip())}).all()
+    if has_bearer(request):
+        token = request.headers["Authorization"][7:].strip()
+        rows = _read(_BY_TOKEN_HASH, token_hash=_token_digest(token))
     elif "token_id" in session:
-        rows = db.session.execute(_BY_TOKEN_ID, {"token_id": session["token_id"]}).all()
+        rows = _read(_BY_TOKEN_ID, token_id=session["token_id"])
     else:
         return None
     if not rows:

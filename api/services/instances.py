@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, or_
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from api import outbox
@@ -44,6 +45,7 @@ UNIT_LIMIT = 100  # the column's width; a longer value matches no unit code anyw
 _AUDITED = {"timer_fired", "escalation", "message_received", "message_sent", "signal_received", "error",
             "instance_completed", "task_ready"}
 _AUDIT = AuditEvent.__table__
+_INSERT_AUDIT = _AUDIT.insert()  # built once: it runs on every save
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _record_events(instance: Instance, events: list[dict[str, Any]], actor: Acto
             record(instance, event["kind"], actor, event["detail"], event["task_id"], event["task_name"])
         return
     moment = now()
-    db.session.connection().execute(_AUDIT.insert(), [
+    db.session.connection().execute(_INSERT_AUDIT, [
         {"instance_id": instance.id, "actor": actor.name, "at": moment, **event} for event in events])
 
 
@@ -108,26 +110,50 @@ def pending_rows(instance_id: int) -> list[PendingTask]:
 
 def sync_tasks(instance: Instance, tasks: list[HumanTask], pending: list[PendingTask] | None = None
                ) -> list[PendingTask]:
-    """Make the pending-task rows match the engine's ready human tasks (claims on tasks still ready stay)."""
+    """Make the pending-task rows match the engine's ready human tasks (claims on tasks still ready stay).
+
+    Rows that come and go are written at once on the connection (a DELETE per row, one INSERT),
+    not left to the session's flush, whose unit of work cost more than the statements. Rows that
+    stay are updated through the session (their claim is kept). Every row returned is in the
+    session, so a caller may still change one (a resumed task's claim) and the commit stores it.
+    """
     existing = {t.id: t for t in (pending if pending is not None else pending_rows(instance.id))}
     ready = {t.id: t for t in tasks} if instance.status in ACTIVE_STATUSES else {}
-    for task_id, stale in existing.items():
-        if task_id not in ready:
-            db.session.delete(stale)
-    dues, rows = [], []
+    _delete_pending([row for task_id, row in existing.items() if task_id not in ready])
+    shared = {"process_id": instance.process_id, "instance_title": instance.title, "region": instance.region}
+    rows, added = [], []
     for task in ready.values():
         row = existing.get(task.id)
         if row is None:
-            row = PendingTask(id=task.id, instance_id=instance.id, created_at=now())
-            db.session.add(row)
-        row.process_id = instance.process_id
-        row.instance_title, row.region = instance.title, instance.region
-        for name, value in task_fields(task).items():
+            row = PendingTask(id=task.id, instance_id=instance.id, claimed_by_id=None, created_at=now())
+            added.append(row)
+        for name, value in (shared | task_fields(task)).items():
             setattr(row, name, value)
-        dues.append(row.due_at)
         rows.append(row)
-    instance.due_at = min((d for d in dues if d), default=None)
+    if added:
+        db.session.connection().execute(_INSERT_PENDING, [_columns(row) for row in added])
+        for row in added:  # stored now: into the session as loaded rows, so a later change to one is an UPDATE
+            make_transient_to_detached(row)
+            db.session.add(row)
+    instance.due_at = min((r.due_at for r in rows if r.due_at), default=None)
     return rows
+
+
+def _delete_pending(stale: list[PendingTask]) -> None:
+    """Delete rows read at the start of this change; one already gone means someone else changed the instance."""
+    if not stale:
+        return
+    connection = db.session.connection()
+    deleted = 0
+    for row in stale:  # usually one; a statement per row keeps it one cached statement
+        deleted += affected_rows(connection.execute(_DELETE_PENDING, {"id": row.id}))
+        db.session.expunge(row)  # gone: no later flush or lookup in this session may see it
+    if deleted != len(stale):
+        raise StaleDataError(f"pending_tasks: {len(stale)} rows to delete, {deleted} found")
+
+
+def _columns(row: PendingTask) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in _PENDING.columns}
 
 
 # A message delivered to another instance may make that one send messages too; a chain longer than
@@ -205,6 +231,10 @@ _READ_INSTANCE = db.select(Instance).where(Instance.id == bindparam("id")).execu
 # for their pending-task row, a deadlock (found by tests/load/test_concurrency.py).
 _LOCK_INSTANCE = _READ_INSTANCE.with_for_update(key_share=True)
 _PENDING_OF_INSTANCE = db.select(PendingTask).where(PendingTask.instance_id == bindparam("instance_id"))
+_PENDING_BY_ID = db.select(PendingTask).where(PendingTask.id == bindparam("id"))
+_PENDING = PendingTask.__table__
+_INSERT_PENDING = _PENDING.insert()
+_DELETE_PENDING = _PENDING.delete().where(_PENDING.c.id == bindparam("id"))
 
 
 def lock_instance(instance_id: int) -> Instance | None:
@@ -280,7 +310,7 @@ def start(
 
 def visible_task(principal: Principal, task_id: str) -> PendingTask:
     """The pending task if the user holds its lane within its region (and unit); 404 otherwise, never 403."""
-    row = db.session.get(PendingTask, task_id)
+    row = db.session.execute(_PENDING_BY_ID, {"id": task_id}).scalar_one_or_none()
     if row is None:
         raise _gone_or_missing(principal, task_id)
     if not principal.sees(row.lane, row.region, row.unit):
@@ -332,7 +362,6 @@ def unclaim(principal: Principal, task_id: str) -> PendingTask:
 
 
 # Built once (building costs more than running it); a Core statement, so no session objects are synchronized.
-_PENDING = PendingTask.__table__
 _TAKE_TASK = (
     _PENDING.update()
     .where(_PENDING.c.id == bindparam("task_id"),
@@ -349,7 +378,8 @@ def _take_for_completion(principal: Principal, task_id: str) -> None:
     (PostgreSQL's row lock; SQLite's single write lock), so no claim can slip in before the save;
     a claim that got there first makes it match nothing. Rolled back with the rest if the engine refuses.
     """
-    taken = affected_rows(db.session.execute(_TAKE_TASK, {"task_id": task_id, "user_id": principal.user.id}))
+    params = {"task_id": task_id, "user_id": principal.user.id}
+    taken = affected_rows(db.session.connection().execute(_TAKE_TASK, params))
     if taken:
         return
     db.session.rollback()
