@@ -105,6 +105,24 @@ def open_modeler(page, process_id: str) -> None:
     page.wait_for_selector("#modeler[data-siap=ok]")
 
 
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+FORM_ENTRIES = {"formJsonSchemaFilename": "alur-form", "formUiSchemaFilename": "alur-ui-form"}  # labelled in words
+
+
+def spiff_properties(xml: str) -> dict[str, dict[str, str]]:
+    """The spiffworkflow:property values of a diagram, by the id of the element carrying them."""
+    root = etree.fromstring(xml.encode())
+    return {group.getparent().getparent().get("id"): {p.get("name"): p.get("value") for p in group}
+            for group in root.iter(f"{SPIFF}properties")}
+
+
+def shown_value(entries: dict[str, tuple[str, str]], name: str) -> str | None:
+    """The value the Alur group shows for a property: its form entry, or the entry labelled with its name."""
+    if name in FORM_ENTRIES:
+        return entries.get(FORM_ENTRIES[name], (None, None))[1]
+    return next((value for label, value in entries.values() if label.endswith(f"({name})")), None)
+
+
 def shape_bounds(xml: str) -> dict[str, tuple[str, ...]]:
     root = etree.fromstring(xml.encode())
     shapes = {s.get("bpmnElement"): tuple(s.find("dc:Bounds", DI).attrib.values())
@@ -235,8 +253,8 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
 
 
 @pytest.mark.parametrize("process_id", DIAGRAMS)
-def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_lints_clean(served, new_page,
-                                                                                         process_id):
+def test_a_diagram_shows_each_property_in_the_panel_and_saved_without_edits_keeps_everything_and_lints_clean(
+        served, new_page, process_id):
     _url, app = served
     with app.app_context():
         ref = runtime().current(process_id)
@@ -252,6 +270,13 @@ def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_l
     page.wait_for_selector("#modeler[data-lint=selesai]")
     findings = page.inner_text("#tabel-temuan")
     assert page.get_attribute("#daftar-temuan", "data-jumlah") == "0", findings
+    # every spiffworkflow:property in the file is in the Alur group of its element, with its value: an analyst
+    # never has to open the XML to read or change one
+    declared = spiff_properties(old_xml)
+    panel = alur_entries(page, sorted(declared))
+    assert {(element, name): shown_value(panel[element], name) for element, props in declared.items()
+            for name in props} == {(element, name): value for element, props in declared.items()
+                                   for name, value in props.items()}
 
     for tag in ("spiffworkflow:property ", "spiffworkflow:postScript>", "spiffworkflow:messagePayload>",
                 "bpmn:loopDataInputRef>", "bpmn:loopDataOutputRef>", "bpmn:inputDataItem ", "bpmn:outputDataItem ",
