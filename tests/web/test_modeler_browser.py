@@ -67,6 +67,62 @@ def select(page, element_id: str) -> None:
                   element_id)
 
 
+# A spiffworkflow:property of a diagram element as the modeler holds it now (None when the element has none).
+PROPERTY_OF = """([id, name]) => {
+  const bo = window.alurModeler.get('elementRegistry').get(id).businessObject;
+  const values = (bo.extensionElements && bo.extensionElements.values) || [];
+  const props = values.find((v) => v.$type === 'spiffworkflow:Properties');
+  const prop = props && props.properties.find((p) => p.name === name);
+  return prop ? prop.value : null;
+}"""
+# Selects each element in turn, as a click does, and reads its Alur group: [entry id, label, value] per entry. The
+# panel renders a selection a moment later: an element's entries are read once the general group shows its id.
+PANEL_ENTRIES = """async (ids) => {
+  const m = window.alurModeler;
+  const shown = (id) => { const field = document.getElementById('bio-properties-panel-id'); return field && field.value === id; };
+  const found = {};
+  for (const id of ids) {
+    m.get('selection').select(m.get('elementRegistry').get(id));
+    for (let i = 0; i < 200 && !shown(id); i++) { await new Promise((r) => setTimeout(r, 10)); }
+    if (!shown(id)) { throw new Error(`the panel did not show ${id}`); }
+    found[id] = [ ...document.querySelectorAll("[data-group-id=group-alur] [id^='bio-properties-panel-alur-']") ]
+      .filter((e) => e.matches('input, select, textarea'))
+      .map((e) => [ e.id.replace('bio-properties-panel-', ''),
+        (document.querySelector(`label[for='${e.id}']`) || {}).textContent || '', e.value ]);
+  }
+  return found;
+}"""
+
+
+def alur_entries(page, element_ids: list[str]) -> dict[str, dict[str, tuple[str, str]]]:
+    """The Alur group of each element, as the analyst sees it on selecting it: entry id -> (label, value)."""
+    found = page.evaluate(PANEL_ENTRIES, element_ids)
+    return {element: {entry: (label, value) for entry, label, value in rows} for element, rows in found.items()}
+
+
+def open_modeler(page, process_id: str) -> None:
+    page.goto(f"/analis/{process_id}/ubah")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+
+
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+FORM_ENTRIES = {"formJsonSchemaFilename": "alur-form", "formUiSchemaFilename": "alur-ui-form"}  # labelled in words
+
+
+def spiff_properties(xml: str) -> dict[str, dict[str, str]]:
+    """The spiffworkflow:property values of a diagram, by the id of the element carrying them."""
+    root = etree.fromstring(xml.encode())
+    return {group.getparent().getparent().get("id"): {p.get("name"): p.get("value") for p in group}
+            for group in root.iter(f"{SPIFF}properties")}
+
+
+def shown_value(entries: dict[str, tuple[str, str]], name: str) -> str | None:
+    """The value the Alur group shows for a property: its form entry, or the entry labelled with its name."""
+    if name in FORM_ENTRIES:
+        return entries.get(FORM_ENTRIES[name], (None, None))[1]
+    return next((value for label, value in entries.values() if label.endswith(f"({name})")), None)
+
+
 def shape_bounds(xml: str) -> dict[str, tuple[str, ...]]:
     root = etree.fromstring(xml.encode())
     shapes = {s.get("bpmnElement"): tuple(s.find("dc:Bounds", DI).attrib.values())
@@ -197,8 +253,8 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
 
 
 @pytest.mark.parametrize("process_id", DIAGRAMS)
-def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_lints_clean(served, new_page,
-                                                                                         process_id):
+def test_a_diagram_shows_each_property_in_the_panel_and_saved_without_edits_keeps_everything_and_lints_clean(
+        served, new_page, process_id):
     _url, app = served
     with app.app_context():
         ref = runtime().current(process_id)
@@ -214,6 +270,13 @@ def test_a_diagram_saved_without_edits_keeps_every_extension_element_shape_and_l
     page.wait_for_selector("#modeler[data-lint=selesai]")
     findings = page.inner_text("#tabel-temuan")
     assert page.get_attribute("#daftar-temuan", "data-jumlah") == "0", findings
+    # every spiffworkflow:property in the file is in the Alur group of its element, with its value: an analyst
+    # never has to open the XML to read or change one
+    declared = spiff_properties(old_xml)
+    panel = alur_entries(page, sorted(declared))
+    assert {(element, name): shown_value(panel[element], name) for element, props in declared.items()
+            for name in props} == {(element, name): value for element, props in declared.items()
+                                   for name, value in props.items()}
 
     for tag in ("spiffworkflow:property ", "spiffworkflow:postScript>", "spiffworkflow:messagePayload>",
                 "bpmn:loopDataInputRef>", "bpmn:loopDataOutputRef>", "bpmn:inputDataItem ", "bpmn:outputDataItem ",
@@ -254,6 +317,63 @@ def test_the_loop_input_of_a_multi_instance_is_edited_as_text_and_only_that_text
         "<bpmn:loopDataInputRef>disposisi_ke</bpmn:loopDataInputRef>"]
     page.evaluate("() => window.alurModeler.get('commandStack').undo()")  # undoable like any other edit
     assert "<bpmn:loopDataInputRef>disposisi_ke</bpmn:loopDataInputRef>" in page.evaluate("() => window.alurXml()")
+
+
+def test_the_alur_group_shows_the_tracking_message_and_batch_properties_where_the_engine_reads_them(
+        served, new_page):
+    _url, app = served
+    with app.app_context():
+        old_xml = runtime().current("forum_musrenbang_desa").version.bpmn_source()
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+
+    # the complaint's start event: the field holding when the case was received (shown on the tracking page)
+    open_modeler(page, "pengaduan")
+    shown = alur_entries(page, ["respon_akhir", "pengaduan_masuk"])
+    start, step = shown["pengaduan_masuk"], shown["respon_akhir"]
+    assert start["alur-received"] == ("Isian waktu diterima (receivedField)", "diterima_pada")
+    assert start["alur-title"] == ("Isian judul (titleField)", "perihal")
+    group = page.inner_text("[data-group-id=group-alur]")  # the start event's, selected last
+    assert "judul kasus di kotak tugas" in group and "instance" not in group
+    # a human step: the plain words the public reads while it waits; no message or start-event entries
+    assert step["alur-public-status"] == ("Status untuk publik (publicStatus)",
+                                          "Petugas sedang menyiapkan jawaban akhir untuk Anda")
+    assert "alur-correlation" not in step and "alur-received" not in step
+
+    # a proposal's wait for the desa forum: the field a message must carry, the fields the forum sees, the
+    # public words with their placeholder; a wait is not a human step, so no unit or batch entries
+    open_modeler(page, "musrenbang")
+    wait = alur_entries(page, ["tunggu_musyawarah_desa"])["tunggu_musyawarah_desa"]
+    assert wait["alur-correlation"] == ("Isian korelasi (correlationField)", "kode_lacak")
+    assert wait["alur-batch-fields"] == ("Isian yang ditampilkan (batchFields)", "judul,wilayah,tahun_rkpd,opd_tujuan,"
+                                         "perkiraan_biaya,peringatan_kependudukan,skor_prioritas")
+    assert wait["alur-public-status"][1] == "Usulan menunggu musyawarah desa/kelurahan untuk RKPD tahun {tahun_rkpd}"
+    assert not {"alur-unit", "alur-batch-of"} & set(wait)
+
+    # the desa forum's batch step: whose waiting cases it decides, in which list, matched, scored and ranked how
+    open_modeler(page, "forum_musrenbang_desa")
+    batch = alur_entries(page, ["putuskan_usulan_desa"])["putuskan_usulan_desa"]
+    assert {k: v for k, v in batch.items() if k.startswith("alur-batch-")} == {
+        "alur-batch-of": ("Kasus yang diputuskan (batchOf)", "musrenbang.tunggu_musyawarah_desa"),
+        "alur-batch-field": ("Isian daftar (batchField)", "usulan"),
+        "alur-batch-match": ("Isian yang harus sama (batchMatch)", "tahun_rkpd"),
+        "alur-batch-score": ("Kolom skor (batchScore)", "skor_prioritas"),
+        "alur-batch-rank": ("Kolom peringkat (batchRank)", "peringkat")}
+    assert batch["alur-public-status"][1] == ""  # the forum's own decision is internal
+
+    # editing a value rewrites that property; filling an empty entry adds one: the saved XML has just those
+    page.fill("#bio-properties-panel-alur-batch-match", "tahun_rkpd,opd_tujuan")
+    page.wait_for_function(f"() => ({PROPERTY_OF})(['putuskan_usulan_desa', 'batchMatch']) === 'tahun_rkpd,opd_tujuan'")
+    page.fill("#bio-properties-panel-alur-public-status", "Usulan sedang diputuskan musyawarah desa")
+    page.wait_for_function(f"() => ({PROPERTY_OF})(['putuskan_usulan_desa', 'publicStatus']) !== null")
+    saved = page.evaluate("() => window.alurXml()")
+    lines = list(difflib.unified_diff(old_xml.splitlines(), saved.splitlines(), lineterm="", n=0))
+    added = [line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")]
+    removed = [line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---")]
+    assert added == ['<spiffworkflow:property name="batchMatch" value="tahun_rkpd,opd_tujuan"/>',
+                     '<spiffworkflow:property name="publicStatus" value="Usulan sedang diputuskan musyawarah desa"/>']
+    assert [line for line in removed if line and not line.startswith("<!--")] == [
+        '<spiffworkflow:property name="batchMatch" value="tahun_rkpd"/>']
 
 
 def test_the_form_editor_previews_the_schema_as_staff_see_it_and_a_new_form_can_be_made(served, new_page):

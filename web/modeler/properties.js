@@ -237,6 +237,32 @@ function DefaultFlowEntry(props) {
   });
 }
 
+// The steps a person completes whose form, unit, public words and batch settings the panel edits.
+function isHumanStep(element) {
+  return is(element, 'bpmn:UserTask') || is(element, 'bpmn:ManualTask');
+}
+
+// Where an instance waits for another process's message (the engine lists every catch with a message
+// definition, receive tasks included): correlation, shared fields and the public words are read there.
+function isMessageCatch(element) {
+  if (is(element, 'bpmn:ReceiveTask')) { return true; }
+  const defs = is(element, 'bpmn:CatchEvent') ? getBusinessObject(element).get('eventDefinitions') || [] : [];
+  return defs.some((d) => is(d, 'bpmn:MessageEventDefinition'));
+}
+
+// A batch step (api/services/messages.py): the forum's step deciding, in one list, every case waiting at a catch.
+const BATCH_PROPERTIES = [
+  [ 'alur-batch-of', 'batchOf', 'Kasus yang diputuskan (batchOf)',
+    'Tempat kasus menunggu, ditulis <proses>.<id receive task>, mis. musrenbang.tunggu_musyawarah_desa.' ],
+  [ 'alur-batch-field', 'batchField', 'Isian daftar (batchField)',
+    'Isian daftar di formulir langkah ini yang diisi satu baris per kasus yang menunggu.' ],
+  [ 'alur-batch-match', 'batchMatch', 'Isian yang harus sama (batchMatch)',
+    'Isian (dipisah koma) yang nilainya harus sama di data langkah ini dan di kasus yang menunggu, mis. tahun_rkpd.' ],
+  [ 'alur-batch-score', 'batchScore', 'Kolom skor (batchScore)', 'Kolom baris yang mengurutkan daftar, skor tertinggi di atas.' ],
+  [ 'alur-batch-rank', 'batchRank', 'Kolom peringkat (batchRank)',
+    'Kolom baris yang diberi nomor 1..n; saat diselesaikan setiap peringkat harus unik.' ]
+];
+
 function isMultiInstance(element) {
   const loop = getBusinessObject(element).get('loopCharacteristics');
   return Boolean(loop && is(loop, 'bpmn:MultiInstanceLoopCharacteristics'));
@@ -278,17 +304,30 @@ function entries(element) {
   const bo = getBusinessObject(element);
   const list = [];
   const add = (id, component, isEdited = isTextFieldEntryEdited) => list.push({ id, component, element, isEdited });
-  if (is(element, 'bpmn:UserTask') || is(element, 'bpmn:ManualTask') || is(element, 'bpmn:StartEvent')) {
+  if (isHumanStep(element) || is(element, 'bpmn:StartEvent')) {
     add('alur-form', formFileEntry('formJsonSchemaFilename', 'Formulir (JSON Schema)', '.schema.json'), isSelectEntryEdited);
     add('alur-ui-form', formFileEntry('formUiSchemaFilename', 'Tata letak formulir (UI schema)', '.uischema.json'), isSelectEntryEdited);
   }
-  if (is(element, 'bpmn:UserTask') || is(element, 'bpmn:ManualTask')) {
+  if (isHumanStep(element)) {
     add('alur-unit', propertyEntry('unitField', 'Isian unit tujuan (unitField)',
       'Nama isian data yang memuat kode unit penerima tugas; kosong: semua pemegang peran.'));
+    add('alur-public-status', propertyEntry('publicStatus', 'Status untuk publik (publicStatus)',
+      'Kalimat sederhana yang dibaca publik di halaman lacak selama langkah ini menunggu; kosong: langkah internal, tidak ditampilkan.'));
+    BATCH_PROPERTIES.forEach(([ id, name, label, description ]) => add(id, propertyEntry(name, label, description)));
+  }
+  if (isMessageCatch(element)) {
+    add('alur-correlation', propertyEntry('correlationField', 'Isian korelasi (correlationField)',
+      'Isian data yang nilainya harus dibawa pesan dengan kunci yang sama agar sampai ke kasus ini, mis. kode_lacak.'));
+    add('alur-batch-fields', propertyEntry('batchFields', 'Isian yang ditampilkan (batchFields)',
+      'Isian data (dipisah koma) yang ditampilkan kepada langkah yang memutuskan kasus yang menunggu di sini.'));
+    add('alur-public-status', propertyEntry('publicStatus', 'Status untuk publik (publicStatus)',
+      'Kalimat untuk halaman lacak publik selama kasus menunggu di sini ({isian} diisi dari batchFields); kosong: nama langkah yang tampil.'));
   }
   if (is(element, 'bpmn:StartEvent') && is(bo.$parent, 'bpmn:Process')) {
     add('alur-region', propertyEntry('regionField', 'Isian wilayah (regionField)', 'Isian formulir awal yang memuat kode wilayah.'));
-    add('alur-title', propertyEntry('titleField', 'Isian judul (titleField)', 'Isian yang menjadi judul instance di kotak tugas.'));
+    add('alur-title', propertyEntry('titleField', 'Isian judul (titleField)', 'Isian yang menjadi judul kasus di kotak tugas.'));
+    add('alur-received', propertyEntry('receivedField', 'Isian waktu diterima (receivedField)',
+      'Isian formulir awal (date-time) yang memuat saat kasus diterima, ditampilkan di halaman lacak publik.'));
     add('alur-public', propertyEntry('publicStart', 'Dapat dimulai publik (publicStart)', 'Isi "true" agar warga dapat memulai tanpa masuk.'));
   }
   if (is(element, 'bpmn:Task') && !is(element, 'bpmn:ScriptTask')) {
