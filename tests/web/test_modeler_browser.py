@@ -100,6 +100,17 @@ def alur_entries(page, element_ids: list[str]) -> dict[str, dict[str, tuple[str,
     return {element: {entry: (label, value) for entry, label, value in rows} for element, rows in found.items()}
 
 
+def analyst_page(new_page):
+    page = new_page(1400, 1000)
+    sign_in(page, "analis_proses")
+    return page
+
+
+def current_xml(app, process_id: str) -> str:
+    with app.app_context():
+        return runtime().current(process_id).version.bpmn_source()
+
+
 def open_modeler(page, process_id: str) -> None:
     page.goto(f"/analis/{process_id}/ubah")
     page.wait_for_selector("#modeler[data-siap=ok]")
@@ -157,8 +168,7 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
         suspend(second, "uji: ditangguhkan", system_actor())
     assert version_of(app, first) == 1
 
-    page = new_page(1400, 1000)
-    sign_in(page, "analis_proses")
+    page = analyst_page(new_page)
     page.goto("/analis")
     page.click("a[data-ubah=musrenbang]")
     page.wait_for_selector("#modeler[data-siap=ok]")
@@ -296,10 +306,8 @@ def test_a_diagram_shows_each_property_in_the_panel_and_saved_without_edits_keep
 def test_the_loop_input_of_a_multi_instance_is_edited_as_text_and_only_that_text_changes_in_the_saved_xml(
         served, new_page):
     _url, app = served
-    with app.app_context():
-        old_xml = runtime().current("aspirasi").version.bpmn_source()
-    page = new_page(1400, 1000)
-    sign_in(page, "analis_proses")
+    old_xml = current_xml(app, "aspirasi")
+    page = analyst_page(new_page)
     page.goto("/analis/aspirasi/ubah")
     page.wait_for_selector("#modeler[data-siap=ok]")
     select(page, "tindak_lanjut_alat_kelengkapan")
@@ -322,10 +330,8 @@ def test_the_loop_input_of_a_multi_instance_is_edited_as_text_and_only_that_text
 def test_the_alur_group_shows_the_tracking_message_and_batch_properties_where_the_engine_reads_them(
         served, new_page):
     _url, app = served
-    with app.app_context():
-        old_xml = runtime().current("forum_musrenbang_desa").version.bpmn_source()
-    page = new_page(1400, 1000)
-    sign_in(page, "analis_proses")
+    old_xml = current_xml(app, "forum_musrenbang_desa")
+    page = analyst_page(new_page)
 
     # the complaint's start event: the field holding when the case was received (shown on the tracking page)
     open_modeler(page, "pengaduan")
@@ -377,8 +383,7 @@ def test_the_alur_group_shows_the_tracking_message_and_batch_properties_where_th
 
 
 def test_the_form_editor_previews_the_schema_as_staff_see_it_and_a_new_form_can_be_made(served, new_page):
-    page = new_page(1400, 1000)
-    sign_in(page, "analis_proses")
+    page = analyst_page(new_page)
     page.goto("/analis/musrenbang/ubah")
     page.wait_for_selector("#modeler[data-siap=ok]")
     select(page, "verifikasi_rw")
@@ -399,8 +404,7 @@ def test_the_form_editor_previews_the_schema_as_staff_see_it_and_a_new_form_can_
 
 def test_a_new_procedure_gets_a_role_a_step_and_a_new_form_and_deploys_as_version_1(served, new_page):
     _url, app = served
-    page = new_page(1400, 1000)
-    sign_in(page, "analis_proses")
+    page = analyst_page(new_page)
     page.goto("/analis")
     page.click("#tautan-baru")
     page.wait_for_selector("#modeler[data-siap=ok]")
@@ -434,8 +438,7 @@ def test_a_new_procedure_gets_a_role_a_step_and_a_new_form_and_deploys_as_versio
 
 
 def test_a_script_the_sandbox_refuses_is_flagged_while_it_is_typed_and_clears_when_fixed(served, new_page):
-    page = new_page(1400, 1000)
-    sign_in(page, "analis_proses")
+    page = analyst_page(new_page)
     page.goto("/analis/musrenbang/ubah")
     page.wait_for_selector("#modeler[data-lint=selesai]")
     select(page, "verifikasi_rw")
