@@ -64,7 +64,8 @@ def inspect(instance: Instance, principal: Principal) -> Inspection:
         problem, data = None, privacy.redact(view.data, instance, ref.version, principal)
     outgoing = [outbox_json(m, instance, principal) for m in db.session.execute(
         db.select(OutboxMessage).filter_by(instance_id=instance.id).order_by(OutboxMessage.id)).scalars()]
-    return Inspection(instance, ref, rows, events, view, problem, data, case_links.links_of(instance), outgoing)
+    links = case_links.links_of(instance, principal)
+    return Inspection(instance, ref, rows, events, view, problem, data, links, outgoing)
 
 
 def outbox_json(row: OutboxMessage, instance: Instance, principal: Principal) -> dict[str, Any]:

@@ -12,9 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import and_, or_
+
+from api.auth import Principal
 from api.db import db
 from api.errors import invalid
 from api.models import CaseLink, Instance
+from api.services import privacy
 from api.services.tracking import normalize
 from api.services.versions import runtime
 from engine import FormRef, now
@@ -87,8 +91,38 @@ def _field_title(instance: Instance, field: str) -> str:
     return field
 
 
-def links_of(instance: Instance) -> dict[str, list[dict[str, Any]]]:
-    """Both directions: `about` = the cases this one names, `named_by` = the cases that name this one."""
+def links_of(instance: Instance, principal: Principal | None) -> dict[str, list[dict[str, Any]]]:
+    """Both directions as this reader may see them: `about` = the cases this one names, `named_by` = the cases
+    that name this one; a linked case the reader may not see is left out (see `shown`)."""
+    links = _links(instance)
+    visible = shown(principal, [other for side in links.values() for _, other, _ in side])
+    return {side: [_item(link, other, title) for link, other, title in rows if other.id in visible]
+            for side, rows in links.items()}
+
+
+def shown(principal: Principal | None, others: list[Instance]) -> set[int]:
+    """The ids of the linked cases this reader may be shown: the one rule for every page and answer with links.
+
+    A case is shown to whoever could see it as a case (`privacy.case_scope`: its own process's lanes,
+    within region and unit, or admins and report viewers); a confidential one only to those who may
+    know its reporter too, since its very existence is what the reporter asked to keep private.
+    Holding a lane of the case that names it (a proposal's Ketua RT) is no reason to see a complaint.
+    """
+    if principal is None or not others:
+        return set()
+    versions = {other.version_id for other in others}
+    per_version = [and_(Instance.version_id == version_id,
+                        privacy.case_scope(principal, runtime().by_row(version_id).version.lanes))
+                   for version_id in sorted(versions)]
+    query = db.select(Instance.id).where(
+        Instance.id.in_({other.id for other in others}), or_(*per_version),
+        or_(Instance.confidential.is_(False), privacy.identity_scope(principal)),
+    )
+    return set(db.session.execute(query).scalars())
+
+
+def _links(instance: Instance) -> dict[str, list[tuple[CaseLink, Instance, str]]]:
+    """Every link of the case, both directions, each with the other case and the linking field's title."""
     about = db.session.execute(
         db.select(CaseLink, Instance).join(Instance, Instance.id == CaseLink.target_id)
         .where(CaseLink.source_id == instance.id).order_by(CaseLink.id)
@@ -98,8 +132,8 @@ def links_of(instance: Instance) -> dict[str, list[dict[str, Any]]]:
         .where(CaseLink.target_id == instance.id).order_by(CaseLink.id)
     ).all()
     return {
-        "about": [_item(link, other, _field_title(instance, link.field)) for link, other in about],
-        "named_by": [_item(link, other, _field_title(other, link.field)) for link, other in named_by],
+        "about": [(link, other, _field_title(instance, link.field)) for link, other in about],
+        "named_by": [(link, other, _field_title(other, link.field)) for link, other in named_by],
     }
 
 
@@ -118,10 +152,10 @@ def public_links(instance: Instance) -> dict[str, list[dict[str, Any]]]:
     The code of a case that names this one is left out: a tracking code opens that case's replies,
     and whoever follows this case (a proposal) has no business reading the replies to a complaint about it.
     """
-    links = links_of(instance)
+    links = _links(instance)
     return {
         "about": [{k: item[k] for k in ("tracking_code", "process", "title")}
-                  for item in links["about"] if not item["confidential"]],
+                  for item in (_item(*row) for row in links["about"]) if not item["confidential"]],
         "named_by": [{k: item[k] for k in ("process", "title")}
-                     for item in links["named_by"] if not item["confidential"]],
+                     for item in (_item(*row) for row in links["named_by"]) if not item["confidential"]],
     }

@@ -71,7 +71,7 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
         if form else None,
         context=context_rows(task.data, specs, own), events=trail.history(instance, ref, who),
         region=region_label(row.region),
-        claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id, links=case_links.links_of(instance),
+        claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id, links=case_links.links_of(instance, who),
     ), status
 
 

@@ -35,6 +35,9 @@ def offices(users):
     users.add("tim", ("Tim Pengaduan", "33.13"))
     users.add("subbag_umum", ("Subbag Umum", "63.10"))
     users.add("sekwan", ("Sekretaris DPRD", "63.10"))
+    users.add("rw_002", ("Ketua RW", USULAN["wilayah"].rsplit("/", 1)[0]))
+    users.add("rw_analis", ("Ketua RW", USULAN["wilayah"].rsplit("/", 1)[0]), ("Pejabat Analis", "33.13"))
+    users.add("admin_matesih", ("Admin", USULAN["wilayah"].split("/")[0].rsplit(".", 1)[0]))
     return users
 
 
@@ -91,11 +94,7 @@ def test_a_complaint_about_a_musrenbang_proposal_and_the_proposal_show_each_othe
     page = client.get(f"/lacak?kode={usulan}").get_data(as_text=True)
     assert "Pengaduan atau kiriman terkait" in page and PENGADUAN["perihal"] in page and aduan not in page
 
-    # The complaint team sees what the complaint is about on its task page; the admin page shows both ends.
-    sign_in(client, "tim")
-    task_id = client.get("/api/v1/tasks", headers=offices.headers("tim")).get_json()["items"][0]["id"]
-    task_page = client.get(f"/tugas/{task_id}").get_data(as_text=True)
-    assert 'id="kasus-terkait"' in task_page and usulan in task_page and USULAN["judul"] in task_page
+    # The admin page shows both ends.
     sign_in(client, "admin")
     admin_page = client.get(f"/admin/instance/{named['named_by'][0]['instance_id']}").get_data(as_text=True)
     assert "Kasus terkait" in admin_page and usulan in admin_page
@@ -121,6 +120,51 @@ def test_a_confidential_complaint_is_not_shown_on_the_public_tracking_of_the_pro
     assert client.get(f"/api/v1/public/track/{usulan}").get_json()["links"] == {"about": [], "named_by": []}
     # Staff still see it.
     assert [link["confidential"] for link in detail(client, offices, usulan)["links"]["named_by"]] == [True]
+
+
+def linked_on_task_page(client, users, username: str, title: str) -> str:
+    """The "Kasus terkait" section of the user's task page for the waiting step of the case titled `title`."""
+    sign_in(client, username)
+    [task_id] = [t["id"] for t in client.get("/api/v1/tasks", headers=users.headers(username)).get_json()["items"]
+                 if t["instance_title"] == title]
+    page = client.get(f"/tugas/{task_id}")
+    assert page.status_code == 200
+    found = re.search(r'<section class="kasus-terkait".*?</section>', page.get_data(as_text=True), re.S)
+    return found.group(0) if found else ""
+
+
+def test_given_a_confidential_complaint_naming_a_proposal_then_only_who_may_know_the_report_is_shown_it(
+        client, offices):
+    usulan = proposal(client, offices)
+    secret = {**COMPLAINT, "rahasia": True, "perihal": "Pungutan liar di musyawarah RT", "kode_lacak_terkait": usulan}
+    aduan = complain(client, secret).get_json()["tracking_code"]
+
+    # The proposal's Ketua RW holds no lane of the complaints and a lane of the complaints is not enough
+    # for a confidential one either: neither sees its code nor its title on the proposal's task page.
+    for username in ("rw_002", "rw_analis"):
+        section = linked_on_task_page(client, offices, username, USULAN["judul"])
+        assert aduan not in section and secret["perihal"] not in section
+    # An admin of the proposal's kecamatan is not an admin of the regency the complaint belongs to.
+    sign_in(client, "admin_matesih")
+    proposal_id = detail(client, offices, usulan)["id"]
+    assert client.get(f"/api/v1/admin/instances/{proposal_id}",
+                      headers=offices.headers("admin_matesih")).get_json()["links"]["named_by"] == []
+    page = client.get(f"/admin/instance/{proposal_id}").get_data(as_text=True)
+    assert aduan not in page and secret["perihal"] not in page
+    # The admin of every region sees it.
+    assert [n["tracking_code"] for n in detail(client, offices, usulan)["links"]["named_by"]] == [aduan]
+
+
+def test_given_a_complaint_naming_a_proposal_then_it_is_shown_to_whoever_holds_a_lane_of_complaints_in_its_region(
+        client, offices):
+    usulan = proposal(client, offices)
+    aduan = complain(client, {**COMPLAINT, "kode_lacak_terkait": usulan}).get_json()["tracking_code"]
+
+    assert aduan not in linked_on_task_page(client, offices, "rw_002", USULAN["judul"])
+    shown = linked_on_task_page(client, offices, "rw_analis", USULAN["judul"])
+    assert "Disebut dalam" in shown and aduan in shown and PENGADUAN["perihal"] in shown
+    # The complaint team holds no lane of the proposals: its task page of the complaint leaves the proposal out.
+    assert usulan not in linked_on_task_page(client, offices, "tim", PENGADUAN["perihal"])
 
 
 def test_a_complaint_about_the_aspiration_service_links_the_aspiration(client, offices):

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from api.auth import principal_of
 from api.db import db
-from api.models import AuditEvent, Instance, OutboxMessage, PendingTask
+from api.models import AuditEvent, Instance, OutboxMessage, PendingTask, User
 from api.seed import (
     SEED_FILE,
     DemoCaseError,
@@ -224,12 +225,17 @@ def test_no_procedure_name_appears_in_the_python_code_of_api_or_engine():
 
 def test_given_the_seeded_demo_then_a_complaint_names_the_case_it_is_about_and_both_show_it(app, client, seeded):
     with app.app_context():
+        admin = principal_of(db.session.execute(db.select(User).filter_by(username="admin")).scalar_one())
+        ketua_rt = principal_of(db.session.execute(db.select(User).filter_by(username="ketua_rt")).scalar_one())
         for complaint, about in (("aduan_data_sipd", "usulan_pju_surya"),
                                  ("aduan_layanan_aspirasi_pupuk", "demo_pupuk_petani")):
-            links = case_links.links_of(db.session.get(Instance, seeded.created[complaint]))
+            links = case_links.links_of(db.session.get(Instance, seeded.created[complaint]), admin)
             assert [link["instance_id"] for link in links["about"]] == [seeded.created[about]]
-            back = case_links.links_of(db.session.get(Instance, seeded.created[about]))
+            back = case_links.links_of(db.session.get(Instance, seeded.created[about]), admin)
             assert [link["instance_id"] for link in back["named_by"]] == [seeded.created[complaint]]
+        # The proposal's Ketua RT holds no lane of the complaints: the complaint about the proposal is not theirs.
+        proposal = db.session.get(Instance, seeded.created["usulan_pju_surya"])
+        assert case_links.links_of(proposal, ketua_rt)["named_by"] == []
 
 
 def test_given_the_seeded_demo_then_a_disposition_to_two_organs_waits_as_two_tasks(app, seeded):
