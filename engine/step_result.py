@@ -40,7 +40,9 @@ def describe_step(
 ) -> StepResult:
     """Describe a workflow after an operation ran; `before` is the ready human tasks' ids before it."""
     tasks = ready_human_tasks(workflow, version)
-    events.extend(EngineEvent("task_ready", t.id, t.name, {"lane": t.lane}) for t in tasks if t.id not in before)
+    # The unit is kept in the history so that who a case was routed to stays known after the task is done.
+    events.extend(EngineEvent("task_ready", t.id, t.name, {"lane": t.lane, **({"unit": t.unit} if t.unit else {})})
+                  for t in tasks if t.id not in before)
     # Read (and so take) the sent messages before serializing: they are the caller's to deliver, not state.
     messages = outgoing_messages(workflow)
     events.extend(EngineEvent("message_sent", detail={"name": m.name}) for m in messages)
