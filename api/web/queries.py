@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import false, or_
+from sqlalchemy import ColumnElement, false, or_
 
 from api.db import db
 from api.models import AuditEvent, Instance, PendingTask, ProcessVersionRow, Region, User
@@ -71,14 +71,15 @@ def processes_with_instances(process_ids: list[str], prefixes: list[str]) -> set
     return found
 
 
-def at_or_past_step(process_id: str, step: str, prefixes: list[str]) -> list[Instance]:
-    """Instances of a process waiting at a step or having completed it, within the prefixes, oldest first."""
+def at_or_past_step(process_id: str, step: str, scope: ColumnElement[bool]) -> list[Instance]:
+    """Instances of a process waiting at a step or having completed it, within `scope` (the reader's cases,
+    `privacy.case_scope`), oldest first."""
     waiting = db.select(PendingTask.instance_id).where(PendingTask.process_id == process_id, PendingTask.name == step)
     done = db.select(AuditEvent.instance_id).where(AuditEvent.kind == "task_completed", AuditEvent.task_name == step)
     query = db.select(Instance).where(
-        Instance.process_id == process_id, or_(Instance.id.in_(waiting), Instance.id.in_(done))
+        Instance.process_id == process_id, or_(Instance.id.in_(waiting), Instance.id.in_(done)), scope
     )
-    query = in_regions(query, prefixes).order_by(Instance.created_at, Instance.id).limit(ROW_LIMIT)
+    query = query.order_by(Instance.created_at, Instance.id).limit(ROW_LIMIT)
     return list(db.session.execute(query).scalars())
 
 

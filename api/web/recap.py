@@ -93,8 +93,8 @@ def build(args: Any) -> dict[str, Any]:
         chosen = [n for n in props if ui.get(n, {}).get("ui:widget") not in ("textarea", "hidden")][:6]
     columns = FIXED + [(c, specs[c].get("title", c)) for c in chosen]
     who = principal()
-    # A role that takes no part in the procedure (another procedure's lane) reads none of its cases.
-    instances = at_or_past_step(process_id, step.element_id, _prefixes(reader_roles(ref)))
+    # The reader's cases as the inbox routes them: a role of another procedure reads none, a unit only its own.
+    instances = at_or_past_step(process_id, step.element_id, privacy.case_scope(who, ref.version.lanes))
     waiting = waiting_steps([i.id for i in instances])
     names = region_names({i.region for i in instances})
     rows = []

@@ -6,6 +6,8 @@ the steps to complete in order, and the tasks it must then wait at (`waits_at`) 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -236,6 +238,31 @@ def test_given_the_seeded_demo_then_a_complaint_names_the_case_it_is_about_and_b
         # The proposal's Ketua RT holds no lane of the complaints: the complaint about the proposal is not theirs.
         proposal = db.session.get(Instance, seeded.created["usulan_pju_surya"])
         assert case_links.links_of(proposal, ketua_rt)["named_by"] == []
+
+
+def test_given_the_seeded_demo_then_a_unit_users_recap_lists_only_the_cases_routed_to_its_unit(app, client, seeded):
+    def recap(username: str, query: str) -> list[str]:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/masuk").get_data(as_text=True)).group(1)
+        signed_in = client.post("/masuk", data={"username": username, "password": SEED["password"],
+                                                "csrf_token": token})
+        assert signed_in.status_code == 302
+        answer = client.get(f"/rekap.csv?{query}")
+        assert answer.status_code == 200
+        return [row[0] for row in csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff")))][1:]
+
+    with app.app_context():
+        code = {key: db.session.get(Instance, seeded.created[key]).tracking_code
+                for key in ("forum_gabungan_opd_dinkes", "demo_pupuk_petani")}
+    proposers = "proses=musrenbang&langkah=verifikasi_rw&pilih=1&kolom=nama_pengusul&kolom=nik_pengusul" \
+                "&kolom=telepon_pengusul&kolom=opd_tujuan"
+    aspirations = "proses=aspirasi&langkah=persetujuan_sekretaris&pilih=1"
+    # No step of a proposal is routed to an OPD: Dinkes reads no proposer's NIK or phone, only its own forum.
+    assert recap("opd_dinkes", proposers) == []
+    assert recap("opd_dinkes", "proses=forum_gabungan_opd&pilih=1") == [code["forum_gabungan_opd_dinkes"]]
+    # Of the eight aspirations, Komisi II reads the one disposed to it, Komisi I none; the report viewer all.
+    assert recap("komisi_2", aspirations) == [code["demo_pupuk_petani"]]
+    assert recap("komisi_1", aspirations) == []
+    assert len(recap("pemantau", aspirations)) == 8
 
 
 def test_given_the_seeded_demo_then_a_disposition_to_two_organs_waits_as_two_tasks(app, seeded):

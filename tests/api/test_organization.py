@@ -3,6 +3,7 @@ and every kind goes out and comes back as CSV (API, pages and `alur` commands)."
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from pathlib import Path
@@ -19,9 +20,11 @@ from tests.api.test_new_procedure_guide import (
     PERMOHONAN,
     complete,
     inbox,
+    page_login,
     put_csv,
     set_up_the_procedure,
     start,
+    task_of,
 )
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -93,6 +96,43 @@ def test_a_user_granted_twice_on_one_role_and_region_sees_the_tasks_of_both_unit
            "dua,,Tim Teknis Reklame,33.13,satpol_pp\n"
     assert put_csv(client, users, "users", both).status_code == 200
     assert {t for _, t in inbox(client, users, "dua")} == {"Reklame di alun-alun", "Reklame di trotoar"}
+
+
+RECAP = "proses=izin_reklame&langkah=periksa_berkas&pilih=1&kolom=nama_pemohon"
+
+
+def recap_titles(client, username: str) -> dict[str, list[str]]:
+    """The case titles the user's recap of the counter check lists: on the page, in the CSV and in the XLSX."""
+    from openpyxl import load_workbook
+
+    page_login(client, username)
+    page = client.get(f"/rekap?{RECAP}")
+    assert page.status_code == 200
+    rows = list(csv.reader(io.StringIO(client.get(f"/rekap.csv?{RECAP}").get_data(as_text=True).lstrip("\ufeff"))))
+    sheet = load_workbook(io.BytesIO(client.get(f"/rekap.xlsx?{RECAP}").data)).active
+    return {"page": re.findall(r"Reklame di [a-z -]+", page.get_data(as_text=True)),
+            "csv": [(row[1], row[-1]) for row in rows[1:]],
+            "xlsx": [(row[1], row[-1]) for row in sheet.iter_rows(min_row=2, values_only=True)]}
+
+
+def test_given_cases_routed_to_two_units_when_a_unit_user_opens_the_recap_then_it_and_its_exports_list_only_its_own(
+        client, users):
+    organized(client, users)
+    to_dinas = routed_review(client, users, "dishub", judul="Reklame di alun-alun", nama_pemohon="Pak Darto")
+    to_satpol = routed_review(client, users, "satpol_pp", judul="Reklame di trotoar", nama_pemohon="Bu Warsi")
+    # Dishub has done its review: no task waits for Dishub, yet the case was routed there and stays its own.
+    review = task_of(client, users, "teknis_dishub", "kajian_teknis")
+    verdict = {"rekomendasi": "setuju", "catatan_teknis": "Tidak mengganggu rambu lalu lintas"}
+    assert complete(client, users, "teknis_dishub", review, verdict).status_code == 200
+
+    dinas = recap_titles(client, "teknis_dishub")
+    assert dinas == {"page": [to_dinas], "csv": [(to_dinas, "Pak Darto")], "xlsx": [(to_dinas, "Pak Darto")]}
+    satpol = recap_titles(client, "teknis_satpol")
+    assert satpol == {"page": [to_satpol], "csv": [(to_satpol, "Bu Warsi")], "xlsx": [(to_satpol, "Bu Warsi")]}
+    assert recap_titles(client, "teknis_lalin")["csv"] == []  # a bidang does not read its dinas's own cases
+    # A grant without a unit reads every unit's cases; the right unit in another kecamatan reads none.
+    assert sorted(recap_titles(client, "koordinator")["csv"]) == [(to_dinas, "Pak Darto"), (to_satpol, "Bu Warsi")]
+    assert recap_titles(client, "dishub_matesih") == {"page": [], "csv": [], "xlsx": []}
 
 
 # -- removal refused while needed -------------------------------------------------------------
