@@ -247,6 +247,10 @@ def test_a_task_with_a_unit_field_is_routed_to_the_unit_its_data_names(engine, p
     assert version.tasks["telaah"].unit_field == "unit_tujuan"
     assert routed.tasks[0].unit == "bidang.infrastruktur"
     assert unrouted.tasks[0].unit is None
+    # The history keeps where the task went, for after it is done.
+    assert [e.detail for e in routed.events if e.kind == "task_ready"] == [
+        {"lane": "Analis", "unit": "bidang.infrastruktur"}]
+    assert [e.detail for e in unrouted.events if e.kind == "task_ready"] == [{"lane": "Analis"}]
 
 
 def test_a_multi_instance_task_gives_each_item_its_own_task_routed_to_that_items_unit(engine, project, clock):
