@@ -34,6 +34,11 @@ def csv_download(rows: Iterable[list[Any]], filename: str) -> Response:
 
 def xlsx_download(book: Any, filename: str) -> Response:
     """An openpyxl workbook as a file, each column of its sheet as wide as its longest value (10-60)."""
+    for row in book.active.iter_rows():
+        for c in row:
+            if isinstance(c.value, int | float) and not isinstance(c.value, bool) and abs(c.value) >= 10_000:
+                # Grouped like the pages show it (a year such as 2027 stays ungrouped); still a number.
+                c.number_format = "#,##0" if float(c.value).is_integer() else "#,##0.##"
     for column in book.active.columns:
         width = max(len(str(c.value or "")) for c in column)
         book.active.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)

@@ -588,7 +588,82 @@ def test_the_favicon_is_served_and_every_page_links_it(client):
 
 
 def test_a_computed_field_without_a_title_keeps_the_capitals_the_forms_use():
-    from api.web.tasks import _label, _upper_words
+    from api.web.values import Vocabulary, label
+    from engine.forms import FormRef
 
-    upper = _upper_words({"tahun_rkpd": {"title": "Tahun RKPD yang dituju"}, "opd": {"title": "OPD tujuan"}})
-    assert _label("batas_rkpd", upper) == "Batas RKPD" and _label("opd_tujuan_awal", upper) == "OPD tujuan awal"
+    vocab = Vocabulary([FormRef("f.json", {"properties": {"tahun_rkpd": {"title": "Tahun RKPD yang dituju"},
+                                                          "opd": {"title": "OPD tujuan"}}})])
+    assert label("batas_rkpd", None, vocab) == "Batas RKPD" and label("opd_tujuan_awal", None, vocab) == "OPD tujuan awal"
+
+
+# -- case data as staff read it ------------------------------------------------------------
+
+
+def test_given_forms_of_a_process_then_codes_show_their_titles_numbers_and_dates_read_indonesian():
+    from api.web.values import Vocabulary, display_value, value_table
+    from engine.forms import FormRef
+
+    opd = {"title": "OPD tujuan", "type": "string", "oneOf": [{"const": "dpupr", "title": "Dinas PUPR"}]}
+    satuan = {"title": "Satuan", "type": "string", "enum": ["m", "unit"], "enumNames": ["meter", "buah"]}
+    vocab = Vocabulary([FormRef("f.json", {"properties": {"opd_tujuan": opd, "satuan": satuan}})])
+
+    # A script's copy of a chosen field takes the title of the field it was copied from.
+    assert display_value("dpupr", None, name="opd_tujuan_awal", vocab=vocab) == "Dinas PUPR"
+    assert display_value("unit", satuan) == "buah"
+    # A code of another field keeps its spelling: a stem lends only the codes it has.
+    assert display_value("dinkes", None, name="opd_tujuan_awal", vocab=vocab) == "dinkes"
+    assert display_value("hari_kalender") == "hari kalender"  # a script's code that no form names
+    assert display_value(420000000) == "420.000.000" and display_value(2027) == "2027"
+    assert display_value(2.5) == "2,5" and display_value(1234567.25) == "1.234.567,25"
+    assert display_value("2026-12-03") == "3 Des 2026"
+
+    columns, rows = value_table([{"opd_tujuan": "dpupr", "biaya": 1500000, "tanggal": "2027-01-02"},
+                                 {"opd_tujuan": "dpupr", "setuju": True}], vocab=vocab)
+    assert columns == ["OPD tujuan", "Biaya", "Tanggal", "Setuju"]
+    assert rows == [["Dinas PUPR", "1.500.000", "2 Jan 2027", "-"], ["Dinas PUPR", "-", "-", "Ya"]]
+    columns, rows = value_table({"desa": {"mulai": "2027-01-02"}, "opd": {"mulai": "2027-02-15"}}, vocab=vocab)
+    assert columns == ["", "Mulai"] and rows == [["Desa", "2 Jan 2027"], ["OPD", "15 Feb 2027"]]
+    assert value_table(["a", "b"]) is None and value_table("dpupr") is None
+
+
+def _data_section(html: str) -> str:
+    return html[html.index("<h2>Data</h2>"):html.index("<h2>Peristiwa</h2>")]
+
+
+def test_given_demo_cases_when_the_admin_opens_them_then_nested_data_and_codes_read_as_words(client, app):
+    from api.seed import seed_demo_cases
+
+    with app.app_context():
+        created = seed_demo_cases().created
+        approved = db.session.execute(db.select(Instance.id).where(
+            Instance.process_id == "aspirasi", Instance.state.contains("riwayat_persetujuan"),
+            Instance.state.contains("tanggal_kegiatan"))).scalars().first()
+        proposal = db.session.execute(db.select(Instance.id).where(
+            Instance.process_id == "musrenbang").order_by(Instance.id)).scalars().first()
+    login(client, "admin")
+
+    aspiration = _data_section(client.get(f"/admin/instance/{approved}").get_data(as_text=True))
+    assert "<th>Keputusan</th><th>Waktu rencana kegiatan (WITA)</th>" in aspiration  # a list is a table
+    assert "<td>Disetujui</td>" in aspiration and "<td>setujui</td>" not in aspiration
+    assert "waktu_rencana" not in aspiration and "pemberitahuan_terlambat" not in aspiration
+    assert "hari kalender" in aspiration and "tanggal kegiatan" in aspiration
+    assert "hari_kalender" not in aspiration and "tanggal_kegiatan" not in aspiration
+
+    musrenbang = _data_section(client.get(f"/admin/instance/{proposal}").get_data(as_text=True))
+    assert "<dt>OPD tujuan awal</dt><dd>Dinas Pekerjaan Umum dan Penataan Ruang</dd>" in musrenbang
+    assert "<th>Mulai</th><th>Batas</th>" in musrenbang and "<td>2 Jan 2027</td>" in musrenbang
+    assert "<th>Tingkat</th><th>Keputusan</th>" in musrenbang and "mulai:" not in musrenbang
+    assert re.search(r"<dt>Perkiraan biaya \(Rp\)</dt><dd>\d{1,3}(\.\d{3})+</dd>", musrenbang)
+
+    forum = created["forum_gabungan_opd_dpupr"]
+    page = client.get(f"/keputusan/{forum}").get_data(as_text=True)
+    assert "<dd>Dinas Pekerjaan Umum dan Penataan Ruang</dd>" in page and "420.000.000" in page
+    assert 'data-col="opd_tujuan">Dinas Pekerjaan Umum dan Penataan Ruang<' in page
+    lines = list(csv.reader(io.StringIO(client.get(f"/keputusan/{forum}.csv").get_data(as_text=True))))
+    assert ["OPD penyelenggara", "Dinas Pekerjaan Umum dan Penataan Ruang"] in lines
+    assert "dpupr" not in {value for line in lines for value in line}
+    sheet = load_workbook(io.BytesIO(client.get(f"/keputusan/{forum}.xlsx").data)).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert "dpupr" not in {c.value for c in cells}
+    cost = next(c for c in cells if c.value == 420000000)  # still a number, grouped when shown
+    assert cost.number_format == "#,##0"
