@@ -78,6 +78,9 @@ EVENT_NAMES = {
     "instance_cancelled": "dibatalkan",
     "instance_retried": "dicoba ulang",
     "message_retry": "pengiriman pesan diulang",
+    "message_delivered": "pesan tersampaikan",
+    "message_undelivered": "pesan tidak tersampaikan",
+    "timer_failed": "penanda waktu gagal dijalankan",
     "migrated": "dipindahkan ke versi lain",
 }
 # Pages whose form carries files, or a modeler draft (a whole diagram and its forms): their body may be

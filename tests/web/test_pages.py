@@ -667,3 +667,63 @@ def test_given_demo_cases_when_the_admin_opens_them_then_nested_data_and_codes_r
     assert "dpupr" not in {c.value for c in cells}
     cost = next(c for c in cells if c.value == 420000000)  # still a number, grouped when shown
     assert cost.number_format == "#,##0"
+
+
+# -- the history ----------------------------------------------------------------------------
+
+
+def _written_event_kinds() -> set[str]:
+    """Every event kind a literal in engine/ or api/ writes: `record(instance, "kind", ...)`, `_event("kind", ...)`,
+    `EngineEvent("kind", ...)`, the kind the engine's `_send` is given, or `kind="..."` to AuditEvent."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    position = {"record": 1, "_event": 0, "EngineEvent": 0, "_send": 4}
+    kinds: set[str] = set()
+    for path in [*(root / "engine").rglob("*.py"), *(root / "api").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            args = list(node.args)
+            if func in position and len(args) > position[func]:
+                args = [args[position[func]]]
+            elif func == "AuditEvent":
+                args = [k.value for k in node.keywords if k.arg == "kind"]
+            else:
+                continue
+            kinds |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return kinds
+
+
+def test_every_event_kind_the_engine_or_the_api_writes_has_an_indonesian_name():
+    from api.web.common import EVENT_NAMES
+
+    kinds = _written_event_kinds()
+    assert {"task_ready", "message_delivered", "message_undelivered", "timer_failed", "migrated"} <= kinds
+    assert kinds - set(EVENT_NAMES) == set(), "jenis peristiwa tanpa nama"
+
+
+def test_given_a_step_became_ready_when_its_history_is_shown_then_it_names_the_step_by_its_diagram_title(
+        client, app):
+    login(client, "ketua_rt")
+    assert start_proposal(client).status_code == 302
+    tid = task_id(app, "verifikasi_rw")
+    rw = app.test_client()
+    login(rw, "ketua_rw")
+    page = rw.get(f"/tugas/{tid}").get_data(as_text=True)
+    history = page[page.index('<ol class="riwayat">'):]
+    assert "<strong>tugas siap</strong> · Bahas usulan di musyawarah RW" in history
+    assert "· verifikasi_rw" not in history
+
+    admin = app.test_client()
+    login(admin, "admin")
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id)).scalar_one()
+    page = admin.get(f"/admin/instance/{instance_id}").get_data(as_text=True)
+    assert "· Bahas usulan di musyawarah RW" in page[page.index("<h2>Peristiwa</h2>"):]
+    token = admin.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).get_json()["token"]
+    answer = admin.get(f"/api/v1/admin/instances/{instance_id}", headers={"Authorization": f"Bearer {token}"})
+    ready = [e for e in answer.get_json()["events"] if e["kind"] == "task_ready"]  # the API: title beside the id
+    assert [(e["task_name"], e["task_title"]) for e in ready] == [("verifikasi_rw", "Bahas usulan di musyawarah RW")]
