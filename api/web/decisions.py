@@ -23,7 +23,7 @@ from api.services.versions import VersionRef, runtime
 from api.web import bp
 from api.web.common import PageError, page_login, principal
 from api.web.recap import _prefixes, _sort_key, reader_roles
-from api.web.spreadsheet import csv_download, safe_cell, xlsx_download
+from api.web.spreadsheet import csv_download, safe_cell, sheet_moment, xlsx_download
 from api.web.values import Vocabulary, display_value
 from engine import TaskInfo
 
@@ -84,7 +84,8 @@ def document(instance_id: int) -> dict[str, Any]:
     for form in (version.start.form, step.form):
         for name, spec in ((form.schema.get("properties", {}) if form else {}).items()):
             if name != field and name in data:
-                header.append((spec.get("title", name), display_value(data[name], spec, name=name, vocab=vocab)))
+                header.append((spec.get("title", name), display_value(data[name], spec, name=name, vocab=vocab),
+                               data[name], spec))
     rank = step.properties.get(messages.BATCH_RANK)
     rows = [r for r in data.get(field) or [] if isinstance(r, dict)]
     if rank:
@@ -129,7 +130,7 @@ def _filename(doc: dict[str, Any], ext: str) -> str:
 @page_login
 def decision_csv(instance_id: int) -> Response:
     doc = document(instance_id)
-    rows = [[title, value] for title, value in doc["header"]] + [[]]
+    rows = [[title, text] for title, text, _value, _spec in doc["header"]] + [[]]
     rows.append([title for _, title, _ in doc["columns"]])
     rows += [[cell(row, c, doc["vocab"]) for c in doc["columns"]] for row in doc["rows"]]
     return csv_download(rows, _filename(doc, "csv"))
@@ -147,12 +148,16 @@ def decision_xlsx(instance_id: int) -> Response:
     sheet.title = "Keputusan"
     sheet.append([doc["instance"].title])
     sheet["A1"].font = Font(bold=True)
-    for title, value in doc["header"]:
-        sheet.append([safe_cell(title), safe_cell(value)])
+    region = doc["instance"].region
+    for title, text, value, spec in doc["header"]:
+        moment = sheet_moment(value, spec, region)
+        sheet.append([safe_cell(title), moment if moment is not None else safe_cell(text)])
     sheet.append([])
     sheet.append([title for _, title, _ in doc["columns"]])
     for c in sheet[sheet.max_row]:
         c.font = Font(bold=True)
     for row in doc["rows"]:
-        sheet.append([safe_cell(cell(row, c, doc["vocab"])) for c in doc["columns"]])
+        moments = [sheet_moment(row.get(c[0]), c[2], region) for c in doc["columns"]]
+        sheet.append([m if m is not None else safe_cell(cell(row, c, doc["vocab"]))
+                      for m, c in zip(moments, doc["columns"], strict=True)])
     return xlsx_download(book, _filename(doc, "xlsx"))

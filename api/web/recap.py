@@ -22,7 +22,7 @@ from api.web.queries import (
     region_names,
     waiting_steps,
 )
-from api.web.spreadsheet import csv_download, safe_cell, xlsx_download
+from api.web.spreadsheet import csv_download, safe_cell, sheet_moment, xlsx_download
 from api.web.values import Vocabulary, display_value
 
 FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"), ("posisi", "Posisi"),
@@ -141,6 +141,12 @@ def export_value(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: V
     return "" if text == "-" else text
 
 
+def sheet_value(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: Vocabulary | None = None) -> Any:
+    """A spreadsheet cell: dates and moments as real ones (they sort and filter), the rest as in the CSV."""
+    moment = sheet_moment(row.get(key), specs.get(key), row.get("wilayah"))
+    return moment if moment is not None else export_value(row, key, specs, vocab)
+
+
 @bp.route("/rekap")
 @page_login
 def recap():
@@ -176,7 +182,7 @@ def recap_xlsx() -> Response:
     for c in sheet[1]:
         c.font = Font(bold=True)
     for row in result["rows"]:
-        values = [export_value(row, key, result["fields"], result.get("vocab")) for key, _ in result["columns"]]
+        values = [sheet_value(row, key, result["fields"], result.get("vocab")) for key, _ in result["columns"]]
         sheet.append([safe_cell(v) for v in values])
     sheet.freeze_panes = "A2"
     return xlsx_download(book, _filename(result, "xlsx"))

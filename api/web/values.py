@@ -15,8 +15,8 @@ from api.web import bp
 from api.web.common import fmt_moment
 from engine import FormRef
 
-_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # hari_kalender, tanggal_kegiatan
 
 Table = tuple[list[str], list[list[str]]]
@@ -128,9 +128,9 @@ def display_value(value: Any, spec: dict[str, Any] | None = None, *, name: str =
     if isinstance(value, int | float):
         return number_text(value)
     if isinstance(value, str):
-        if spec.get("format") == "date" or _ISO_DATE.match(value):
+        if spec.get("format") == "date" or ISO_DATE.match(value):
             return fmt_moment(value, with_time=False)
-        if spec.get("format") == "date-time" or _ISO_MOMENT.match(value):
+        if spec.get("format") == "date-time" or ISO_MOMENT.match(value):
             return fmt_moment(value)
         if not spec and _CODE.match(value):  # a script's code no form names: its words, not its spelling
             return value.replace("_", " ")

@@ -667,6 +667,8 @@ def test_given_demo_cases_when_the_admin_opens_them_then_nested_data_and_codes_r
     assert "dpupr" not in {c.value for c in cells}
     cost = next(c for c in cells if c.value == 420000000)  # still a number, grouped when shown
     assert cost.number_format == "#,##0"
+    held = next(row[1] for row in sheet.iter_rows() if row[0].value == "Tanggal forum")
+    assert isinstance(held.value, datetime) and held.number_format == "d mmm yyyy"  # a date, not "2 Des 2026"
 
 
 # -- the history ----------------------------------------------------------------------------
@@ -727,3 +729,35 @@ def test_given_a_step_became_ready_when_its_history_is_shown_then_it_names_the_s
     answer = admin.get(f"/api/v1/admin/instances/{instance_id}", headers={"Authorization": f"Bearer {token}"})
     ready = [e for e in answer.get_json()["events"] if e["kind"] == "task_ready"]  # the API: title beside the id
     assert [(e["task_name"], e["task_title"]) for e in ready] == [("verifikasi_rw", "Bahas usulan di musyawarah RW")]
+
+
+# -- recap exports ----------------------------------------------------------------------------
+
+
+def test_given_a_recap_with_dates_when_exported_then_xlsx_holds_real_dates_and_csv_keeps_the_text(client, app):
+    from datetime import date
+
+    login(client, "ketua_rt")
+    start_proposal(client)
+    desa = app.test_client()
+    login(desa, "kepala_desa")
+    query = "proses=musrenbang&langkah=verifikasi_rw&pilih=1&kolom=tanggal_musyawarah_rt"
+    with app.app_context():
+        instance = db.session.execute(db.select(Instance)).scalar_one()
+        started = instance.created_at
+    started_wib = started.astimezone(WIB).replace(tzinfo=None)
+
+    sheet = load_workbook(io.BytesIO(desa.get(f"/rekap.xlsx?{query}").data)).active
+    titles = [c.value for c in sheet[1]]
+    begun, met = sheet.cell(row=2, column=titles.index("Dimulai") + 1), sheet.cell(row=2, column=len(titles))
+    assert titles[-1] == "Tanggal musyawarah RT"
+    assert isinstance(begun.value, datetime) and begun.number_format == "d mmm yyyy hh:mm"
+    assert abs(begun.value - started_wib) < timedelta(seconds=1)  # the wall time of the case's region (WIB)
+    assert met.value == datetime.combine(date.fromisoformat(USULAN["tanggal_musyawarah_rt"]), datetime.min.time())
+    assert met.number_format == "d mmm yyyy"
+
+    rows = _recap_rows(desa, query)
+    assert rows[1][titles.index("Dimulai")].endswith("WIB")  # the CSV stays as the page shows it
+    day = date.fromisoformat(USULAN["tanggal_musyawarah_rt"])
+    months = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+    assert rows[1][-1] == f"{day.day} {months[day.month - 1]} {day.year}"
