@@ -13,7 +13,7 @@ from typing import Any
 
 from api.web import bp
 from api.web.common import fmt_moment
-from engine import FormRef
+from engine import FormRef, indonesian_number
 
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -99,14 +99,6 @@ def label(name: str, spec: dict[str, Any] | None = None, vocab: Vocabulary | Non
     return text[:1].upper() + text[1:]
 
 
-def number_text(value: int | float) -> str:
-    """150.000.000 and 2,5 as Indonesians write them; a year stays 2027."""
-    if float(value).is_integer():
-        return f"{value:,.0f}".replace(",", ".") if abs(value) >= 10_000 else f"{value:.0f}"
-    whole, _, fraction = f"{value:,}".partition(".")
-    return whole.replace(",", ".") + ("," + fraction if fraction else "")
-
-
 def display_value(value: Any, spec: dict[str, Any] | None = None, *, name: str = "",
                   vocab: Vocabulary | None = None) -> str:
     """A data value as people read it: choice titles, Ya/Tidak, numbers, dates in words, lists."""
@@ -126,7 +118,7 @@ def display_value(value: Any, spec: dict[str, Any] | None = None, *, name: str =
     if title is not None:
         return title
     if isinstance(value, int | float):
-        return number_text(value)
+        return indonesian_number(value)
     if isinstance(value, str):
         if spec.get("format") == "date" or ISO_DATE.match(value):
             return fmt_moment(value, with_time=False)

@@ -761,3 +761,51 @@ def test_given_a_recap_with_dates_when_exported_then_xlsx_holds_real_dates_and_c
     day = date.fromisoformat(USULAN["tanggal_musyawarah_rt"])
     months = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
     assert rows[1][-1] == f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+# -- form hints and messages ------------------------------------------------------------------
+
+
+def test_given_number_fields_then_hints_name_only_the_bounds_the_form_gives_in_indonesian_numbers(client):
+    login(client, "ketua_rt")
+    page = client.get("/mulai/musrenbang").get_data(as_text=True)
+    hints = re.findall(r'<small class="batas">([^<]*)</small>', page)
+    assert "min 0 · maks 1.000.000.000.000" in hints  # perkiraan biaya
+    assert "min 2025 · maks 2100" in hints  # tahun RKPD: a year stays ungrouped
+    assert "min 0 (tidak termasuk)" in hints  # volume: no upper bound, so no "maks"
+    bound = r"(min|maks) [\d.,]+( \(tidak termasuk\))?"
+    assert all(re.fullmatch(f"{bound}( · {bound})?", h) for h in hints), hints  # never a bare "min · maks"
+
+
+def test_given_a_fractional_year_and_a_huge_cost_when_submitted_then_each_field_says_why_in_its_own_words(client):
+    login(client, "ketua_rt")
+    answer = start_proposal(client, {**USULAN, "tahun_rkpd": "2027.5", "perkiraan_biaya": "1e20"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    year = re.search(r'id="galat-tahun_rkpd">([^<]*)<', page).group(1)
+    cost = re.search(r'id="galat-perkiraan_biaya">([^<]*)<', page).group(1)
+    assert year == "harus bilangan bulat, tanpa koma atau pecahan"
+    assert cost == "tidak boleh lebih dari 1.000.000.000.000"
+    assert 'value="2027.5"' in page  # kept as typed
+
+
+def test_given_a_bad_moment_on_a_page_then_the_message_gives_the_pages_input_format_not_iso(client, app):
+    login(client, "tim_pengaduan")
+    data = {**{k: v for k, v in PENGADUAN.items() if k not in ("kode_lacak", "diterima_pada")},
+            "diterima_pada": "kemarin sore"}
+    answer = post(client, "/mulai/pengaduan", as_form(data), token_page="/mulai/pengaduan")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    message = re.search(r'id="galat-diterima_pada">([^<]*)<', page).group(1)
+    assert message == "isi tanggal dan jam lengkap, misalnya 17/03/2026 09:00, lalu pilih zona waktunya"
+    assert "T09:00:00+07:00" not in page
+
+
+def test_a_moment_or_date_typed_as_the_message_shows_is_read_in_the_zone_chosen_beside_it():
+    form = parse_form("uji/waktu.schema.json", json.dumps({
+        "type": "object", "properties": {"waktu": {"type": "string", "format": "date-time"},
+                                         "tanggal": {"type": "string", "format": "date"},
+                                         "tahun": {"type": "integer"}}}))
+    typed = MultiDict({"waktu": "17/03/2026 09.00", "waktu__zona": "+08:00", "tanggal": "7/3/2026",
+                       "tahun": "2.027"})
+    assert parse(form, typed) == {"waktu": "2026-03-17T09:00:00+08:00", "tanggal": "2026-03-07", "tahun": 2027}
