@@ -8,6 +8,7 @@ Indonesian message, ready for a 422 response.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -46,7 +47,7 @@ class FieldError:
     field: str
     message: str
     # The schema keyword that failed (format, pattern, type...): a page may word it for its own inputs.
-    rule: str = field(default="", compare=False)
+    rule: str = dataclasses.field(default="", compare=False)  # `field` here would be the attribute above
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
