@@ -183,7 +183,7 @@ TaskItemSchema = answer("TaskItemSchema", {
 })
 
 EventSchema = answer("EventSchema", {"kind": str, "actor": str | None, "at": str | None, "task_id": str | None,
-                                     "task_name": str | None, "detail": dict})
+                                     "task_name": str | None, "task_title": str | None, "detail": dict})
 
 CompletedStepSchema = answer("CompletedStepSchema", {"name": str, "title": str | None, "lane": str | None,
                                                      "finished_at": str | None})

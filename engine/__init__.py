@@ -17,7 +17,7 @@ from engine.errors import (
     WrongLane,
 )
 from engine.events import EngineEvent
-from engine.forms import FieldError, FormFileError, FormInvalid, FormRef, parse_form
+from engine.forms import FieldError, FormFileError, FormInvalid, FormRef, indonesian_number, parse_form
 from engine.human_tasks import HumanTask
 from engine.lint import LintReport, Problem, lane_names, lint_paths, lint_text
 from engine.messages import OutgoingMessage, WaitingMessage
@@ -103,6 +103,7 @@ __all__ = [
     "collect_sources",
     "content_hash",
     "executable_process_ids",
+    "indonesian_number",
     "read_directory",
     "diff_versions",
     "lane_names",

@@ -8,6 +8,7 @@ Indonesian message, ready for a 422 response.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -45,6 +46,8 @@ class FormFileError(ValueError):
 class FieldError:
     field: str
     message: str
+    # The schema keyword that failed (format, pattern, type...): a page may word it for its own inputs.
+    rule: str = dataclasses.field(default="", compare=False)  # `field` here would be the attribute above
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
@@ -151,7 +154,7 @@ def _field_error(error: ValidationError, schema: dict[str, Any]) -> FieldError:
         given = error.instance if isinstance(error.instance, Mapping) else {}
         extra = ", ".join(sorted(set(given) - set(known)))
         return FieldError(_dotted(path) or "(formulir)", f"isian tidak dikenal: {extra}")
-    return FieldError(_dotted(path) or "(formulir)", _message(error))
+    return FieldError(_dotted(path) or "(formulir)", _message(error), str(error.validator))
 
 
 def _dotted(path: list[Any]) -> str:
@@ -166,18 +169,42 @@ def _message(error: ValidationError) -> str:
     return template(error.validator_value) if template else error.message
 
 
+def indonesian_number(value: Any) -> str:
+    """A number as Indonesians write it: 1.000.000.000.000 and 2,5; a year such as 2100 stays ungrouped."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer():
+        return f"{value:,.0f}".replace(",", ".") if abs(value) >= 10_000 else f"{value:.0f}"
+    whole, _, fraction = f"{value:,}".partition(".")
+    return whole.replace(",", ".") + ("," + fraction if fraction else "")
+
+
+def _type_message(expected: Any) -> str:
+    if expected == "integer":  # 2027.5: the bound is not what is wrong
+        return "harus bilangan bulat, tanpa koma atau pecahan"
+    return f"harus bertipe {_TYPE_NAMES.get(str(expected), expected)}"
+
+
+def _const_message(expected: Any) -> str:
+    if expected is True:  # a checkbox the form needs ticked (a statement the user confirms)
+        return "harus dicentang"
+    if expected is False:
+        return "tidak boleh dicentang"
+    return f"harus bernilai {indonesian_number(expected)}"
+
+
 _MESSAGES: dict[str, Callable[[Any], str]] = {
-    "type": lambda v: f"harus bertipe {_TYPE_NAMES.get(str(v), v)}",
-    "minimum": lambda v: f"tidak boleh kurang dari {v}",
-    "maximum": lambda v: f"tidak boleh lebih dari {v}",
-    "exclusiveMinimum": lambda v: f"harus lebih dari {v}",
-    "exclusiveMaximum": lambda v: f"harus kurang dari {v}",
+    "type": _type_message,
+    "minimum": lambda v: f"tidak boleh kurang dari {indonesian_number(v)}",
+    "maximum": lambda v: f"tidak boleh lebih dari {indonesian_number(v)}",
+    "exclusiveMinimum": lambda v: f"harus lebih dari {indonesian_number(v)}",
+    "exclusiveMaximum": lambda v: f"harus kurang dari {indonesian_number(v)}",
     "minLength": lambda v: f"minimal {v} karakter",
     "maxLength": lambda v: f"maksimal {v} karakter",
     "pattern": lambda v: "formatnya tidak sesuai",
     "format": lambda v: f"bukan {_FORMAT_NAMES.get(str(v), v)} yang sah",
     "enum": lambda v: "pilihan tidak dikenal; pilih salah satu: " + ", ".join(map(str, v)),
-    "const": lambda v: f"harus bernilai {v}",
+    "const": _const_message,
     "minItems": lambda v: f"minimal {v} butir",
     "maxItems": lambda v: f"maksimal {v} butir",
     "uniqueItems": lambda v: "butir tidak boleh berulang",

@@ -126,6 +126,14 @@ class ProcessVersion:
     def short_hash(self) -> str:
         return self.hash[:12]
 
+    def element_title(self, element_id: str | None) -> str | None:
+        """The diagram's name of one of its elements (a step, a timer, an event); None when it has none here."""
+        for spec in (self.spec, *self.subprocess_specs.values()):
+            task_spec = spec.task_specs.get(element_id or "")
+            if task_spec is not None:
+                return getattr(task_spec, "bpmn_name", None) or None
+        return None
+
     def bpmn_source(self) -> str:
         """The diagram XML of the process's own file (for drawing it)."""
         name = next(k for k in self.sources if k.startswith("bpmn/"))

@@ -28,6 +28,8 @@ def history(instance: Instance, ref: VersionRef, principal: Principal | None) ->
             "at": iso(event.at),
             "task_id": event.task_id,
             "task_name": event.task_name,
+            # The step as the case's diagram version names it: an element id means nothing to staff.
+            "task_title": ref.version.element_title(event.task_name),
             "detail": detail,
         })
     return out

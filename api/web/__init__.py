@@ -21,4 +21,5 @@ from api.web import (  # noqa: E402,F401  (the modules register their routes on 
     reports,
     start,
     tasks,
+    values,
 )

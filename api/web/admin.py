@@ -17,7 +17,7 @@ from api.services.instances import Actor
 from api.services.versions import runtime
 from api.web import bp
 from api.web.common import STATUS_NAMES, PageError, page_login, period, principal
-from api.web.queries import form_fields, last_error, region_names, version_rows
+from api.web.queries import last_error, region_names, version_rows
 from api.web.tasks import context_rows
 from engine import now
 
@@ -89,7 +89,7 @@ def admin_instance(instance_id: int):
     return render_template(
         "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers), error_text=error_text, stopped=stopped,
         diagram_url=url_for("web.diagram_xml", process_id=ref.version.process_id, number=ref.number),
-        context=context_rows(detail["data"], form_fields(ref.version), set()),
+        context=context_rows(detail["data"], ref.version, set()),
         can_act=bool(scope_prefixes(principal(), act=True)), region=detail["region"],
         parse_moment=lambda s: datetime.fromisoformat(s) if s else None,
     )

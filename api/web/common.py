@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -51,7 +50,6 @@ _ZONES = {
     **{p: ("Asia/Jayapura", "WIT") for p in ("81", "82", "91", "92", "94", "95", "96", "97")},
 }
 _WIB = ("Asia/Jakarta", "WIB")
-_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 ZONE_OFFSETS = [("+07:00", "WIB"), ("+08:00", "WITA"), ("+09:00", "WIT")]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 STATUS_NAMES = {
@@ -80,6 +78,9 @@ EVENT_NAMES = {
     "instance_cancelled": "dibatalkan",
     "instance_retried": "dicoba ulang",
     "message_retry": "pengiriman pesan diulang",
+    "message_delivered": "pesan tersampaikan",
+    "message_undelivered": "pesan tidak tersampaikan",
+    "timer_failed": "penanda waktu gagal dijalankan",
     "migrated": "dipindahkan ke versi lain",
 }
 # Pages whose form carries files, or a modeler draft (a whole diagram and its forms): their body may be
@@ -266,32 +267,6 @@ def due_mark(due: datetime | None, region: str | None = None, moment: datetime |
     return "tepat", "tepat waktu"
 
 
-def display_value(value: Any, spec: dict[str, Any] | None = None) -> str:
-    """A data value as people read it: option titles, Ya/Tidak, dates, lists."""
-    spec = spec or {}
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, bool):
-        return "Ya" if value else "Tidak"
-    options = {o.get("const"): o.get("title") for o in spec.get("oneOf", []) if isinstance(o, dict)}
-    if isinstance(value, list):
-        item = spec.get("items", {}) if isinstance(spec.get("items"), dict) else {}
-        return "; ".join(display_value(v, item) for v in value)
-    if isinstance(value, dict):
-        props = spec.get("properties", {})
-        return ", ".join(f"{props.get(k, {}).get('title', k)}: {display_value(v, props.get(k))}"
-                         for k, v in value.items())
-    if value in options:
-        return str(options[value])
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer():  # 150.000.000; a year stays 2027
-            return f"{value:,.0f}".replace(",", ".") if abs(value) >= 10_000 else f"{value:.0f}"
-        return str(value).replace(".", ",")
-    if isinstance(value, str) and (spec.get("format") in ("date-time", "date") or _ISO_MOMENT.match(value)):
-        return fmt_moment(value)
-    return str(value)
-
-
 @bp.app_template_filter("kapital")
 def first_upper(text: Any) -> str:
     """The text with its first letter upper case and the rest as written (Jinja's `capitalize` would make
@@ -313,7 +288,7 @@ def _json_attr(value: Any) -> str:
 @bp.app_context_processor
 def _context() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "CSRF_FIELD": CSRF_FIELD, "status_name": lambda s: STATUS_NAMES.get(s, s),
-            "event_name": lambda k: EVENT_NAMES.get(k, k), "display_value": display_value, "due_mark": due_mark,
+            "event_name": lambda k: EVENT_NAMES.get(k, k), "due_mark": due_mark,
             "datetime_parts": datetime_parts, "zone_offsets": ZONE_OFFSETS, "vendor_ready": vendor_ready}
 
 

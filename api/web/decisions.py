@@ -21,9 +21,10 @@ from api.regions import contains
 from api.services import messages, privacy
 from api.services.versions import VersionRef, runtime
 from api.web import bp
-from api.web.common import PageError, display_value, page_login, principal
+from api.web.common import PageError, page_login, principal
 from api.web.recap import _prefixes, _sort_key, reader_roles
-from api.web.spreadsheet import csv_download, safe_cell, xlsx_download
+from api.web.spreadsheet import csv_download, safe_cell, sheet_moment, xlsx_download
+from api.web.values import Vocabulary, display_value
 from engine import TaskInfo
 
 LIST_LIMIT = 500
@@ -78,27 +79,35 @@ def document(instance_id: int) -> dict[str, Any]:
     order = ((step.form.ui_schema or {}).get(field, {}).get("items", {}).get("ui:order") if step.form else None) \
         or list(row_props)
     columns = [(name, row_props[name].get("title", name), row_props[name]) for name in order if name in row_props]
+    vocab = Vocabulary.of(version)
     header = []
     for form in (version.start.form, step.form):
         for name, spec in ((form.schema.get("properties", {}) if form else {}).items()):
             if name != field and name in data:
-                header.append((spec.get("title", name), display_value(data[name], spec)))
+                header.append((spec.get("title", name), display_value(data[name], spec, name=name, vocab=vocab),
+                               data[name], spec))
     rank = step.properties.get(messages.BATCH_RANK)
     rows = [r for r in data.get(field) or [] if isinstance(r, dict)]
     if rank:
         rows.sort(key=lambda r: _sort_key(r.get(rank)))
     decided = step.element_id in runtime().engine.inspect(version, instance.state).completed_elements
     return {"instance": instance, "process": version.name, "step": step, "header": header, "columns": columns,
-            "rows": rows, "decided": decided}
+            "rows": rows, "decided": decided, "vocab": vocab}
 
 
-def cell(row: dict[str, Any], column: tuple[str, str, dict]) -> Any:
-    name, _title, spec = column
-    value = row.get(name)
+def cell(row: dict[str, Any], column: tuple[str, str, dict], vocab: Vocabulary | None = None) -> Any:
+    """One cell of a download: numbers stay numbers for the spreadsheet, the rest as the page shows it."""
+    value = row.get(column[0])
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    text = display_value(value, spec)
+    text = shown(row, column, vocab)
     return "" if text == "-" else text
+
+
+def shown(row: dict[str, Any], column: tuple[str, str, dict], vocab: Vocabulary | None = None) -> str:
+    """One cell of the page, as people read it."""
+    name, _title, spec = column
+    return display_value(row.get(name), spec, name=name, vocab=vocab)
 
 
 @bp.route("/keputusan")
@@ -110,7 +119,7 @@ def decision_list():
 @bp.route("/keputusan/<int:instance_id>")
 @page_login
 def decision_page(instance_id: int):
-    return render_template("decision.html", d=document(instance_id), cell=cell)
+    return render_template("decision.html", d=document(instance_id), cell=shown)
 
 
 def _filename(doc: dict[str, Any], ext: str) -> str:
@@ -121,9 +130,9 @@ def _filename(doc: dict[str, Any], ext: str) -> str:
 @page_login
 def decision_csv(instance_id: int) -> Response:
     doc = document(instance_id)
-    rows = [[title, value] for title, value in doc["header"]] + [[]]
+    rows = [[title, text] for title, text, _value, _spec in doc["header"]] + [[]]
     rows.append([title for _, title, _ in doc["columns"]])
-    rows += [[cell(row, c) for c in doc["columns"]] for row in doc["rows"]]
+    rows += [[cell(row, c, doc["vocab"]) for c in doc["columns"]] for row in doc["rows"]]
     return csv_download(rows, _filename(doc, "csv"))
 
 
@@ -139,12 +148,16 @@ def decision_xlsx(instance_id: int) -> Response:
     sheet.title = "Keputusan"
     sheet.append([doc["instance"].title])
     sheet["A1"].font = Font(bold=True)
-    for title, value in doc["header"]:
-        sheet.append([safe_cell(title), safe_cell(value)])
+    region = doc["instance"].region
+    for title, text, value, spec in doc["header"]:
+        moment = sheet_moment(value, spec, region)
+        sheet.append([safe_cell(title), moment if moment is not None else safe_cell(text)])
     sheet.append([])
     sheet.append([title for _, title, _ in doc["columns"]])
     for c in sheet[sheet.max_row]:
         c.font = Font(bold=True)
     for row in doc["rows"]:
-        sheet.append([safe_cell(cell(row, c)) for c in doc["columns"]])
+        moments = [sheet_moment(row.get(c[0]), c[2], region) for c in doc["columns"]]
+        sheet.append([m if m is not None else safe_cell(cell(row, c, doc["vocab"]))
+                      for m, c in zip(moments, doc["columns"], strict=True)])
     return xlsx_download(book, _filename(doc, "xlsx"))

@@ -15,12 +15,22 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from engine import FieldError, FormRef
+from engine import FieldError, FormRef, indonesian_number
 
 ZONE_SUFFIX = "__zona"
 GENERAL = "(formulir)"
 _LOCAL_DT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+# What a clerk types where the browser offers no date picker: 17/03/2026 09:00 (or 09.00), 17/03/2026.
+_TYPED_DT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2})[:.](\d{2})$")
+_TYPED_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")  # 1.500.000: dots group thousands
 _INDEX = re.compile(r"^(\d+)(?:\.(.+))?$")
+# The page's own input formats, for the message of a moment or a date the validation refused: the form's
+# errorMessage may show the ISO text scripts send, which no clerk types.
+PAGE_FORMATS = {
+    "datetime": "isi tanggal dan jam lengkap, misalnya 17/03/2026 09:00, lalu pilih zona waktunya",
+    "date": "isi tanggal lengkap, misalnya 17/03/2026",
+}
 
 
 @dataclass
@@ -37,6 +47,7 @@ class Field:
     item: Field | None = None  # list: the item's field (name holds __i__)
     subfields: list[Field] = field(default_factory=list)  # objects: the fields of one item
     readonly: bool = False  # a column of a list shown, not set (`readOnly`, `ui:readonly`): the server fills it
+    hint: str = ""  # the bounds of a number in words: "min 0 (tidak termasuk) · maks 1.000.000"
 
 
 def _options(spec: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -85,6 +96,7 @@ def build_field(name: str, spec: dict[str, Any], ui: dict[str, Any], required: b
         made.kind = "checkbox"
     elif kind_of in ("integer", "number"):
         made.kind = kind_of
+        made.hint = bounds_hint(spec)
     elif spec.get("format") == "date":
         made.kind = "date"
     elif spec.get("format") == "date-time":
@@ -94,6 +106,17 @@ def build_field(name: str, spec: dict[str, Any], ui: dict[str, Any], required: b
     elif widget == "textarea":
         made.kind = "textarea"
     return made
+
+
+def bounds_hint(spec: dict[str, Any]) -> str:
+    """A number's bounds as the field's hint, only those the schema gives; "" without any."""
+    parts = []
+    for inclusive, exclusive, word in (("minimum", "exclusiveMinimum", "min"), ("maximum", "exclusiveMaximum", "maks")):
+        if isinstance(spec.get(inclusive), int | float):
+            parts.append(f"{word} {indonesian_number(spec[inclusive])}")
+        elif isinstance(spec.get(exclusive), int | float):
+            parts.append(f"{word} {indonesian_number(spec[exclusive])} (tidak termasuk)")
+    return " · ".join(parts)
 
 
 def fields_of(form: FormRef, skip: set[str] = frozenset()) -> list[Field]:
@@ -181,8 +204,15 @@ def convert(spec: dict[str, Any], raw: str) -> Any:
     kind = spec.get("type")
     text = raw.strip()
     if kind == "integer":
+        cleaned = text.replace(" ", "")
+        if _GROUPED.match(cleaned):
+            cleaned = cleaned.replace(".", "")
         try:
-            return int(text.replace(".", "").replace(" ", "")) if re.fullmatch(r"-?[\d. ]+", text) else int(text)
+            return int(cleaned)
+        except ValueError:
+            pass
+        try:  # 2027.5 or 2027,5: a number, so validation says it must be whole rather than some bound
+            return float(cleaned.replace(",", "."))
         except ValueError:
             return text
     if kind == "number":
@@ -201,7 +231,17 @@ def convert(spec: dict[str, Any], raw: str) -> Any:
     return text
 
 
+def _typed_date(text: str) -> str:
+    """17/03/2026 -> 2026-03-17; anything else as typed."""
+    found = _TYPED_DATE.match(text)
+    return f"{found[3]}-{int(found[2]):02d}-{int(found[1]):02d}" if found else text
+
+
 def _with_zone(text: str, zone: str) -> str:
+    typed = _TYPED_DT.match(text)
+    if typed:
+        day, month, year, hour, minute = typed.groups()
+        text = f"{year}-{int(month):02d}-{int(day):02d}T{int(hour):02d}:{minute}"
     if not _LOCAL_DT.match(text):
         return text
     return (text if text.count(":") == 2 else text + ":00") + (zone or "+07:00")
@@ -216,6 +256,8 @@ def _scalar(spec: dict[str, Any], form: MultiDict, name: str) -> tuple[bool, Any
         return False, None
     if spec.get("format") == "date-time":
         return True, _with_zone(raw.strip(), form.get(name + ZONE_SUFFIX, ""))
+    if spec.get("format") == "date":
+        return True, _typed_date(raw.strip())
     return True, convert(spec, raw)
 
 
@@ -284,14 +326,31 @@ def parse(form_ref: FormRef, form: MultiDict, skip: set[str] = frozenset()) -> d
 # -- errors --------------------------------------------------------------------------
 
 
-def errors_by_path(errors: list[FieldError] | list[dict[str, str]]) -> dict[str, list[str]]:
+def errors_by_path(errors: list[FieldError] | list[dict[str, str]],
+                   kinds: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """Messages by data path; a refused moment or date at an input of `kinds` (path -> kind) says the page's
+    own input format."""
     out: dict[str, list[str]] = {}
     for error in errors:
         if isinstance(error, FieldError):
             path, message = error.field, error.message
+            kind = (kinds or {}).get(re.sub(r"\.\d+(?=\.|$)", ".__i__", path))
+            if error.rule in ("format", "pattern") and kind in PAGE_FORMATS:
+                message = PAGE_FORMATS[kind]
         else:
             path, message = error["field"], error["message"]
         out.setdefault(path or GENERAL, []).append(message)
+    return out
+
+
+def _kinds(fields: list[Field]) -> dict[str, str]:
+    """Input name (`__i__` for a row's index) -> kind, for every field and column of the page."""
+    out = {}
+    for fld in fields:
+        out[fld.name] = fld.kind
+        out.update(_kinds(fld.subfields))
+        if fld.item is not None:
+            out[fld.item.name] = fld.item.kind
     return out
 
 
@@ -324,7 +383,7 @@ def form_view(form: FormRef, values: dict[str, Any], errors: list[FieldError] | 
               skip: set[str] = frozenset()) -> dict[str, Any]:
     """What the `form_body` macro needs: fields, values, errors by path and the errors with no input of their own."""
     fields = fields_of(form, skip)
-    by_path = errors_by_path(errors or [])
+    by_path = errors_by_path(errors or [], _kinds(fields))
     placed = rendered_paths(fields, values)
     general = {p: m for p, m in by_path.items() if p not in placed}
     return {"fields": fields, "values": values, "errors": by_path, "general": general}

@@ -13,7 +13,7 @@ from api.services import privacy
 from api.services.deploy import analyst_role
 from api.services.versions import VersionRef, runtime
 from api.web import bp
-from api.web.common import display_value, fmt_moment, page_login, principal
+from api.web.common import fmt_moment, page_login, principal
 from api.web.queries import (
     ROW_LIMIT,
     at_or_past_step,
@@ -22,7 +22,8 @@ from api.web.queries import (
     region_names,
     waiting_steps,
 )
-from api.web.spreadsheet import csv_download, safe_cell, xlsx_download
+from api.web.spreadsheet import csv_download, safe_cell, sheet_moment, xlsx_download
+from api.web.values import Vocabulary, display_value
 
 FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"), ("posisi", "Posisi"),
          ("dimulai", "Dimulai")]
@@ -86,6 +87,7 @@ def build(args: Any) -> dict[str, Any]:
         return out
     specs = form_fields(ref.version)
     out["fields"] = specs
+    out["vocab"] = Vocabulary.of(ref.version)
     chosen = [c for c in args.getlist("kolom") if c in specs]
     if not chosen and not args.get("pilih"):
         props = step.form.schema.get("properties", {})
@@ -119,24 +121,30 @@ def build(args: Any) -> dict[str, Any]:
     return out
 
 
-def cell(row: dict[str, Any], key: str, specs: dict[str, dict]) -> Any:
+def cell(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: Vocabulary | None = None) -> Any:
     value = row.get(key)
     if key == "dimulai":
         return fmt_moment(value, row.get("wilayah"))
     if key in ("kode_lacak", "judul", "wilayah", "posisi"):
         return value or ""
-    return display_value(value, specs.get(key))
+    return display_value(value, specs.get(key), name=key, vocab=vocab)
 
 
-def export_value(row: dict[str, Any], key: str, specs: dict[str, dict]) -> Any:
+def export_value(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: Vocabulary | None = None) -> Any:
     """Numbers stay numbers in exports; everything else as shown on the page."""
     value = row.get(key)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if isinstance(value, datetime):
         return fmt_moment(value, row.get("wilayah"))
-    text = cell(row, key, specs)
+    text = cell(row, key, specs, vocab)
     return "" if text == "-" else text
+
+
+def sheet_value(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: Vocabulary | None = None) -> Any:
+    """A spreadsheet cell: dates and moments as real ones (they sort and filter), the rest as in the CSV."""
+    moment = sheet_moment(row.get(key), specs.get(key), row.get("wilayah"))
+    return moment if moment is not None else export_value(row, key, specs, vocab)
 
 
 @bp.route("/rekap")
@@ -155,7 +163,8 @@ def _filename(result: dict[str, Any], ext: str) -> str:
 def recap_csv() -> Response:
     result = build(request.args)
     rows = [[title for _, title in result["columns"]]]
-    rows += [[export_value(row, key, result["fields"]) for key, _ in result["columns"]] for row in result["rows"]]
+    rows += [[export_value(row, key, result["fields"], result.get("vocab")) for key, _ in result["columns"]]
+             for row in result["rows"]]
     return csv_download(rows, _filename(result, "csv"))
 
 
@@ -173,7 +182,7 @@ def recap_xlsx() -> Response:
     for c in sheet[1]:
         c.font = Font(bold=True)
     for row in result["rows"]:
-        values = [export_value(row, key, result["fields"]) for key, _ in result["columns"]]
+        values = [sheet_value(row, key, result["fields"], result.get("vocab")) for key, _ in result["columns"]]
         sheet.append([safe_cell(v) for v in values])
     sheet.freeze_panes = "A2"
     return xlsx_download(book, _filename(result, "xlsx"))

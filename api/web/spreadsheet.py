@@ -5,11 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from flask import Response
 
+from api.web.common import local
+from api.web.values import ISO_DATE, ISO_MOMENT
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATE_FORMAT = "d mmm yyyy"
+MOMENT_FORMAT = "d mmm yyyy hh:mm"
 
 
 def safe_cell(value: Any) -> Any:
@@ -17,6 +23,25 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def sheet_moment(value: Any, spec: dict[str, Any] | None = None, region: str | None = None) -> date | datetime | None:
+    """A moment or a date as a spreadsheet cell, so it sorts and filters; None for any other value.
+
+    A cell keeps no time zone: a moment is written as the wall time of the case's region, as the pages show it.
+    """
+    spec = spec if isinstance(spec, dict) else {}
+    if isinstance(value, str):
+        try:
+            if spec.get("format") == "date" or ISO_DATE.match(value):
+                return date.fromisoformat(value)
+            if spec.get("format") == "date-time" or ISO_MOMENT.match(value):
+                value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else local(value, region).replace(tzinfo=None)
+    return None
 
 
 def _attachment(filename: str) -> dict[str, str]:
@@ -34,6 +59,15 @@ def csv_download(rows: Iterable[list[Any]], filename: str) -> Response:
 
 def xlsx_download(book: Any, filename: str) -> Response:
     """An openpyxl workbook as a file, each column of its sheet as wide as its longest value (10-60)."""
+    for row in book.active.iter_rows():
+        for c in row:
+            if isinstance(c.value, int | float) and not isinstance(c.value, bool) and abs(c.value) >= 10_000:
+                # Grouped like the pages show it (a year such as 2027 stays ungrouped); still a number.
+                c.number_format = "#,##0" if float(c.value).is_integer() else "#,##0.##"
+            elif isinstance(c.value, datetime):
+                c.number_format = MOMENT_FORMAT
+            elif isinstance(c.value, date):
+                c.number_format = DATE_FORMAT
     for column in book.active.columns:
         width = max(len(str(c.value or "")) for c in column)
         book.active.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)

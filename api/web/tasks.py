@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,39 +17,26 @@ from api.web import bp
 from api.web.common import page_login, principal
 from api.web.formkit import form_view, initial_values, parse
 from api.web.queries import completion_of, form_fields, region_label
+from api.web.values import Table, Vocabulary, display_value, label, value_table
 from engine import FormInvalid
 
 # Data the application itself adds; not worth a line in the context table.
 _INTERNAL = {"kode_lacak"}
 
 
-def context_rows(data: dict[str, Any], specs: dict[str, dict[str, Any]], skip: set[str]) -> list[tuple[str, Any, dict]]:
-    """(label, value, schema) of the instance data, form fields first in form order, then computed values."""
+def context_rows(data: dict[str, Any], version: Any, skip: set[str]) -> list[tuple[str, str, Table | None]]:
+    """(label, text, table) of the case data, form fields first in form order, then computed values; a list of
+    objects comes as a table (column labels, rows), anything else as text."""
+    specs = form_fields(version)
+    vocab = Vocabulary.of(version)
     rows = []
-    upper = _upper_words(specs)
     for name, value in data.items():
         if name in skip or name in _INTERNAL or value in (None, "", [], {}):
             continue
         spec = specs.get(name, {})
-        rows.append((spec.get("title") or _label(name, upper), value, spec))
+        rows.append((label(name, spec, vocab), display_value(value, spec, name=name, vocab=vocab),
+                     value_table(value, spec, vocab=vocab)))
     return rows
-
-
-def _upper_words(specs: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Words the forms' titles write in capitals (RKPD, OPD, RT): a computed field's label writes them so too."""
-    words: dict[str, str] = {}
-    for spec in specs.values():
-        for word in re.findall(r"[A-Za-z]+", str(spec.get("title", ""))):
-            if len(word) > 1 and word.isupper():
-                words.setdefault(word.lower(), word)
-    return words
-
-
-def _label(name: str, upper: dict[str, str]) -> str:
-    """A label for a data field without a title: `batas_rkpd` -> 'Batas RKPD'."""
-    words = [upper.get(w, w) for w in name.split("_") if w]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
 
 
 def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | None = None, status: int = 200):
@@ -62,14 +48,13 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     start_values = dict(view.data)
     if messages.is_batch(info):  # a batch step opens with what waits for its decision, ranked
         start_values[info.properties[messages.BATCH_FIELD]] = task.data.get(info.properties[messages.BATCH_FIELD])
-    specs = form_fields(ref.version)
     claimed_by = usernames({row.claimed_by_id}).get(row.claimed_by_id) if row.claimed_by_id else None
     return render_template(
         "task.html",
         task=row, instance=instance, version=ref, info=info, form=form,
         form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors)
         if form else None,
-        context=context_rows(task.data, specs, own), events=trail.history(instance, ref, who),
+        context=context_rows(task.data, ref.version, own), events=trail.history(instance, ref, who),
         region=region_label(row.region),
         claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id, links=case_links.links_of(instance, who),
     ), status

@@ -96,7 +96,7 @@ def test_completing_moves_the_instance_and_records_who_did_it(app, client, users
     history = client.get(f"/api/v1/tasks/{analyst_task['id']}", headers=users.headers("analis")).get_json()["history"]
     completed = [e for e in history if e["kind"] == "task_completed"]
     assert completed == [{"kind": "task_completed", "actor": "petugas", "at": "2026-03-17T02:00:00+00:00",
-                          "task_id": task["id"], "task_name": "verifikasi",
+                          "task_id": task["id"], "task_name": "verifikasi", "task_title": "Verifikasi laporan",
                           "detail": {"data": {"catatan": "lengkap"}, "lane": "Petugas Uji"}}]
 
 

@@ -86,3 +86,36 @@ def test_a_broken_schema_is_refused_every_time_and_a_sound_one_accepted_every_ti
 def test_personal_fields_are_found_by_their_marker():
     marked = parse_form("x.json", json.dumps({"properties": {"nama": {"x-alur-personal": True}, "isi": {}}}))
     assert marked.fields_marked("x-alur-personal") == ["nama"]
+
+
+BOUNDED = parse_form("uji/batas.schema.json", json.dumps({
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "tahun": {"type": "integer", "title": "Tahun", "minimum": 2024, "maximum": 2100},
+        "biaya": {"type": "number", "title": "Biaya", "maximum": 1_000_000_000_000},
+        "volume": {"type": "number", "title": "Volume", "exclusiveMinimum": 0.5},
+        "setuju": {"type": "boolean", "title": "Saya menyatakan data benar", "const": True},
+    },
+}))
+
+
+def _messages(data: dict) -> dict[str, str]:
+    with pytest.raises(FormInvalid) as caught:
+        BOUNDED.validate(data)
+    return {e.field: e.message for e in caught.value.errors}
+
+
+def test_given_bounds_and_a_required_tick_when_broken_then_messages_say_what_is_wrong_in_indonesian_numbers():
+    assert _messages({"tahun": 2027.5}) == {"tahun": "harus bilangan bulat, tanpa koma atau pecahan"}
+    assert _messages({"biaya": 1e20}) == {"biaya": "tidak boleh lebih dari 1.000.000.000.000"}
+    assert _messages({"volume": 0.25}) == {"volume": "harus lebih dari 0,5"}
+    assert _messages({"tahun": 2200}) == {"tahun": "tidak boleh lebih dari 2100"}  # a year stays as written
+    assert _messages({"setuju": False}) == {"setuju": "harus dicentang"}
+
+
+def test_a_failed_rule_is_named_beside_the_message_but_the_api_answer_stays_field_and_message():
+    with pytest.raises(FormInvalid) as caught:
+        BOUNDED.validate({"tahun": "dua ribu"})
+    error = caught.value.errors[0]
+    assert error.rule == "type" and error.as_dict() == {"field": "tahun", "message": error.message}

@@ -31,6 +31,16 @@ def test_every_executable_process_is_loaded_with_its_lanes_start_and_forms(proje
     ]
 
 
+def test_given_a_version_then_each_element_id_gives_the_name_the_diagram_shows(project):
+    write_complaint(project, title="Periksa dan klasifikasi")
+    version = project.registry().latest("keluhan")
+
+    assert version.element_title("periksa") == "Periksa dan klasifikasi"
+    assert version.element_title("terlambat") == "Batas terlewati"  # a timer, not only human steps
+    assert version.element_title("hitung_batas") == "Hitung batas waktu"
+    assert version.element_title("tidak_ada") is None and version.element_title(None) is None
+
+
 def test_unchanged_files_give_the_same_version(project):
     write_complaint(project)
     first = project.registry().latest("keluhan")

@@ -588,7 +588,224 @@ def test_the_favicon_is_served_and_every_page_links_it(client):
 
 
 def test_a_computed_field_without_a_title_keeps_the_capitals_the_forms_use():
-    from api.web.tasks import _label, _upper_words
+    from api.web.values import Vocabulary, label
+    from engine.forms import FormRef
 
-    upper = _upper_words({"tahun_rkpd": {"title": "Tahun RKPD yang dituju"}, "opd": {"title": "OPD tujuan"}})
-    assert _label("batas_rkpd", upper) == "Batas RKPD" and _label("opd_tujuan_awal", upper) == "OPD tujuan awal"
+    vocab = Vocabulary([FormRef("f.json", {"properties": {"tahun_rkpd": {"title": "Tahun RKPD yang dituju"},
+                                                          "opd": {"title": "OPD tujuan"}}})])
+    assert label("batas_rkpd", None, vocab) == "Batas RKPD" and label("opd_tujuan_awal", None, vocab) == "OPD tujuan awal"
+
+
+# -- case data as staff read it ------------------------------------------------------------
+
+
+def test_given_forms_of_a_process_then_codes_show_their_titles_numbers_and_dates_read_indonesian():
+    from api.web.values import Vocabulary, display_value, value_table
+    from engine.forms import FormRef
+
+    opd = {"title": "OPD tujuan", "type": "string", "oneOf": [{"const": "dpupr", "title": "Dinas PUPR"}]}
+    satuan = {"title": "Satuan", "type": "string", "enum": ["m", "unit"], "enumNames": ["meter", "buah"]}
+    vocab = Vocabulary([FormRef("f.json", {"properties": {"opd_tujuan": opd, "satuan": satuan}})])
+
+    # A script's copy of a chosen field takes the title of the field it was copied from.
+    assert display_value("dpupr", None, name="opd_tujuan_awal", vocab=vocab) == "Dinas PUPR"
+    assert display_value("unit", satuan) == "buah"
+    # A code of another field keeps its spelling: a stem lends only the codes it has.
+    assert display_value("dinkes", None, name="opd_tujuan_awal", vocab=vocab) == "dinkes"
+    assert display_value("hari_kalender") == "hari kalender"  # a script's code that no form names
+    assert display_value(420000000) == "420.000.000" and display_value(2027) == "2027"
+    assert display_value(2.5) == "2,5" and display_value(1234567.25) == "1.234.567,25"
+    assert display_value("2026-12-03") == "3 Des 2026"
+
+    columns, rows = value_table([{"opd_tujuan": "dpupr", "biaya": 1500000, "tanggal": "2027-01-02"},
+                                 {"opd_tujuan": "dpupr", "setuju": True}], vocab=vocab)
+    assert columns == ["OPD tujuan", "Biaya", "Tanggal", "Setuju"]
+    assert rows == [["Dinas PUPR", "1.500.000", "2 Jan 2027", "-"], ["Dinas PUPR", "-", "-", "Ya"]]
+    columns, rows = value_table({"desa": {"mulai": "2027-01-02"}, "opd": {"mulai": "2027-02-15"}}, vocab=vocab)
+    assert columns == ["", "Mulai"] and rows == [["Desa", "2 Jan 2027"], ["OPD", "15 Feb 2027"]]
+    assert value_table(["a", "b"]) is None and value_table("dpupr") is None
+
+
+def _data_section(html: str) -> str:
+    return html[html.index("<h2>Data</h2>"):html.index("<h2>Peristiwa</h2>")]
+
+
+def test_given_demo_cases_when_the_admin_opens_them_then_nested_data_and_codes_read_as_words(client, app):
+    from api.seed import seed_demo_cases
+
+    with app.app_context():
+        created = seed_demo_cases().created
+        approved = db.session.execute(db.select(Instance.id).where(
+            Instance.process_id == "aspirasi", Instance.state.contains("riwayat_persetujuan"),
+            Instance.state.contains("tanggal_kegiatan"))).scalars().first()
+        proposal = db.session.execute(db.select(Instance.id).where(
+            Instance.process_id == "musrenbang").order_by(Instance.id)).scalars().first()
+    login(client, "admin")
+
+    aspiration = _data_section(client.get(f"/admin/instance/{approved}").get_data(as_text=True))
+    assert "<th>Keputusan</th><th>Waktu rencana kegiatan (WITA)</th>" in aspiration  # a list is a table
+    assert "<td>Disetujui</td>" in aspiration and "<td>setujui</td>" not in aspiration
+    assert "waktu_rencana" not in aspiration and "pemberitahuan_terlambat" not in aspiration
+    assert "hari kalender" in aspiration and "tanggal kegiatan" in aspiration
+    assert "hari_kalender" not in aspiration and "tanggal_kegiatan" not in aspiration
+
+    musrenbang = _data_section(client.get(f"/admin/instance/{proposal}").get_data(as_text=True))
+    assert "<dt>OPD tujuan awal</dt><dd>Dinas Pekerjaan Umum dan Penataan Ruang</dd>" in musrenbang
+    assert "<th>Mulai</th><th>Batas</th>" in musrenbang and "<td>2 Jan 2027</td>" in musrenbang
+    assert "<th>Tingkat</th><th>Keputusan</th>" in musrenbang and "mulai:" not in musrenbang
+    assert re.search(r"<dt>Perkiraan biaya \(Rp\)</dt><dd>\d{1,3}(\.\d{3})+</dd>", musrenbang)
+
+    forum = created["forum_gabungan_opd_dpupr"]
+    page = client.get(f"/keputusan/{forum}").get_data(as_text=True)
+    assert "<dd>Dinas Pekerjaan Umum dan Penataan Ruang</dd>" in page and "420.000.000" in page
+    assert 'data-col="opd_tujuan">Dinas Pekerjaan Umum dan Penataan Ruang<' in page
+    lines = list(csv.reader(io.StringIO(client.get(f"/keputusan/{forum}.csv").get_data(as_text=True))))
+    assert ["OPD penyelenggara", "Dinas Pekerjaan Umum dan Penataan Ruang"] in lines
+    assert "dpupr" not in {value for line in lines for value in line}
+    sheet = load_workbook(io.BytesIO(client.get(f"/keputusan/{forum}.xlsx").data)).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert "dpupr" not in {c.value for c in cells}
+    cost = next(c for c in cells if c.value == 420000000)  # still a number, grouped when shown
+    assert cost.number_format == "#,##0"
+    held = next(row[1] for row in sheet.iter_rows() if row[0].value == "Tanggal forum")
+    assert isinstance(held.value, datetime) and held.number_format == "d mmm yyyy"  # a date, not "2 Des 2026"
+
+
+# -- the history ----------------------------------------------------------------------------
+
+
+def _written_event_kinds() -> set[str]:
+    """Every event kind a literal in engine/ or api/ writes: `record(instance, "kind", ...)`, `_event("kind", ...)`,
+    `EngineEvent("kind", ...)`, the kind the engine's `_send` is given, or `kind="..."` to AuditEvent."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    position = {"record": 1, "_event": 0, "EngineEvent": 0, "_send": 4}
+    kinds: set[str] = set()
+    for path in [*(root / "engine").rglob("*.py"), *(root / "api").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            args = list(node.args)
+            if func in position and len(args) > position[func]:
+                args = [args[position[func]]]
+            elif func == "AuditEvent":
+                args = [k.value for k in node.keywords if k.arg == "kind"]
+            else:
+                continue
+            kinds |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return kinds
+
+
+def test_every_event_kind_the_engine_or_the_api_writes_has_an_indonesian_name():
+    from api.web.common import EVENT_NAMES
+
+    kinds = _written_event_kinds()
+    assert {"task_ready", "message_delivered", "message_undelivered", "timer_failed", "migrated"} <= kinds
+    assert kinds - set(EVENT_NAMES) == set(), "jenis peristiwa tanpa nama"
+
+
+def test_given_a_step_became_ready_when_its_history_is_shown_then_it_names_the_step_by_its_diagram_title(
+        client, app):
+    login(client, "ketua_rt")
+    assert start_proposal(client).status_code == 302
+    tid = task_id(app, "verifikasi_rw")
+    rw = app.test_client()
+    login(rw, "ketua_rw")
+    page = rw.get(f"/tugas/{tid}").get_data(as_text=True)
+    history = page[page.index('<ol class="riwayat">'):]
+    assert "<strong>tugas siap</strong> · Bahas usulan di musyawarah RW" in history
+    assert "· verifikasi_rw" not in history
+
+    admin = app.test_client()
+    login(admin, "admin")
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id)).scalar_one()
+    page = admin.get(f"/admin/instance/{instance_id}").get_data(as_text=True)
+    assert "· Bahas usulan di musyawarah RW" in page[page.index("<h2>Peristiwa</h2>"):]
+    token = admin.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).get_json()["token"]
+    answer = admin.get(f"/api/v1/admin/instances/{instance_id}", headers={"Authorization": f"Bearer {token}"})
+    ready = [e for e in answer.get_json()["events"] if e["kind"] == "task_ready"]  # the API: title beside the id
+    assert [(e["task_name"], e["task_title"]) for e in ready] == [("verifikasi_rw", "Bahas usulan di musyawarah RW")]
+
+
+# -- recap exports ----------------------------------------------------------------------------
+
+
+def test_given_a_recap_with_dates_when_exported_then_xlsx_holds_real_dates_and_csv_keeps_the_text(client, app):
+    from datetime import date
+
+    login(client, "ketua_rt")
+    start_proposal(client)
+    desa = app.test_client()
+    login(desa, "kepala_desa")
+    query = "proses=musrenbang&langkah=verifikasi_rw&pilih=1&kolom=tanggal_musyawarah_rt"
+    with app.app_context():
+        instance = db.session.execute(db.select(Instance)).scalar_one()
+        started = instance.created_at
+    started_wib = started.astimezone(WIB).replace(tzinfo=None)
+
+    sheet = load_workbook(io.BytesIO(desa.get(f"/rekap.xlsx?{query}").data)).active
+    titles = [c.value for c in sheet[1]]
+    begun, met = sheet.cell(row=2, column=titles.index("Dimulai") + 1), sheet.cell(row=2, column=len(titles))
+    assert titles[-1] == "Tanggal musyawarah RT"
+    assert isinstance(begun.value, datetime) and begun.number_format == "d mmm yyyy hh:mm"
+    assert abs(begun.value - started_wib) < timedelta(seconds=1)  # the wall time of the case's region (WIB)
+    assert met.value == datetime.combine(date.fromisoformat(USULAN["tanggal_musyawarah_rt"]), datetime.min.time())
+    assert met.number_format == "d mmm yyyy"
+
+    rows = _recap_rows(desa, query)
+    assert rows[1][titles.index("Dimulai")].endswith("WIB")  # the CSV stays as the page shows it
+    day = date.fromisoformat(USULAN["tanggal_musyawarah_rt"])
+    months = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+    assert rows[1][-1] == f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+# -- form hints and messages ------------------------------------------------------------------
+
+
+def test_given_number_fields_then_hints_name_only_the_bounds_the_form_gives_in_indonesian_numbers(client):
+    login(client, "ketua_rt")
+    page = client.get("/mulai/musrenbang").get_data(as_text=True)
+    hints = re.findall(r'<small class="batas">([^<]*)</small>', page)
+    assert "min 0 · maks 1.000.000.000.000" in hints  # perkiraan biaya
+    assert "min 2025 · maks 2100" in hints  # tahun RKPD: a year stays ungrouped
+    assert "min 0 (tidak termasuk)" in hints  # volume: no upper bound, so no "maks"
+    bound = r"(min|maks) [\d.,]+( \(tidak termasuk\))?"
+    assert all(re.fullmatch(f"{bound}( · {bound})?", h) for h in hints), hints  # never a bare "min · maks"
+
+
+def test_given_a_fractional_year_and_a_huge_cost_when_submitted_then_each_field_says_why_in_its_own_words(client):
+    login(client, "ketua_rt")
+    answer = start_proposal(client, {**USULAN, "tahun_rkpd": "2027.5", "perkiraan_biaya": "1e20"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    year = re.search(r'id="galat-tahun_rkpd">([^<]*)<', page).group(1)
+    cost = re.search(r'id="galat-perkiraan_biaya">([^<]*)<', page).group(1)
+    assert year == "harus bilangan bulat, tanpa koma atau pecahan"
+    assert cost == "tidak boleh lebih dari 1.000.000.000.000"
+    assert 'value="2027.5"' in page  # kept as typed
+
+
+def test_given_a_bad_moment_on_a_page_then_the_message_gives_the_pages_input_format_not_iso(client, app):
+    login(client, "tim_pengaduan")
+    data = {**{k: v for k, v in PENGADUAN.items() if k not in ("kode_lacak", "diterima_pada")},
+            "diterima_pada": "kemarin sore"}
+    answer = post(client, "/mulai/pengaduan", as_form(data), token_page="/mulai/pengaduan")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    message = re.search(r'id="galat-diterima_pada">([^<]*)<', page).group(1)
+    assert message == "isi tanggal dan jam lengkap, misalnya 17/03/2026 09:00, lalu pilih zona waktunya"
+    assert "T09:00:00+07:00" not in page
+
+
+def test_a_moment_or_date_typed_as_the_message_shows_is_read_in_the_zone_chosen_beside_it():
+    form = parse_form("uji/waktu.schema.json", json.dumps({
+        "type": "object", "properties": {"waktu": {"type": "string", "format": "date-time"},
+                                         "tanggal": {"type": "string", "format": "date"},
+                                         "tahun": {"type": "integer"}}}))
+    typed = MultiDict({"waktu": "17/03/2026 09.00", "waktu__zona": "+08:00", "tanggal": "7/3/2026",
+                       "tahun": "2.027"})
+    assert parse(form, typed) == {"waktu": "2026-03-17T09:00:00+08:00", "tanggal": "2026-03-07", "tahun": 2027}
