@@ -97,7 +97,7 @@ class StateSerializer:
     def loads(self, text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
         dct = json.loads(text)
         if dct.pop(FORMAT_KEY, None) != FORMAT:
-            raise StateError("status instance bukan format Alur (tanpa spec)")
+            raise StateError("status kasus bukan format Alur (tanpa spec)")
         self._serializer.migrate(dct)
         return self._serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
 

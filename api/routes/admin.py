@@ -39,6 +39,7 @@ from api.services.admin_scope import (
     with_versions,
 )
 from api.services.instances import Actor, record
+from api.words import outbox_status_name
 from engine import now
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pemantauan dan tindakan admin")
@@ -143,7 +144,7 @@ def retry_outbox(message_id: int) -> dict[str, Any]:
         raise not_found("pesan")
     scoped_instance(row.instance_id, prefixes)
     if row.status not in (outbox.FAILED, outbox.PENDING):
-        raise ApiError(409, "invalid_status", f"pesan berstatus {row.status}")
+        raise ApiError(409, "invalid_status", f"pesan berstatus {outbox_status_name(row.status)}")
     outbox.retry(row)
     instance = db.session.get(Instance, row.instance_id)
     record(instance, "message_retry", _actor(principal), {"outbox_id": row.id})

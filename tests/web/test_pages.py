@@ -288,6 +288,46 @@ def test_admin_suspends_resumes_and_cancels_and_the_viewer_may_not(client, app):
         assert db.session.get(Instance, instance_id).status == "cancelled"
 
 
+def test_given_an_admin_acting_on_a_case_then_the_page_speaks_of_kasus_and_status_words(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id)).scalar_one()
+    admin = app.test_client()
+    login(admin, "admin")
+    page = f"/admin/instance/{instance_id}"
+
+    suspended = post(admin, f"{page}/tangguhkan", {"alasan": "menunggu data"}, token_page=page,
+                     follow_redirects=True).get_data(as_text=True)
+    resumed = post(admin, f"{page}/lanjutkan", {}, token_page=page, follow_redirects=True).get_data(as_text=True)
+    cancelled = post(admin, f"{page}/batalkan", {"alasan": "usulan ganda"}, token_page=page,
+                     follow_redirects=True).get_data(as_text=True)
+    again = post(admin, f"{page}/batalkan", {"alasan": "usulan ganda"}, token_page=page,
+                 follow_redirects=True).get_data(as_text=True)
+    empty = admin.get("/admin/instance?status=complete").get_data(as_text=True)
+
+    assert "Kasus ditangguhkan." in suspended and "Kasus dilanjutkan." in resumed and "Kasus dibatalkan." in cancelled
+    assert "kasus berstatus dibatalkan; tidak dapat dibatalkan" in again
+    assert "Tidak ada kasus." in empty
+    assert "instance" not in " ".join(re.sub(r"<[^>]*>", " ", t) for t in (suspended, again, empty)).lower()
+
+
+def test_given_a_reply_waiting_to_be_sent_then_the_case_page_shows_its_status_in_indonesian(client, app):
+    code = submit_complaint(client)
+    team = app.test_client()
+    login(team, "tim_pengaduan")
+    _answer_first_response(team, app, code)
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id).filter_by(tracking_code=code)).scalar_one()
+    admin = app.test_client()
+    login(admin, "admin")
+
+    page = admin.get(f"/admin/instance/{instance_id}").get_data(as_text=True)
+
+    outgoing = re.search(r"<h2>Pesan keluar</h2>(.*?)</ul>", page, re.S).group(1)
+    assert "menunggu dikirim" in outgoing and "pending" not in outgoing
+
+
 def test_analyst_page_lists_versions_lint_and_instances_per_version(client):
     login(client, "ketua_rt")
     start_proposal(client)
