@@ -174,7 +174,7 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     page.wait_for_selector("#modeler[data-siap=ok]")
     page.wait_for_selector("#modeler[data-lint=selesai]")
     assert page.get_attribute("#daftar-temuan", "data-galat") == "0"  # the current version opens clean
-    assert "Tidak ada temuan lint" in page.inner_text("#ringkas-temuan")
+    assert "Tidak ada temuan pemeriksaan" in page.inner_text("#ringkas-temuan")
 
     # the deadline and the label of the 6-month timer, in Alur's properties group and the general one
     select(page, "timer_batas_rkpd")

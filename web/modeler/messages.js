@@ -58,14 +58,14 @@ const UI = {
   'Append intermediate/boundary event': 'Tambah event antara', 'Change element': 'Ganti jenis elemen',
   'Delete': 'Hapus', 'Connect using sequence/message flow or association': 'Sambungkan',
   'Connect using sequence flow': 'Sambungkan dengan alur', 'Connect using association': 'Sambungkan dengan asosiasi',
-  'Add lane above': 'Tambah lane di atas', 'Add lane below': 'Tambah lane di bawah',
-  'Divide into two lanes': 'Bagi menjadi dua lane', 'Divide into three lanes': 'Bagi menjadi tiga lane',
+  'Add lane above': 'Tambah lajur peran di atas', 'Add lane below': 'Tambah lajur peran di bawah',
+  'Divide into two lanes': 'Bagi menjadi dua lajur peran', 'Divide into three lanes': 'Bagi menjadi tiga lajur peran',
   'Add text annotation': 'Tambah catatan', 'Timer': 'Timer', 'Condition': 'Kondisi', 'Search in diagram': 'Cari di diagram',
   'Participant Name': 'Nama partisipan', 'Participant ID': 'ID partisipan', 'Process ID': 'ID proses',
   'Process name': 'Nama proses', 'Type': 'Jenis', 'Value': 'Nilai', 'Date': 'Tanggal', 'Duration': 'Durasi',
   'Cycle': 'Berulang', 'Message': 'Pesan', 'Signal': 'Sinyal', 'Error': 'Galat', 'Escalation': 'Eskalasi',
   'Condition expression': 'Ekspresi kondisi', 'Expression': 'Ekspresi', 'Script': 'Script', 'Format': 'Format',
-  'Inline script': 'Script di dalam diagram', 'Multi-instance': 'Banyak instance', '<none>': '<tidak ada>',
+  'Inline script': 'Script di dalam diagram', 'Multi-instance': 'Diulang per butir', '<none>': '<tidak ada>',
   'Create new ...': 'Buat baru …', 'Learn more.': 'Selengkapnya.', 'Global message reference': 'Rujukan pesan',
   'Global signal reference': 'Rujukan sinyal', 'Global error reference': 'Rujukan galat',
   'Global escalation reference': 'Rujukan eskalasi', 'Link name': 'Nama link', 'Extension properties': 'Properti tambahan',
@@ -76,7 +76,7 @@ const UI = {
   'Append {type}': 'Tambah {type}', 'Create {type}': 'Buat {type}', 'Task': 'Tugas', 'User task': 'Tugas pengguna',
   'Script task': 'Tugas script', 'Exclusive gateway': 'Gateway eksklusif', 'Parallel gateway': 'Gateway paralel',
   'Start event': 'Start event', 'End event': 'End event', 'Sequence flow': 'Alur', 'Default flow': 'Alur default',
-  'Conditional flow': 'Alur berkondisi', 'Lane': 'Lane', 'Participant': 'Partisipan'
+  'Conditional flow': 'Alur berkondisi', 'Lane': 'Lajur peran', 'Participant': 'Partisipan'
 };
 
 export function translate(template, replacements) {
