@@ -180,6 +180,7 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     select(page, "timer_batas_rkpd")
     page.wait_for_selector("#bio-properties-panel-alur-timer")
     assert page.input_value("#bio-properties-panel-alur-timer") == "batas_rkpd"
+    assert page.inner_text(".bio-properties-panel-header-type").lower() == "event antara timer"  # not English
     assert "add_working_days" in page.inner_text("[data-group-id=group-alur]")  # the working-day helper example
     page.fill("#alur-hari-kerja-n", "10")  # the working-day helper writes the expression
     page.fill("#alur-hari-kerja-dari", "batas_rkpd")
