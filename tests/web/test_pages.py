@@ -142,6 +142,22 @@ def test_vendor_files_are_served_only_from_the_package(client):
 # -- start, inbox, task ------------------------------------------------------------------------
 
 
+def test_given_a_proposer_with_a_nik_from_elsewhere_then_the_start_form_says_and_does_the_same(client, app):
+    login(client, "ketua_rt")
+    start_page = client.get("/mulai/musrenbang").get_data(as_text=True)
+
+    answer = start_proposal(client, {**USULAN, "nik_pengusul": "3372011203800001"})
+
+    assert "NIK yang tidak diawali 3313 tetap diterima dengan peringatan" in start_page  # the intro
+    assert "NIK di luar 3313 diterima dengan peringatan" in start_page  # the NIK field's hint
+    assert "harus penduduk" not in start_page
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:3000]
+    with app.app_context():
+        instance = db.session.execute(db.select(Instance)).scalar_one()
+        data = runtime().engine.inspect(runtime().by_row(instance.version_id).version, instance.state).data
+    assert "3313" in data["peringatan_kependudukan"]
+
+
 def test_rt_starts_a_proposal_and_the_rw_claims_and_accepts_it(client, app):
     login(client, "ketua_rt")
     start_page = client.get("/mulai/musrenbang").get_data(as_text=True)
