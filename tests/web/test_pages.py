@@ -538,6 +538,7 @@ def test_the_admin_sees_why_a_step_failed_and_the_retry_button_runs_it_again(err
     page = admin.get(url).get_data(as_text=True)
     failed = re.search(r'<li data-element="nilai">(.*?)</li>', page, re.S).group(1)
     assert "Hitung skor" in failed and "ZeroDivisionError" in failed
+    assert "<h2>Kesalahan</h2>" in page and "ada kesalahan" in page  # the glossary's word, heading and status
     again = post(admin, f"{url}/ulangi", {}, token_page=url, follow_redirects=True).get_data(as_text=True)
     assert "gagal lagi" in again and "ZeroDivisionError" in again
     with app.app_context():  # someone corrects the data the step divides by (the API's retry can do this too)

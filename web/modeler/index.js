@@ -179,10 +179,10 @@ function showFindings() {
   box.dataset.galat = String(errors);
   box.dataset.jumlah = String(findings.length);
   $('ringkas-temuan').textContent = findings.length
-    ? `${errors} galat, ${findings.length - errors} peringatan` : 'Tidak ada temuan pemeriksaan.';
+    ? `${errors} kesalahan, ${findings.length - errors} peringatan` : 'Tidak ada temuan pemeriksaan.';
   $('tabel-temuan').innerHTML = findings.map((f) => `<tr data-element="${escapeHtml(f.element || '')}" class="${f.level}">` +
     `<td>${f.element ? `<a href="#" data-pilih="${escapeHtml(f.element)}"><code>${escapeHtml(f.element)}</code></a>` : '-'}</td>` +
-    `<td>${escapeHtml(f.level)}</td><td>${escapeHtml(f.message)}</td><td>${escapeHtml(f.source)}${f.line ? ` · baris ${f.line}` : ''}</td></tr>`).join('');
+    `<td>${f.level === 'galat' ? 'kesalahan' : escapeHtml(f.level)}</td><td>${escapeHtml(f.message)}</td><td>${escapeHtml(f.source)}${f.line ? ` · baris ${f.line}` : ''}</td></tr>`).join('');
   showElementFindings();
 }
 
