@@ -87,7 +87,7 @@ class StateSerializer:
     def check_size(self, workflow: BpmnWorkflow) -> None:
         """Refuse, naming the task, data whose JSON text would pass the limit: measured, never built."""
         try:
-            check_data(workflow.data, self.max_data_bytes, "instance")
+            check_data(workflow.data, self.max_data_bytes, "kasus")
             # Finished tasks keep the data they were stored with; what grows is carried by the open ones.
             for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
                 check_data(task.data, self.max_data_bytes, f"tugas {task.task_spec.name}")

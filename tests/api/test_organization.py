@@ -264,8 +264,8 @@ def test_alur_deploy_names_each_lane_without_a_role_and_creates_them_when_asked(
     done = runner.invoke(cli, [*args, "--create-roles"], obj=info)
 
     assert refused.exit_code == 1
-    assert "lane 'Petugas Loket Reklame' bukan peran yang dikenal sistem" in refused.output
-    assert "lane 'Tim Teknis Reklame' bukan peran yang dikenal sistem" in refused.output
+    assert "lajur 'Petugas Loket Reklame' bukan peran yang dikenal sistem" in refused.output
+    assert "lajur 'Tim Teknis Reklame' bukan peran yang dikenal sistem" in refused.output
     assert "peran yang belum ada: Petugas Loket Reklame, Tim Teknis Reklame" in refused.output
     assert done.exit_code == 0, done.output
     assert done.output.strip().endswith("izin_reklame: v1 dibuat; peran baru: Petugas Loket Reklame, Tim Teknis Reklame")
