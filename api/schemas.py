@@ -200,6 +200,8 @@ _ERROR_TEXT = {
     422: "isian tidak valid; `fields` menyebut setiap kesalahan",
     429: "terlalu banyak kiriman dari alamat ini",
 }
+# Without them flask-smorest would describe every success as "OK" or "Created".
+_SUCCESS_TEXT = {200: "berhasil", 201: "dibuat"}
 
 
 # What the server checks beyond the document's schemas, stated in the 422 of the operations that check it.
@@ -210,14 +212,15 @@ FORM_CHECKED = ("`data` diperiksa terhadap formulir (JSON Schema) proses atau la
 
 
 def answers(blp: Any, status: int, schema: Any, *errors: int, content_type: str | None = None,
-            refusal: str | None = None) -> Callable:
+            refusal: str | None = None, description: str | None = None) -> Callable:
     """Document an operation's success answer and every error code it really gives (all as ErrorSchema);
-    `refusal` says what its 422 checks beyond the request schema."""
+    `refusal` says what its 422 checks beyond the request schema, `description` what the success answer holds."""
 
     def decorate(fn: Callable) -> Callable:
         for code in errors:
             text = refusal if code == 422 and refusal else _ERROR_TEXT[code]
             fn = blp.alt_response(code, schema=ErrorSchema, description=text)(fn)
-        return blp.alt_response(status, schema=schema, content_type=content_type, success=True)(fn)
+        said = description or _SUCCESS_TEXT[status]
+        return blp.alt_response(status, schema=schema, content_type=content_type, description=said, success=True)(fn)
 
     return decorate

@@ -104,10 +104,10 @@ def supervise(app: Flask, run: Callable[[Flask], None], event: threading.Event |
             elapsed = (time.monotonic_ns() - slot[1]) / 1e9 if instance_id else 0.0
             rss = resident_bytes(child.pid)
             if instance_id and elapsed > limit_seconds:
-                reason = f"mesin alur berjalan lebih dari {limit_seconds:g} detik untuk instance ini; dihentikan"
+                reason = f"mesin alur berjalan lebih dari {limit_seconds:g} detik untuk kasus ini; dihentikan"
             elif rss > limit_bytes:
                 reason = (f"pekerja timer memakai memori lebih dari {limit_bytes // 2**20} MB "
-                          "untuk instance ini; dihentikan")
+                          "untuk kasus ini; dihentikan")
             if reason:
                 child.kill()
                 child.join(5)

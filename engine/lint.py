@@ -158,7 +158,7 @@ def _lanes(root, filename, *, known_roles, **_):
                             filename,
                             task.sourceline,
                             _id(task),
-                            "tugas manusia tanpa lane: tidak ada peran yang dapat melihatnya",
+                            "tugas manusia tanpa lajur peran: tidak ada peran yang dapat melihatnya",
                         )
                     )
     if known_roles is not None:
@@ -169,7 +169,7 @@ def _lanes(root, filename, *, known_roles, **_):
                         filename,
                         lane.sourceline,
                         _id(lane),
-                        f"lane '{lane.get('name')}' bukan peran yang dikenal sistem",
+                        f"lajur '{lane.get('name')}' bukan peran yang dikenal sistem",
                     )
                 )
     return problems
@@ -294,7 +294,7 @@ def _gateways(root, filename, **_):
                     gateway.sourceline,
                     _id(gateway),
                     "gateway eksklusif dengan kondisi tanpa alur default: "
-                    "bila semua kondisi salah, instance berhenti dengan galat",
+                    "bila semua kondisi salah, kasus berhenti dengan kesalahan",
                 )
             )
     return problems

@@ -142,7 +142,7 @@ class Engine:
         workflow = self.load(version, state)
         failed = workflow.get_tasks(state=TaskState.ERROR)
         if not failed:
-            raise NotInError("instance tidak dalam keadaan galat")
+            raise NotInError("kasus tidak dalam keadaan kesalahan")
 
         def act(wf: BpmnWorkflow, events: list[EngineEvent]) -> None:
             for task in failed:
@@ -181,7 +181,7 @@ class Engine:
             try:
                 wf.send_event(BpmnEvent(definition, payload))
             except SpiffWorkflowException as exc:
-                raise NothingWaiting(f"tidak ada yang menunggu '{definition.name}' pada instance ini") from exc
+                raise NothingWaiting(f"tidak ada yang menunggu '{definition.name}' pada kasus ini") from exc
             events.append(EngineEvent(kind, detail={"name": definition.name}))
 
         return self.step(workflow, version, act, before=before, events=events)

@@ -87,7 +87,7 @@ class StateSerializer:
     def check_size(self, workflow: BpmnWorkflow) -> None:
         """Refuse, naming the task, data whose JSON text would pass the limit: measured, never built."""
         try:
-            check_data(workflow.data, self.max_data_bytes, "instance")
+            check_data(workflow.data, self.max_data_bytes, "kasus")
             # Finished tasks keep the data they were stored with; what grows is carried by the open ones.
             for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
                 check_data(task.data, self.max_data_bytes, f"tugas {task.task_spec.name}")
@@ -97,7 +97,7 @@ class StateSerializer:
     def loads(self, text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
         dct = json.loads(text)
         if dct.pop(FORMAT_KEY, None) != FORMAT:
-            raise StateError("status instance bukan format Alur (tanpa spec)")
+            raise StateError("status kasus bukan format Alur (tanpa spec)")
         self._serializer.migrate(dct)
         return self._serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
 

@@ -19,7 +19,7 @@ def find_task(workflow: BpmnWorkflow, task_id: str) -> Task:
     except (ValueError, TaskNotFoundException):
         task = None
     if task is None:
-        raise TaskNotFound(f"tugas {task_id} tidak ada pada instance ini")
+        raise TaskNotFound(f"tugas {task_id} tidak ada pada kasus ini")
     return task
 
 

@@ -39,6 +39,7 @@ from api.services.admin_scope import (
     with_versions,
 )
 from api.services.instances import Actor, record
+from api.words import outbox_status_name
 from engine import now
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pemantauan dan tindakan admin")
@@ -46,9 +47,10 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pema
 
 @blp.route("/instances", methods=["GET"])
 @blp.arguments(InstanceQuerySchema, location="query")
-@answers(blp, 200, InstancePageSchema, 401, 403, 422)
+@answers(blp, 200, InstancePageSchema, 401, 403, 422, description="satu halaman kasus")
 @authorize(partial(require_scope, act=False))
 def list_instances(args: dict[str, Any]) -> dict[str, Any]:
+    """Kasus di wilayah admin atau pemantau; saringan: proses, status, wilayah, terlambat, tanggal mulai, kata."""
     _principal, prefixes = require_scope(act=False)
     moment = now()
     filters = InstanceFilters(process=args["process"], status=args["status"], region=args["region"],
@@ -59,7 +61,7 @@ def list_instances(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/instances/<int:instance_id>", methods=["GET"])
-@answers(blp, 200, InstanceDetailSchema, 401, 403, 404)
+@answers(blp, 200, InstanceDetailSchema, 401, 403, 404, description="rincian kasus")
 @authorize(partial(require_scope, act=False))
 def instance_detail(instance_id: int) -> dict[str, Any]:
     """Status, versi, data, tugas yang menunggu dan yang selesai, penanda waktu, kesalahan, dan jejak audit kasus."""
@@ -77,18 +79,21 @@ def _acted(done: Acted) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>/suspend", methods=["POST"])
 @blp.arguments(ReasonSchema)
-@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
+@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422,
+         description="kasus sesudah ditangguhkan")
 @authorize(partial(require_scope, act=True))
 def suspend(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    """Tangguhkan kasus: tugasnya keluar dari kotak tugas dan penanda waktunya menunggu."""
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
     return _acted(admin.suspend(instance_id, body["reason"], _actor(principal)))
 
 
 @blp.route("/instances/<int:instance_id>/resume", methods=["POST"])
-@answers(blp, 200, InstanceSummarySchema, 401, 403, 404, 409, 415)
+@answers(blp, 200, InstanceSummarySchema, 401, 403, 404, 409, 415, description="kasus sesudah dilanjutkan")
 @authorize(partial(require_scope, act=True))
 def resume(instance_id: int) -> dict[str, Any]:
+    """Lanjutkan kasus yang ditangguhkan: tugasnya kembali, masing-masing pada yang memegangnya dulu."""
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
     return _acted(admin.resume(instance_id, _actor(principal)))
@@ -96,9 +101,11 @@ def resume(instance_id: int) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>/cancel", methods=["POST"])
 @blp.arguments(ReasonSchema)
-@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
+@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422,
+         description="kasus sesudah dibatalkan")
 @authorize(partial(require_scope, act=True))
 def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    """Batalkan kasus dengan alasannya; tidak dapat diurungkan."""
     principal, prefixes = require_scope(act=True)
     scoped_instance(instance_id, prefixes)
     return _acted(admin.cancel(instance_id, body["reason"], _actor(principal)))
@@ -106,7 +113,8 @@ def cancel(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 
 @blp.route("/instances/<int:instance_id>/retry", methods=["POST"])
 @blp.arguments(RetrySchema)
-@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422)
+@answers(blp, 200, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422,
+         description="kasus sesudah langkahnya dijalankan lagi")
 @authorize(partial(require_scope, act=True))
 def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     """Jalankan lagi langkah yang gagal, bila perlu sesudah datanya diperbaiki."""
@@ -117,7 +125,7 @@ def retry(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
 
 @blp.route("/outbox", methods=["GET"])
 @blp.arguments(OutboxQuerySchema, location="query")
-@answers(blp, 200, OutboxPageSchema, 401, 403, 422)
+@answers(blp, 200, OutboxPageSchema, 401, 403, 422, description="satu halaman pesan keluar")
 @authorize(partial(require_scope, act=True))
 def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
     """Pesan untuk pelapor dan pengirimannya: yang gagal tetap di sini sampai terkirim."""
@@ -134,16 +142,17 @@ def list_outbox(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/outbox/<int:message_id>/retry", methods=["POST"])
-@answers(blp, 200, OutboxMessageSchema, 401, 403, 404, 409, 415)
+@answers(blp, 200, OutboxMessageSchema, 401, 403, 404, 409, 415, description="pesan dijadwalkan untuk dikirim lagi")
 @authorize(partial(require_scope, act=True))
 def retry_outbox(message_id: int) -> dict[str, Any]:
+    """Jadwalkan pesan yang gagal atau masih menunggu agar segera dikirim lagi oleh pekerja."""
     principal, prefixes = require_scope(act=True)
     row = db.session.get(OutboxMessage, message_id)
     if row is None:
         raise not_found("pesan")
     scoped_instance(row.instance_id, prefixes)
     if row.status not in (outbox.FAILED, outbox.PENDING):
-        raise ApiError(409, "invalid_status", f"pesan berstatus {row.status}")
+        raise ApiError(409, "invalid_status", f"pesan berstatus {outbox_status_name(row.status)}")
     outbox.retry(row)
     instance = db.session.get(Instance, row.instance_id)
     record(instance, "message_retry", _actor(principal), {"outbox_id": row.id})

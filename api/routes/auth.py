@@ -37,7 +37,8 @@ def user_json(principal: Principal) -> dict[str, Any]:
 
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginSchema)
-@answers(blp, 200, LoginAnswerSchema, 400, 401, 413, 415, 422, 429)
+@answers(blp, 200, LoginAnswerSchema, 400, 401, 413, 415, 422, 429,
+         description="token bearer (ditampilkan sekali ini saja) dan pengguna yang masuk")
 def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Nama pengguna dan kata sandi -> token bearer (ditampilkan sekali) dan cookie sesi.
 
@@ -58,7 +59,7 @@ def login(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/logout", methods=["POST"])
-@answers(blp, 200, OkSchema, 401, 415)
+@answers(blp, 200, OkSchema, 401, 415, description="token atau sesi ini dicabut")
 def logout() -> dict[str, Any]:
     """Mencabut token (atau sesi) yang dipakai permintaan ini."""
     principal = require_login()
@@ -69,14 +70,17 @@ def logout() -> dict[str, Any]:
 
 
 @blp.route("/me", methods=["GET"])
-@answers(blp, 200, UserSchema, 401)
+@answers(blp, 200, UserSchema, 401, description="pengguna yang masuk, dengan peran dan wilayahnya")
 def me() -> dict[str, Any]:
+    """Pengguna yang masuk: nama, peran dan wilayah setiap haknya."""
     return user_json(require_login())
 
 
 @blp.route("/tokens", methods=["GET"])
-@answers(blp, 200, TokenListSchema, 401)
+@answers(blp, 200, TokenListSchema, 401,
+         description="token milik pengguna ini, termasuk yang sudah dicabut atau kedaluwarsa")
 def tokens() -> dict[str, Any]:
+    """Token bearer milik pengguna ini, dengan masa berlakunya; yang dipakai permintaan ini ditandai."""
     principal = require_login()
     rows = db.session.execute(
         db.select(ApiToken).filter_by(user_id=principal.user.id).order_by(ApiToken.id)
@@ -91,8 +95,9 @@ def tokens() -> dict[str, Any]:
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
-@answers(blp, 200, OkSchema, 401, 404, 415)
+@answers(blp, 200, OkSchema, 401, 404, 415, description="token dicabut")
 def revoke(token_id: int) -> dict[str, Any]:
+    """Cabut satu token milik pengguna ini; permintaan berikutnya dengan token itu ditolak."""
     principal = require_login()
     if not revoke_token(token_id, principal.user.id):
         raise not_found("token")

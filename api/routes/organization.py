@@ -45,9 +45,9 @@ def _kind(kind: str) -> str:
 
 
 @blp.route("/<kind>", methods=["GET"])
-@answers(blp, 200, OrgListSchema, 401, 403, 404)
+@answers(blp, 200, OrgListSchema, 401, 403, 404, description="daftar data jenis itu")
 def list_kind(kind: str) -> dict[str, Any]:
-    """Semua peran (dengan proses yang memakainya sebagai lane), unit, wilayah, atau pengguna (dengan hak aksesnya)."""
+    """Semua peran (dengan proses yang memakainya), unit, wilayah, atau pengguna (dengan hak aksesnya)."""
     require_org_admin()
     listing = {"peran": org.list_roles, "unit": org.list_units, "wilayah": org.list_regions,
                "pengguna": org.list_users}
@@ -56,7 +56,7 @@ def list_kind(kind: str) -> dict[str, Any]:
 
 @blp.route("/roles", methods=["POST"])
 @blp.arguments(RoleInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422)
+@answers(blp, 200, OkSchema, 401, 403, 415, 422, description="peran disimpan")
 def save_role(body: dict[str, Any]) -> dict[str, Any]:
     """Buat peran atau ubah keterangannya."""
     require_org_admin()
@@ -67,7 +67,7 @@ def save_role(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/units", methods=["POST"])
 @blp.arguments(UnitInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED)
+@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED, description="unit disimpan")
 def save_unit(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah unit: kode (huruf ASCII), nama, jenis, unit induk, wilayah."""
     require_org_admin()
@@ -79,7 +79,7 @@ def save_unit(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/regions", methods=["POST"])
 @blp.arguments(RegionInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED)
+@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED, description="wilayah disimpan")
 def save_region(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk."""
     require_org_admin()
@@ -91,7 +91,7 @@ def save_region(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/users", methods=["POST"])
 @blp.arguments(UserInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED)
+@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED, description="pengguna disimpan")
 def save_user(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah pengguna; `grants` (bila dikirim) menggantikan semua hak akses pengguna itu."""
     require_org_admin()
@@ -103,9 +103,9 @@ def save_user(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<kind>/<path:key>", methods=["DELETE"])
-@answers(blp, 200, OkSchema, 401, 403, 404, 409, 415)
+@answers(blp, 200, OkSchema, 401, 403, 404, 409, 415, description="dihapus (pengguna: dinonaktifkan)")
 def remove(kind: str, key: str) -> dict[str, Any]:
-    """Hapus peran atau unit (409 dengan alasannya selama tugas, kasus, atau lane masih memerlukannya), wilayah,
+    """Hapus peran atau unit (409 dengan alasannya selama tugas, kasus, atau diagram masih memerlukannya), wilayah,
     atau pengguna (dinonaktifkan dan dicabut hak aksesnya: riwayat tetap menyebut namanya)."""
     require_org_admin()
     removers = {"peran": org.remove_role, "unit": org.remove_unit, "wilayah": org.remove_region,
@@ -115,7 +115,7 @@ def remove(kind: str, key: str) -> dict[str, Any]:
 
 
 @blp.route("/<kind>.csv", methods=["GET"])
-@answers(blp, 200, None, 401, 403, 404, content_type="text/csv")
+@answers(blp, 200, None, 401, 403, 404, content_type="text/csv", description="berkas CSV")
 def export(kind: str) -> Response:
     """Berkas CSV satu jenis data (berkas yang bisa diimpor kembali); pengguna: satu baris per hak akses."""
     require_org_admin()
@@ -125,7 +125,8 @@ def export(kind: str) -> Response:
 
 
 @blp.route("/<kind>.csv", methods=["PUT"])
-@answers(blp, 200, CsvImportAnswerSchema, 400, 401, 403, 404, 413, 415, 422, refusal=CSV_CHECKED)
+@answers(blp, 200, CsvImportAnswerSchema, 400, 401, 403, 404, 413, 415, 422, refusal=CSV_CHECKED,
+         description="hasil impor: jumlah baris yang dibuat dan diubah")
 @blp.doc(requestBody={"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
     "application/json": {"schema": {"type": "object", "required": ["csv"], "properties": {"csv": {"type": "string"}}}},

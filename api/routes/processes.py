@@ -48,7 +48,7 @@ def current_or_404(process_id: str) -> VersionRef:
 
 
 @blp.route("", methods=["GET"])
-@answers(blp, 200, ProcessListSchema, 401)
+@answers(blp, 200, ProcessListSchema, 401, description="daftar proses")
 def list_processes() -> dict[str, Any]:
     """Semua proses dengan versi yang berlaku, peran (lajur) dan formulir mulainya."""
     require_login()
@@ -56,8 +56,10 @@ def list_processes() -> dict[str, Any]:
 
 
 @blp.route("/<process_id>", methods=["GET"])
-@answers(blp, 200, ProcessDetailSchema, 401, 404)
+@answers(blp, 200, ProcessDetailSchema, 401, 404,
+         description="proses dengan versi yang berlaku dan semua nomor versinya")
 def get_process(process_id: str) -> dict[str, Any]:
+    """Satu proses: versi yang berlaku, peran (lajur), formulir mulai, dan semua versinya."""
     require_login()
     body = process_json(current_or_404(process_id))
     rows = db.session.execute(
@@ -69,7 +71,7 @@ def get_process(process_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<process_id>/versions/<int:number>/diagram", methods=["GET"])
-@answers(blp, 200, {"type": "string"}, 401, 404, content_type="application/xml")
+@answers(blp, 200, {"type": "string"}, 401, 404, content_type="application/xml", description="XML BPMN versi itu")
 def diagram(process_id: str, number: int) -> Response:
     """XML BPMN satu versi, untuk menggambar diagramnya (dengan kemajuan kasus di atasnya)."""
     require_login()
@@ -93,7 +95,8 @@ def _may_start_somewhere() -> None:
 
 @blp.route("/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
-@answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 413, 415, 422, refusal=FORM_CHECKED)
+@answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 413, 415, 422, refusal=FORM_CHECKED,
+         description="kasus yang dimulai (atau yang dimulai permintaan sebelumnya dengan `Idempotency-Key` sama)")
 @blp.doc(parameters=[idempotency.PARAMETER])
 @authorize(_may_start_somewhere)
 def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:

@@ -25,7 +25,7 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="La
 
 
 @blp.route("/processes", methods=["GET"])
-@answers(blp, 200, PublicProcessListSchema)
+@answers(blp, 200, PublicProcessListSchema, description="daftar proses untuk masyarakat")
 def public_processes() -> dict[str, Any]:
     """Proses yang boleh dimulai masyarakat, dengan formulir mulainya."""
     items = []
@@ -38,7 +38,8 @@ def public_processes() -> dict[str, Any]:
 
 @blp.route("/processes/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
-@answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429, refusal=FORM_CHECKED)
+@answers(blp, 201, SubmittedSchema, 400, 404, 413, 415, 422, 429, refusal=FORM_CHECKED,
+         description="laporan diterima, dengan kode lacaknya")
 @blp.doc(parameters=[idempotency.PARAMETER])
 def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Kirim laporan lewat situs web; jawabannya kode lacak yang perlu disimpan.
@@ -54,7 +55,7 @@ def submit(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, 
 
 
 @blp.route("/track/<code>", methods=["GET"])
-@answers(blp, 200, TrackSchema, 404)
+@answers(blp, 200, TrackSchema, 404, description="keadaan laporan")
 def track(code: str) -> dict[str, Any]:
     """Status, langkah yang sedang berjalan dengan batas waktunya, dan tanggapan.
 
@@ -65,7 +66,7 @@ def track(code: str) -> dict[str, Any]:
 
 @blp.route("/regions", methods=["GET"])
 @blp.arguments(RegionQuerySchema, location="query")
-@answers(blp, 200, RegionListSchema, 422)
+@answers(blp, 200, RegionListSchema, 422, description="daftar wilayah")
 def regions(args: dict[str, Any]) -> dict[str, Any]:
     """Pemilih wilayah: wilayah di bawah `parent` (tanpa `parent`: tingkat teratas)."""
     query = db.select(Region).order_by(Region.code)

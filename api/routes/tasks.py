@@ -30,7 +30,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Kota
 
 @blp.route("", methods=["GET"])
 @blp.arguments(InboxQuerySchema, location="query")
-@answers(blp, 200, TaskPageSchema, 401, 422)
+@answers(blp, 200, TaskPageSchema, 401, 422, description="satu halaman tugas")
 def inbox(args: dict[str, Any]) -> dict[str, Any]:
     """Tugas saya: tugas yang perannya saya pegang di wilayah yang mencakup wilayah tugas.
 
@@ -45,7 +45,7 @@ def inbox(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<task_id>", methods=["GET"])
-@answers(blp, 200, TaskDetailSchema, 401, 404)
+@answers(blp, 200, TaskDetailSchema, 401, 404, description="tugas dengan formulir, data kasus dan riwayatnya")
 def task_detail(task_id: str) -> dict[str, Any]:
     """Satu tugas dengan formulirnya, data kasus yang diperlukan formulir, dan riwayat kasus."""
     principal = require_login()
@@ -65,16 +65,18 @@ def task_detail(task_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<task_id>/claim", methods=["POST"])
-@answers(blp, 200, TaskItemSchema, 401, 404, 409, 415)
+@answers(blp, 200, TaskItemSchema, 401, 404, 409, 415, description="tugas kini diambil pengguna ini")
 def claim(task_id: str) -> dict[str, Any]:
+    """Ambil tugas: sesudahnya hanya pengguna ini yang dapat menyelesaikannya."""
     principal = require_login()
     row = instances.claim(principal, task_id)
     return task_item(row, now(), usernames({row.claimed_by_id}))
 
 
 @blp.route("/<task_id>/unclaim", methods=["POST"])
-@answers(blp, 200, TaskItemSchema, 401, 404, 409, 415)
+@answers(blp, 200, TaskItemSchema, 401, 404, 409, 415, description="tugas kembali ke kotak tugas bersama")
 def unclaim(task_id: str) -> dict[str, Any]:
+    """Lepas tugas yang diambil pengguna ini ke kotak tugas bersama."""
     principal = require_login()
     row = instances.unclaim(principal, task_id)
     return task_item(row, now(), usernames({row.claimed_by_id}))
@@ -82,7 +84,8 @@ def unclaim(task_id: str) -> dict[str, Any]:
 
 @blp.route("/<task_id>/complete", methods=["POST"])
 @blp.arguments(DataSchema)
-@answers(blp, 200, CompleteAnswerSchema, 400, 401, 404, 409, 413, 415, 422, refusal=FORM_CHECKED)
+@answers(blp, 200, CompleteAnswerSchema, 400, 401, 404, 409, 413, 415, 422, refusal=FORM_CHECKED,
+         description="kasus sesudahnya dan tugas berikutnya yang boleh dikerjakan pengguna ini")
 def complete(body: dict[str, Any], task_id: str) -> dict[str, Any]:
     """Selesaikan tugas dengan isian formulir.
 

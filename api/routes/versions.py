@@ -99,8 +99,10 @@ def _create_roles() -> bool:
 
 
 @blp.route("/deploy", methods=["POST"])
-@answers(blp, 201, DeployAnswerSchema, 400, 401, 403, 413, 415, 422, refusal=DEPLOY_CHECKED)
-@blp.alt_response(200, schema=DeployAnswerSchema, description="nothing changed, or a dry run", success=True)
+@answers(blp, 201, DeployAnswerSchema, 400, 401, 403, 413, 415, 422, refusal=DEPLOY_CHECKED,
+         description="versi baru dibuat per proses yang berubah")
+@blp.alt_response(200, schema=DeployAnswerSchema, success=True,
+                  description="tidak ada yang berubah, atau hanya uji coba (`dry_run`): versi yang akan dibuat")
 @blp.doc(requestBody=DEPLOY_BODY)
 @authorize(_require_deployer)
 def deploy_upload() -> tuple[dict[str, Any], int]:
@@ -109,7 +111,7 @@ def deploy_upload() -> tuple[dict[str, Any], int]:
     Satu versi baru per proses yang berubah. Multipart (`files[]`, masing-masing bernama jalur relatifnya;
     `note`; `dry_run`; `create_roles`) atau JSON
     `{"files": {"keluhan.bpmn": "<xml>", "forms/uji/x.schema.json": "{...}"}, "note": "...", "dry_run": false,
-    "create_roles": false}`. Lane yang tidak menyebut peran yang dikenal ditolak, kecuali `create_roles`
+    "create_roles": false}`. Lajur yang tidak menyebut peran yang dikenal ditolak, kecuali `create_roles`
     (maka perannya dibuat). Ditolak dengan 422 dan setiap masalah pemeriksaan (berkas, baris, elemen, pesan)
     di `fields`; tidak ada yang disimpan.
     """
@@ -126,7 +128,7 @@ def deploy_upload() -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/processes/<process_id>/versions", methods=["GET"])
-@answers(blp, 200, VersionListSchema, 401, 403, 404)
+@answers(blp, 200, VersionListSchema, 401, 403, 404, description="daftar versi")
 @authorize(_require_viewer)
 def list_versions(process_id: str) -> dict[str, Any]:
     """Semua versi, terbaru dulu.
@@ -141,7 +143,7 @@ def list_versions(process_id: str) -> dict[str, Any]:
 
 
 @blp.route("/processes/<process_id>/versions/<int:number>/files", methods=["GET"])
-@answers(blp, 200, VersionFilesSchema, 401, 403, 404)
+@answers(blp, 200, VersionFilesSchema, 401, 403, 404, description="isi berkas versi itu")
 @authorize(_require_viewer)
 def version_files(process_id: str, number: int) -> dict[str, Any]:
     """Berkas diagram dan formulir persis dari satu versi."""
@@ -154,7 +156,7 @@ def version_files(process_id: str, number: int) -> dict[str, Any]:
 
 @blp.route("/processes/<process_id>/diff", methods=["GET"])
 @blp.arguments(DiffQuerySchema, location="query")
-@answers(blp, 200, DiffSchema, 401, 403, 404, 422)
+@answers(blp, 200, DiffSchema, 401, 403, 404, 422, description="perbedaan kedua versi")
 @authorize(_require_viewer)
 def diff(args: dict[str, Any], process_id: str) -> dict[str, Any]:
     """Apa yang berubah antara dua versi (`?from=1&to=2`; bawaan: versi yang berlaku dan sebelumnya)."""
@@ -185,7 +187,7 @@ def _batch(body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
 
 @blp.route("/migrations/dry-run", methods=["POST"])
 @blp.arguments(MigrationSchema)
-@answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
+@answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422, description="hasil uji coba per kasus")
 @authorize(_require_manager)
 def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
     """Per kasus: dapatkah pindah ke versi tujuan, dan bila tidak, mengapa. Tidak mengubah apa pun."""
@@ -194,7 +196,7 @@ def migration_dry_run(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/migrations", methods=["POST"])
 @blp.arguments(MigrationSchema)
-@answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422)
+@answers(blp, 200, MigrationAnswerSchema, 400, 401, 403, 404, 413, 415, 422, description="hasil pemindahan per kasus")
 @authorize(_require_manager)
 def migrate_batch(body: dict[str, Any]) -> dict[str, Any]:
     """Pindahkan satu kasus, atau setiap kasus yang cocok dengan saringan.

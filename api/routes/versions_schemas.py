@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from api.schemas import MAX_ID, Text, answer
 
 # What a deploy checks beyond its schema, stated in its 422.
-DEPLOY_CHECKED = ("berkas diperiksa lint (XSD, lane, formulir, skrip di sandbox) bersama versi yang berlaku: "
+DEPLOY_CHECKED = ("berkas diperiksa (XSD, peran setiap lajur, formulir, skrip di sandbox) bersama versi yang berlaku: "
                   "`deploy_refused` menyebut setiap masalah (berkas, baris, elemen); nama berkas: "
                   "`<nama>.bpmn` atau `forms/<proses>/<nama>.json`")
 
@@ -18,7 +18,7 @@ DeployedVersionSchema = answer("DeployedVersionSchema", {"process_id": str, "num
 DeployAnswerSchema = answer("DeployAnswerSchema", {
     "message": str, "changed": bool, "dry_run": bool, "versions": [DeployedVersionSchema],
     "roles_created": fields.List(fields.String(), metadata={
-        "description": "peran yang dibuat untuk lane baru (create_roles); pada dry run: yang akan dibuat"}),
+        "description": "peran yang dibuat untuk lajur baru (create_roles); pada uji coba (dry_run): yang akan dibuat"}),
 })
 
 VersionListSchema = answer("VersionListSchema", {"process_id": str, "items": [dict]})
@@ -58,7 +58,7 @@ class DeployRequestSchema(Schema):
                         metadata={"description": "nama berkas relatif -> isi", "minProperties": 1})
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
     dry_run = fields.Boolean()
-    create_roles = fields.Boolean(metadata={"description": "buat peran untuk lane yang belum menjadi peran"})
+    create_roles = fields.Boolean(metadata={"description": "buat peran untuk lajur diagram yang belum menjadi peran"})
 
 
 # The upload body as documented: JSON (DeployRequestSchema) or multipart files[] named by relative path.
@@ -80,7 +80,7 @@ MOVABLE_STATUSES = ["running", "waiting", "error", "suspended", "complete", "can
 class MigrationSchema(Schema):
     process_id = Text(required=True, validate=validate.Length(min=1, max=100))
     instance_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                                 metadata={"description": "satu kasus; tanpa ini: filter"})
+                                 metadata={"description": "satu kasus; tanpa ini: yang cocok dengan saringan"})
     from_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     status = fields.List(Text(validate=validate.OneOf(MOVABLE_STATUSES)), load_default=None)
     to_version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),

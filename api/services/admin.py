@@ -11,6 +11,7 @@ from api.results import Acted
 from api.services.instances import Actor, commit_or_conflict, lock_instance, record, save, sync_tasks
 from api.services.messages import sync_waits
 from api.services.versions import runtime
+from api.words import case_status_name
 from engine import InstanceView, StateError, now
 
 
@@ -22,7 +23,7 @@ def _acted(instance: Instance) -> Acted:
 def _locked(instance_id: int) -> Instance:
     instance = lock_instance(instance_id)
     if instance is None:
-        raise not_found("instance")
+        raise not_found("kasus")
     return instance
 
 
@@ -55,7 +56,8 @@ def suspend(instance_id: int, reason: str, actor: Actor) -> Acted:
     """Its tasks leave the inboxes and its timers wait; who held which task is kept in the audit trail."""
     instance = _locked(instance_id)
     if instance.status not in ("running", "waiting", "error"):
-        raise conflict("invalid_status", f"kasus berstatus {instance.status}; tidak dapat ditangguhkan")
+        raise conflict("invalid_status",
+                       f"kasus berstatus {case_status_name(instance.status)}; tidak dapat ditangguhkan")
     claims = _claims(instance)
     instance.status = STATUS_SUSPENDED
     instance.updated_at = now()
@@ -70,7 +72,8 @@ def resume(instance_id: int, actor: Actor) -> Acted:
     """Its ready tasks come back to the inboxes, each still held by whoever held it when suspended."""
     instance = _locked(instance_id)
     if instance.status != STATUS_SUSPENDED:
-        raise conflict("invalid_status", f"kasus berstatus {instance.status}; tidak sedang ditangguhkan")
+        raise conflict("invalid_status",
+                       f"kasus berstatus {case_status_name(instance.status)}; tidak sedang ditangguhkan")
     view = runtime().engine.inspect(runtime().by_row(instance.version_id).version, instance.state)
     instance.status = view.status
     instance.updated_at = now()
@@ -86,7 +89,8 @@ def resume(instance_id: int, actor: Actor) -> Acted:
 def cancel(instance_id: int, reason: str, actor: Actor) -> Acted:
     instance = _locked(instance_id)
     if instance.status in ("complete", STATUS_CANCELLED):
-        raise conflict("invalid_status", f"kasus berstatus {instance.status}; tidak dapat dibatalkan")
+        raise conflict("invalid_status",
+                       f"kasus berstatus {case_status_name(instance.status)}; tidak dapat dibatalkan")
     instance.status = STATUS_CANCELLED
     instance.next_timer_at = None
     instance.finished_at = instance.updated_at = now()

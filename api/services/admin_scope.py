@@ -44,7 +44,7 @@ def require_scope(act: bool) -> tuple[Principal, list[str]]:
 def scoped_instance(instance_id: int, prefixes: list[str]) -> Instance:
     instance = db.session.get(Instance, instance_id)
     if instance is None or not any(contains(p, instance.region) for p in prefixes):
-        raise not_found("instance")
+        raise not_found("kasus")
     return instance
 
 

@@ -63,8 +63,9 @@ class DeployResult:
 
     def message(self) -> str:
         if not self.ok:
-            hint = (f"; lane tanpa peran: {', '.join(self.missing_roles)} (pasang dengan 'buat peran yang belum ada' "
-                    "/ --create-roles, atau buat perannya dulu)") if self.missing_roles else ""
+            hint = (f"; peran yang belum ada: {', '.join(self.missing_roles)} "
+                    "(pasang dengan 'buat peran yang belum ada' / --create-roles, atau buat perannya dulu)"
+                    ) if self.missing_roles else ""
             return f"pemasangan ditolak: {len(self.problems)} masalah; tidak ada yang disimpan{hint}"
         roles = f"; peran baru: {', '.join(self.roles_created)}" if self.roles_created else ""
         if not self.changed:

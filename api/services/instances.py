@@ -37,6 +37,7 @@ from api.results import Completion
 from api.services import case_links, messages, privacy, search
 from api.services.tracking import new_code
 from api.services.versions import VersionRef, runtime
+from api.words import case_status_name
 from engine import EngineEvent, HumanTask, NothingWaiting, OutgoingMessage, StepResult, now
 
 TITLE_LIMIT = 300
@@ -397,7 +398,8 @@ def complete(principal: Principal, task_id: str, data: dict[str, Any]) -> Comple
     if instance is None:
         raise not_found("tugas")
     if instance.status not in ("running", "waiting"):
-        raise conflict("instance_not_active", f"kasus berstatus {instance.status}; tugas tidak dapat diselesaikan")
+        raise conflict("instance_not_active",
+                       f"kasus berstatus {case_status_name(instance.status)}; tugas tidak dapat diselesaikan")
     ref = runtime().by_row(instance.version_id)
     info = ref.version.tasks.get(name)
     links = case_links.resolve(info.form if info else None, data, own_id=instance.id)

@@ -127,10 +127,10 @@ def role_in_use(name: str) -> str | None:
         return f"peran '{name}' masih dipakai {tasks} tugas yang menunggu; selesaikan atau alihkan dulu"
     lanes = current_lanes().get(name)
     if lanes:
-        return f"peran '{name}' adalah lane versi yang berlaku dari proses {', '.join(sorted(lanes))}"
+        return f"peran '{name}' dipakai diagram versi yang berlaku dari proses {', '.join(sorted(lanes))}"
     running = _running_versions_with_lane(name)
     if running:
-        return f"peran '{name}' adalah lane versi yang masih dijalankan kasus aktif ({', '.join(running)})"
+        return f"peran '{name}' dipakai diagram versi yang masih dijalankan kasus aktif ({', '.join(running)})"
     return None
 
 

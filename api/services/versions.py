@@ -131,7 +131,7 @@ class Runtime:
                 continue
             try:
                 with db.session.begin_nested():
-                    db.session.add(Role(name=lane, description="lane diagram di processes/", created_at=now()))
+                    db.session.add(Role(name=lane, description="peran dari diagram di processes/", created_at=now()))
             except IntegrityError:
                 pass  # made meanwhile by another worker
 

@@ -124,8 +124,8 @@ def admin_act(instance_id: int, action: str):
                 return redirect(url_for("web.admin_instance", instance_id=instance_id))
         else:
             raise PageError(404, "tindakan tidak dikenal")
-        flash({"tangguhkan": "Instance ditangguhkan.", "lanjutkan": "Instance dilanjutkan.",
-               "batalkan": "Instance dibatalkan.",
+        flash({"tangguhkan": "Kasus ditangguhkan.", "lanjutkan": "Kasus dilanjutkan.",
+               "batalkan": "Kasus dibatalkan.",
                "ulangi": "Langkah yang gagal dijalankan ulang dan berhasil."}[action], "sukses")
     except ApiError as exc:
         flash(exc.message, "galat")

@@ -39,7 +39,7 @@ PAGE_BUDGET_SECONDS = 20.0
 NOTE_LIMIT = 2000
 SCRIPT_KEYS = {"script", "pre_script", "post_script"}
 CHANGE_LABELS = {
-    "name": "nama", "lane": "lane (peran)", "form": "berkas formulir", "ui_form": "berkas UI formulir",
+    "name": "nama", "lane": "peran", "form": "berkas formulir", "ui_form": "berkas UI formulir",
     "form_content": "isian formulir", "script": "script", "pre_script": "script sebelum (pre-script)",
     "post_script": "script sesudah (post-script)", "timer": "ekspresi timer", "kind": "jenis elemen",
 }

@@ -31,6 +31,7 @@ from api.errors import ApiError
 from api.services.deploy import analyst_role
 from api.web import bp
 from api.web.formkit import datetime_parts
+from api.words import CASE_STATUS_NAMES, outbox_status_name
 from engine import EngineError, now
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,7 @@ _ZONES = {
 _WIB = ("Asia/Jakarta", "WIB")
 ZONE_OFFSETS = [("+07:00", "WIB"), ("+08:00", "WITA"), ("+09:00", "WIT")]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
-STATUS_NAMES = {
-    "running": "berjalan",
-    "waiting": "menunggu waktu/pesan",
-    "error": "ada kesalahan",
-    "complete": "selesai",
-    "suspended": "ditangguhkan",
-    "cancelled": "dibatalkan",
-}
+STATUS_NAMES = CASE_STATUS_NAMES
 EVENT_NAMES = {
     "instance_started": "dimulai",
     "task_ready": "tugas siap",
@@ -283,6 +277,9 @@ def _moment_filter(value: Any, region: str | None = None) -> str:
 @bp.app_template_filter("tojson_attr")
 def _json_attr(value: Any) -> str:
     return json.dumps(value)
+
+
+bp.add_app_template_filter(outbox_status_name, "outbox_status")
 
 
 @bp.app_context_processor

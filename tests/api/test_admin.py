@@ -119,6 +119,28 @@ def test_cancel_needs_a_reason_and_ends_the_instance(client, users):
     assert client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()["status"] == "cancelled"
 
 
+def test_given_a_cancelled_case_when_an_admin_acts_on_it_then_the_refusal_names_its_status_in_indonesian(client, users):
+    started = start_report(client, users)
+    url = f"/api/v1/admin/instances/{started['id']}"
+    client.post(f"{url}/cancel", json={"reason": "laporan ganda"}, headers=users.headers("admin"))
+
+    suspended = client.post(f"{url}/suspend", json={"reason": "coba"}, headers=users.headers("admin"))
+    cancelled = client.post(f"{url}/cancel", json={"reason": "lagi"}, headers=users.headers("admin"))
+
+    assert (suspended.status_code, suspended.get_json()["message"]) == (
+        409, "kasus berstatus dibatalkan; tidak dapat ditangguhkan")
+    assert cancelled.get_json()["message"] == "kasus berstatus dibatalkan; tidak dapat dibatalkan"
+
+
+def test_given_no_such_case_when_an_admin_opens_or_suspends_it_then_the_404_says_kasus(client, users):
+    opened = client.get("/api/v1/admin/instances/999999", headers=users.headers("admin"))
+    suspended = client.post("/api/v1/admin/instances/999999/suspend", json={"reason": "coba"},
+                            headers=users.headers("admin"))
+
+    assert (opened.status_code, opened.get_json()["message"]) == (404, "kasus tidak ditemukan")
+    assert (suspended.status_code, suspended.get_json()["message"]) == (404, "kasus tidak ditemukan")
+
+
 def test_report_viewers_read_but_do_not_act(client, users):
     started = start_report(client, users)
     url = f"/api/v1/admin/instances/{started['id']}"

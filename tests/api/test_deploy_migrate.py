@@ -172,7 +172,7 @@ def test_a_lint_problem_refuses_the_deploy_with_the_report(app, client, users, a
     assert answer.status_code == 422 and body["code"] == "deploy_refused"
     assert body["fields"] == [{"field": "lapor.bpmn", "file": "lapor.bpmn", "line": body["fields"][0]["line"],
                                "element": "lane_2",
-                               "message": "lane 'Peran Tak Dikenal' bukan peran yang dikenal sistem"}]
+                               "message": "lajur 'Peran Tak Dikenal' bukan peran yang dikenal sistem"}]
     assert body["fields"][0]["line"] > 1
     assert version_rows(app) == [("uji_lapor", 1), ("uji_usulan", 1)]
 

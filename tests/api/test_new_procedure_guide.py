@@ -51,8 +51,8 @@ def set_up_the_procedure(client, users) -> None:
                            headers=users.headers("admin"))
     assert refused.status_code == 422
     assert {f["message"] for f in refused.get_json()["fields"]} == {
-        "lane 'Petugas Loket Reklame' bukan peran yang dikenal sistem",
-        "lane 'Tim Teknis Reklame' bukan peran yang dikenal sistem"}
+        "lajur 'Petugas Loket Reklame' bukan peran yang dikenal sistem",
+        "lajur 'Tim Teknis Reklame' bukan peran yang dikenal sistem"}
     assert deployed.status_code == 201, deployed.get_json()
     assert deployed.get_json()["roles_created"] == ["Petugas Loket Reklame", "Tim Teknis Reklame"]
     imported = put_csv(client, users, "users", USERS_CSV)

@@ -165,7 +165,7 @@ def test_a_role_that_is_a_lane_of_a_current_version_stays_even_with_nothing_wait
     answer = client.delete("/api/v1/organization/roles/Petugas Loket Reklame", headers=users.headers("admin"))
     assert answer.status_code == 409
     assert answer.get_json()["message"] == (
-        "peran 'Petugas Loket Reklame' adalah lane versi yang berlaku dari proses izin_reklame")
+        "peran 'Petugas Loket Reklame' dipakai diagram versi yang berlaku dari proses izin_reklame")
 
 
 def test_a_unit_with_units_below_it_is_kept(client, users):
@@ -304,9 +304,9 @@ def test_alur_deploy_names_each_lane_without_a_role_and_creates_them_when_asked(
     done = runner.invoke(cli, [*args, "--create-roles"], obj=info)
 
     assert refused.exit_code == 1
-    assert "lane 'Petugas Loket Reklame' bukan peran yang dikenal sistem" in refused.output
-    assert "lane 'Tim Teknis Reklame' bukan peran yang dikenal sistem" in refused.output
-    assert "lane tanpa peran: Petugas Loket Reklame, Tim Teknis Reklame" in refused.output
+    assert "lajur 'Petugas Loket Reklame' bukan peran yang dikenal sistem" in refused.output
+    assert "lajur 'Tim Teknis Reklame' bukan peran yang dikenal sistem" in refused.output
+    assert "peran yang belum ada: Petugas Loket Reklame, Tim Teknis Reklame" in refused.output
     assert done.exit_code == 0, done.output
     assert done.output.strip().endswith("izin_reklame: v1 dibuat; peran baru: Petugas Loket Reklame, Tim Teknis Reklame")
     with app.app_context():

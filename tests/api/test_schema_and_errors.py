@@ -27,6 +27,44 @@ def test_the_openapi_document_and_its_page(client):
     assert client.get("/api/docs").status_code == 200
 
 
+# Words of English (and of the code) that no Indonesian description needs; `code` spans and field names aside.
+DOCUMENT_ENGLISH = {"ok", "created", "the", "and", "or", "of", "to", "is", "a", "an", "with", "for", "when", "nothing",
+                    "changed", "dry", "run", "instance", "instances", "lane", "lanes", "lint", "pending", "running",
+                    "cancelled", "error", "list", "returns", "success", "successful", "response", "default", "filter"}
+OPERATIONS = ("get", "post", "put", "patch", "delete")
+
+
+def _english_words(text: str) -> set[str]:
+    prose = re.sub(r"`[^`]*`|\([a-z_]+\)", " ", text)  # `dry_run`, (create_roles): names the client types
+    return {w for w in re.findall(r"[A-Za-z]+", prose) if w.lower() in DOCUMENT_ENGLISH}
+
+
+def test_given_the_openapi_document_then_every_operation_has_a_summary_and_every_text_is_indonesian(client):
+    document = client.get("/api/openapi.json").get_json()
+    texts: list[tuple[str, str]] = []
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("summary", "description") and isinstance(value, str):
+                    texts.append((f"{where}/{key}", value))
+                else:
+                    walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    walk(document, "")
+    operations = [(f"{method.upper()} {path}", op) for path, item in document["paths"].items()
+                  for method, op in item.items() if method in OPERATIONS]
+
+    assert len(operations) > 30
+    assert [name for name, op in operations if not op.get("summary", "").strip()] == []
+    assert [(name, code) for name, op in operations for code, answer in op["responses"].items()
+            if not answer.get("description", "").strip()] == []
+    assert [(where, text, sorted(words)) for where, text in texts if (words := _english_words(text))] == []
+
+
 def test_an_app_made_after_another_serves_the_same_document_and_other_settings_get_their_own(app, client):
     """Apps of one process share the OpenAPI document only when the settings it is made from match."""
     later = make_app(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ALUR_PROCESSES_DIR"],

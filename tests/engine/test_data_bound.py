@@ -74,5 +74,5 @@ def test_the_serializer_refuses_oversized_data_naming_the_task(project, clock):
     workflow = engine.load(version, engine.start(version, {}).state)
     small = Engine(max_data_bytes=200)
 
-    with pytest.raises(StateTooLarge, match="data (instance|tugas \\w+) melebihi batas 200 byte: isian 'catatan' terlalu besar"):
+    with pytest.raises(StateTooLarge, match="data (kasus|tugas \\w+) melebihi batas 200 byte: isian 'catatan' terlalu besar"):
         small.dumps(workflow)

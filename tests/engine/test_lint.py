@@ -55,12 +55,12 @@ def test_xsd_errors_are_reported_with_their_line(project):
 
 def test_a_human_task_outside_every_lane_is_reported(project):
     problems, _ = lint(project, body(), lanes={"Petugas": ["mulai", "gw_layak", "selesai"]})
-    assert ("periksa", "tugas manusia tanpa lane: tidak ada peran yang dapat melihatnya") in problems
+    assert ("periksa", "tugas manusia tanpa lajur peran: tidak ada peran yang dapat melihatnya") in problems
 
 
 def test_a_lane_that_is_no_known_role_is_reported_when_roles_are_known(project):
     problems, _ = lint(project, body(), known_roles={"Ketua RT"})
-    assert ("lane_0", "lane 'Petugas' bukan peran yang dikenal sistem") in problems
+    assert ("lane_0", "lajur 'Petugas' bukan peran yang dikenal sistem") in problems
     assert lint(project, body(), known_roles={"Petugas"})[0] == []
 
 
@@ -181,7 +181,7 @@ def test_an_exclusive_gateway_with_conditions_but_no_default_is_reported(project
     problems, _ = lint(project, body(gateway_default=False))
     assert problems == [
         ("gw_layak", "gateway eksklusif dengan kondisi tanpa alur default: "
-                     "bila semua kondisi salah, instance berhenti dengan galat")
+                     "bila semua kondisi salah, kasus berhenti dengan kesalahan")
     ]
 
 

@@ -174,12 +174,13 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     page.wait_for_selector("#modeler[data-siap=ok]")
     page.wait_for_selector("#modeler[data-lint=selesai]")
     assert page.get_attribute("#daftar-temuan", "data-galat") == "0"  # the current version opens clean
-    assert "Tidak ada temuan lint" in page.inner_text("#ringkas-temuan")
+    assert "Tidak ada temuan pemeriksaan" in page.inner_text("#ringkas-temuan")
 
     # the deadline and the label of the 6-month timer, in Alur's properties group and the general one
     select(page, "timer_batas_rkpd")
     page.wait_for_selector("#bio-properties-panel-alur-timer")
     assert page.input_value("#bio-properties-panel-alur-timer") == "batas_rkpd"
+    assert page.inner_text(".bio-properties-panel-header-type").lower() == "event antara timer"  # not English
     assert "add_working_days" in page.inner_text("[data-group-id=group-alur]")  # the working-day helper example
     page.fill("#alur-hari-kerja-n", "10")  # the working-day helper writes the expression
     page.fill("#alur-hari-kerja-dari", "batas_rkpd")

@@ -142,6 +142,22 @@ def test_vendor_files_are_served_only_from_the_package(client):
 # -- start, inbox, task ------------------------------------------------------------------------
 
 
+def test_given_a_proposer_with_a_nik_from_elsewhere_then_the_start_form_says_and_does_the_same(client, app):
+    login(client, "ketua_rt")
+    start_page = client.get("/mulai/musrenbang").get_data(as_text=True)
+
+    answer = start_proposal(client, {**USULAN, "nik_pengusul": "3372011203800001"})
+
+    assert "NIK yang tidak diawali 3313 tetap diterima dengan peringatan" in start_page  # the intro
+    assert "NIK di luar 3313 diterima dengan peringatan" in start_page  # the NIK field's hint
+    assert "harus penduduk" not in start_page
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:3000]
+    with app.app_context():
+        instance = db.session.execute(db.select(Instance)).scalar_one()
+        data = runtime().engine.inspect(runtime().by_row(instance.version_id).version, instance.state).data
+    assert "3313" in data["peringatan_kependudukan"]
+
+
 def test_rt_starts_a_proposal_and_the_rw_claims_and_accepts_it(client, app):
     login(client, "ketua_rt")
     start_page = client.get("/mulai/musrenbang").get_data(as_text=True)
@@ -286,6 +302,46 @@ def test_admin_suspends_resumes_and_cancels_and_the_viewer_may_not(client, app):
     post(admin, f"{page}/batalkan", {"alasan": "usulan ganda"}, token_page=page)
     with app.app_context():
         assert db.session.get(Instance, instance_id).status == "cancelled"
+
+
+def test_given_an_admin_acting_on_a_case_then_the_page_speaks_of_kasus_and_status_words(client, app):
+    login(client, "ketua_rt")
+    start_proposal(client)
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id)).scalar_one()
+    admin = app.test_client()
+    login(admin, "admin")
+    page = f"/admin/instance/{instance_id}"
+
+    suspended = post(admin, f"{page}/tangguhkan", {"alasan": "menunggu data"}, token_page=page,
+                     follow_redirects=True).get_data(as_text=True)
+    resumed = post(admin, f"{page}/lanjutkan", {}, token_page=page, follow_redirects=True).get_data(as_text=True)
+    cancelled = post(admin, f"{page}/batalkan", {"alasan": "usulan ganda"}, token_page=page,
+                     follow_redirects=True).get_data(as_text=True)
+    again = post(admin, f"{page}/batalkan", {"alasan": "usulan ganda"}, token_page=page,
+                 follow_redirects=True).get_data(as_text=True)
+    empty = admin.get("/admin/instance?status=complete").get_data(as_text=True)
+
+    assert "Kasus ditangguhkan." in suspended and "Kasus dilanjutkan." in resumed and "Kasus dibatalkan." in cancelled
+    assert "kasus berstatus dibatalkan; tidak dapat dibatalkan" in again
+    assert "Tidak ada kasus." in empty
+    assert "instance" not in " ".join(re.sub(r"<[^>]*>", " ", t) for t in (suspended, again, empty)).lower()
+
+
+def test_given_a_reply_waiting_to_be_sent_then_the_case_page_shows_its_status_in_indonesian(client, app):
+    code = submit_complaint(client)
+    team = app.test_client()
+    login(team, "tim_pengaduan")
+    _answer_first_response(team, app, code)
+    with app.app_context():
+        instance_id = db.session.execute(db.select(Instance.id).filter_by(tracking_code=code)).scalar_one()
+    admin = app.test_client()
+    login(admin, "admin")
+
+    page = admin.get(f"/admin/instance/{instance_id}").get_data(as_text=True)
+
+    outgoing = re.search(r"<h2>Pesan keluar</h2>(.*?)</ul>", page, re.S).group(1)
+    assert "menunggu dikirim" in outgoing and "pending" not in outgoing
 
 
 def test_analyst_page_lists_versions_lint_and_instances_per_version(client):
@@ -482,6 +538,7 @@ def test_the_admin_sees_why_a_step_failed_and_the_retry_button_runs_it_again(err
     page = admin.get(url).get_data(as_text=True)
     failed = re.search(r'<li data-element="nilai">(.*?)</li>', page, re.S).group(1)
     assert "Hitung skor" in failed and "ZeroDivisionError" in failed
+    assert "<h2>Kesalahan</h2>" in page and "ada kesalahan" in page  # the glossary's word, heading and status
     again = post(admin, f"{url}/ulangi", {}, token_page=url, follow_redirects=True).get_data(as_text=True)
     assert "gagal lagi" in again and "ZeroDivisionError" in again
     with app.app_context():  # someone corrects the data the step divides by (the API's retry can do this too)

@@ -145,10 +145,10 @@ async function runLint() {
     const answer = await post(data.urls.lint, { xml: await currentXml(), berkas: fileName() || 'proses.bpmn',
       formulir: JSON.stringify(editedForms()) });
     server = (answer.json.problems || []).map((p) => ({
-      element: p.element, message: p.message, level: 'galat', source: 'lint Alur', line: p.line, file: p.file
+      element: p.element, message: p.message, level: 'galat', source: 'pemeriksaan Alur', line: p.line, file: p.file
     }));
   } catch (error) {
-    server = [ { element: null, message: `lint server tidak terjangkau: ${error.message}`, level: 'peringatan', source: 'lint Alur' } ];
+    server = [ { element: null, message: `pemeriksaan server tidak terjangkau: ${error.message}`, level: 'peringatan', source: 'pemeriksaan Alur' } ];
   }
   if (round !== lintRound) { return; } // a newer edit started another round
   findings = [ ...server, ...local ];
@@ -179,10 +179,10 @@ function showFindings() {
   box.dataset.galat = String(errors);
   box.dataset.jumlah = String(findings.length);
   $('ringkas-temuan').textContent = findings.length
-    ? `${errors} galat, ${findings.length - errors} peringatan` : 'Tidak ada temuan lint.';
+    ? `${errors} kesalahan, ${findings.length - errors} peringatan` : 'Tidak ada temuan pemeriksaan.';
   $('tabel-temuan').innerHTML = findings.map((f) => `<tr data-element="${escapeHtml(f.element || '')}" class="${f.level}">` +
     `<td>${f.element ? `<a href="#" data-pilih="${escapeHtml(f.element)}"><code>${escapeHtml(f.element)}</code></a>` : '-'}</td>` +
-    `<td>${escapeHtml(f.level)}</td><td>${escapeHtml(f.message)}</td><td>${escapeHtml(f.source)}${f.line ? ` · baris ${f.line}` : ''}</td></tr>`).join('');
+    `<td>${f.level === 'galat' ? 'kesalahan' : escapeHtml(f.level)}</td><td>${escapeHtml(f.message)}</td><td>${escapeHtml(f.source)}${f.line ? ` · baris ${f.line}` : ''}</td></tr>`).join('');
   showElementFindings();
 }
 
@@ -278,7 +278,7 @@ function problemRows(problems) {
   }</tbody></table>`;
 }
 
-const CHANGE_FIELDS = { name: 'nama', lane: 'lane', form: 'formulir', ui_form: 'UI formulir', form_content: 'isian formulir',
+const CHANGE_FIELDS = { name: 'nama', lane: 'peran', form: 'formulir', ui_form: 'UI formulir', form_content: 'isian formulir',
   script: 'script', pre_script: 'pre-script', post_script: 'post-script', timer: 'ekspresi timer', kind: 'jenis', alur: 'alur' };
 
 function changesHtml(changes) {
@@ -290,18 +290,18 @@ function changesHtml(changes) {
 }
 
 function planHtml(plan) {
-  if (!plan) { return '<p>Prosedur baru: belum ada instance.</p>'; }
-  if (!plan.open) { return `${changesHtml(plan.changes)}<p id="rencana-ringkas" data-movable="0" data-refused="0">Tidak ada instance berjalan pada versi lama.</p>`; }
+  if (!plan) { return '<p>Prosedur baru: belum ada kasus.</p>'; }
+  if (!plan.open) { return `${changesHtml(plan.changes)}<p id="rencana-ringkas" data-movable="0" data-refused="0">Tidak ada kasus berjalan pada versi lama.</p>`; }
   const reasons = plan.reasons.map(([ reason, n ]) => `<li>${n} × ${escapeHtml(reason)}</li>`).join('');
   const rows = plan.results.map((r) => `<tr data-instance="${r.instance_id}" data-hasil="${r.outcome}"><td>#${r.instance_id}</td>` +
     `<td>v${r.from_version}</td><td>${r.ok ? 'dapat dipindahkan' : 'tetap di versinya'}</td>` +
     `<td>${escapeHtml([ ...r.reasons, ...r.notes ].join('; ') || '-')}</td></tr>`).join('');
-  return changesHtml(plan.changes) + `<p id="rencana-ringkas" data-movable="${plan.movable}" data-refused="${plan.refused}">Instance berjalan pada versi lama: ` +
+  return changesHtml(plan.changes) + `<p id="rencana-ringkas" data-movable="${plan.movable}" data-refused="${plan.refused}">Kasus berjalan pada versi lama: ` +
     `<strong>${plan.open}</strong>; dapat dipindahkan <strong>${plan.movable}</strong>, tetap di versinya ` +
     `<strong>${plan.refused}</strong>${plan.timers ? `; penanda waktu dihitung ulang pada ${plan.timers}` : ''}` +
     `${plan.total < plan.open ? ` (baru ${plan.total} yang diperiksa)` : ''}.</p>` +
     (reasons ? `<ul>${reasons}</ul>` : '') +
-    (rows ? `<div class="gulir"><table class="tabel" id="rencana-instance"><thead><tr><th>Instance</th><th>Versi</th><th>Rencana</th><th>Keterangan</th></tr></thead><tbody>${rows}</tbody></table></div>` : '');
+    (rows ? `<div class="gulir"><table class="tabel" id="rencana-instance"><thead><tr><th>Kasus</th><th>Versi</th><th>Rencana</th><th>Keterangan</th></tr></thead><tbody>${rows}</tbody></table></div>` : '');
 }
 
 async function check() {
@@ -309,7 +309,7 @@ async function check() {
   box.hidden = false;
   box.dataset.hasil = 'memeriksa';
   box.className = 'kotak info';
-  box.innerHTML = 'Memeriksa: lint, lalu uji coba pemindahan instance berjalan…';
+  box.innerHTML = 'Memeriksa: pemeriksaan diagram, lalu uji coba pemindahan kasus berjalan…';
   let answer;
   try {
     answer = await post(data.urls.check, { xml: await currentXml(), berkas: fileName(), proses: data.process_id || '',
@@ -331,9 +331,9 @@ async function check() {
     return;
   }
   box.className = 'kotak sukses'; box.dataset.hasil = 'lulus';
-  box.innerHTML = `<strong>Lint lulus: ${escapeHtml(result.message)}.</strong>${planHtml(result.plan)}` +
+  box.innerHTML = `<strong>Pemeriksaan lulus: ${escapeHtml(result.message)}.</strong>${planHtml(result.plan)}` +
     '<div class="isian"><label for="i-catatan">Catatan versi</label><textarea id="i-catatan" rows="2" maxlength="2000" placeholder="mengapa versi ini dibuat"></textarea></div>' +
-    (result.plan && result.plan.movable ? '<div class="centang"><input id="i-pindahkan" type="checkbox" checked> <label for="i-pindahkan">Pindahkan instance yang dapat dipindahkan ke versi baru (sesuai rencana di atas)</label></div>' : '') +
+    (result.plan && result.plan.movable ? '<div class="centang"><input id="i-pindahkan" type="checkbox" checked> <label for="i-pindahkan">Pindahkan kasus yang dapat dipindahkan ke versi baru (sesuai rencana di atas)</label></div>' : '') +
     '<p><button type="button" class="utama" id="tombol-pasang">Pasang versi ini</button> <button type="button" id="tombol-batal">Batal</button></p>';
   $('tombol-batal').addEventListener('click', () => { box.hidden = true; });
   $('tombol-pasang').addEventListener('click', deploy);
@@ -368,7 +368,7 @@ async function deploy() {
     ` · <a href="${escapeHtml(v.diagram_url)}">lihat diagram</a>${v.diff_url ? ` · <a href="${escapeHtml(v.diff_url)}">bandingkan</a>` : ''}</li>`).join('');
   const moved = result.migration;
   box.innerHTML = `<strong>Dipasang.</strong><ul>${links}</ul>` + (moved
-    ? `<p id="hasil-pindah" data-moved="${moved.moved}" data-refused="${moved.refused}">${moved.moved} instance dipindahkan ke versi baru; ` +
+    ? `<p id="hasil-pindah" data-moved="${moved.moved}" data-refused="${moved.refused}">${moved.moved} kasus dipindahkan ke versi baru; ` +
       `${moved.refused} tetap di versinya${moved.timers ? `; penanda waktu dihitung ulang pada ${moved.timers}` : ''}` +
       `${moved.left ? `; ${moved.left} belum diproses: pakai halaman beda untuk melanjutkan` : ''}.</p>`
     : '');

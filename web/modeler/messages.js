@@ -58,16 +58,16 @@ const UI = {
   'Append intermediate/boundary event': 'Tambah event antara', 'Change element': 'Ganti jenis elemen',
   'Delete': 'Hapus', 'Connect using sequence/message flow or association': 'Sambungkan',
   'Connect using sequence flow': 'Sambungkan dengan alur', 'Connect using association': 'Sambungkan dengan asosiasi',
-  'Add lane above': 'Tambah lane di atas', 'Add lane below': 'Tambah lane di bawah',
-  'Divide into two lanes': 'Bagi menjadi dua lane', 'Divide into three lanes': 'Bagi menjadi tiga lane',
+  'Add lane above': 'Tambah lajur peran di atas', 'Add lane below': 'Tambah lajur peran di bawah',
+  'Divide into two lanes': 'Bagi menjadi dua lajur peran', 'Divide into three lanes': 'Bagi menjadi tiga lajur peran',
   'Add text annotation': 'Tambah catatan', 'Timer': 'Timer', 'Condition': 'Kondisi', 'Search in diagram': 'Cari di diagram',
   'Participant Name': 'Nama partisipan', 'Participant ID': 'ID partisipan', 'Process ID': 'ID proses',
   'Process name': 'Nama proses', 'Type': 'Jenis', 'Value': 'Nilai', 'Date': 'Tanggal', 'Duration': 'Durasi',
-  'Cycle': 'Berulang', 'Message': 'Pesan', 'Signal': 'Sinyal', 'Error': 'Galat', 'Escalation': 'Eskalasi',
+  'Cycle': 'Berulang', 'Message': 'Pesan', 'Signal': 'Sinyal', 'Error': 'Kesalahan', 'Escalation': 'Eskalasi',
   'Condition expression': 'Ekspresi kondisi', 'Expression': 'Ekspresi', 'Script': 'Script', 'Format': 'Format',
-  'Inline script': 'Script di dalam diagram', 'Multi-instance': 'Banyak instance', '<none>': '<tidak ada>',
+  'Inline script': 'Script di dalam diagram', 'Multi-instance': 'Diulang per butir', '<none>': '<tidak ada>',
   'Create new ...': 'Buat baru …', 'Learn more.': 'Selengkapnya.', 'Global message reference': 'Rujukan pesan',
-  'Global signal reference': 'Rujukan sinyal', 'Global error reference': 'Rujukan galat',
+  'Global signal reference': 'Rujukan sinyal', 'Global error reference': 'Rujukan kesalahan',
   'Global escalation reference': 'Rujukan eskalasi', 'Link name': 'Nama link', 'Extension properties': 'Properti tambahan',
   'How to configure a timer': 'Cara mengatur timer', 'Timer documentation': 'Dokumentasi timer',
   'A specific point in time defined as ISO 8601 combined date and time representation.': 'Satu saat tertentu (tanggal dan jam ISO 8601).',
@@ -76,10 +76,88 @@ const UI = {
   'Append {type}': 'Tambah {type}', 'Create {type}': 'Buat {type}', 'Task': 'Tugas', 'User task': 'Tugas pengguna',
   'Script task': 'Tugas script', 'Exclusive gateway': 'Gateway eksklusif', 'Parallel gateway': 'Gateway paralel',
   'Start event': 'Start event', 'End event': 'End event', 'Sequence flow': 'Alur', 'Default flow': 'Alur default',
-  'Conditional flow': 'Alur berkondisi', 'Lane': 'Lane', 'Participant': 'Partisipan'
+  'Conditional flow': 'Alur berkondisi', 'Lane': 'Lajur peran', 'Participant': 'Partisipan',
+  // the rest of the palette, the context pad and the alignment tools
+  'Append compensation activity': 'Tambah aktivitas kompensasi',
+  'Append conditional intermediate catch event': 'Tambah event antara berkondisi',
+  'Append message intermediate catch event': 'Tambah event antara penerima pesan',
+  'Append receive task': 'Tambah tugas menerima pesan',
+  'Append signal intermediate catch event': 'Tambah event antara penerima sinyal',
+  'Append timer intermediate catch event': 'Tambah event antara timer',
+  'Connect to other element': 'Sambungkan ke elemen lain',
+  'Connect using data input association': 'Sambungkan dengan asosiasi data masuk',
+  'Align elements': 'Ratakan elemen', 'Distribute elements horizontally': 'Sebarkan elemen mendatar',
+  'Distribute elements vertically': 'Sebarkan elemen tegak', 'Open {element}': 'Buka {element}',
+  'Toggle non-interrupting': 'Ubah menyela/tidak menyela', 'Loop': 'Diulang',
+  'Parallel multi-instance': 'Diulang per butir, serentak', 'Sequential multi-instance': 'Diulang per butir, berurutan',
+  'Participant multiplicity': 'Banyak partisipan', 'Collection': 'Kumpulan',
+  // the properties panel's groups, fields, hints and checks
+  'Select an element to edit its properties.': 'Pilih satu elemen untuk mengubah propertinya.',
+  'Multiple elements are selected. Select a single element to edit its properties.':
+    'Beberapa elemen terpilih. Pilih satu elemen saja untuk mengubah propertinya.',
+  'ID must not be empty.': 'ID wajib diisi.', 'ID must be unique.': 'ID sudah dipakai elemen lain.',
+  'ID must not contain spaces.': 'ID tidak boleh memuat spasi.', 'ID must not contain prefix.': 'ID tidak boleh memuat awalan.',
+  'ID must be a valid QName.': 'ID harus nama XML yang sah (QName).',
+  'Documentation: Timer events': 'Dokumentasi: event timer', 'Link': 'Link', 'Compensation': 'Kompensasi',
+  'Activity reference': 'Rujukan aktivitas', 'Wait for completion': 'Tunggu sampai selesai', 'Code': 'Kode',
+  'Completion': 'Penyelesaian', 'Completion condition': 'Syarat selesai', 'Loop cardinality': 'Jumlah ulangan',
+  'Cancel remaining instances': 'Hentikan putaran yang tersisa',
+  'A cycle defined as ISO 8601 repeating intervals format.': 'Siklus berulang ISO 8601.',
+  'UTC time': 'waktu UTC', 'UTC plus 2 hours zone offset': 'zona UTC ditambah 2 jam', '15 seconds': '15 detik',
+  '1 hour and 30 minutes': '1 jam 30 menit', '14 days': '14 hari', 'every 10 seconds, up to 5 times': 'tiap 10 detik, paling banyak 5 kali',
+  'every day, infinitely': 'tiap hari, tanpa akhir',
+  // element types: the replace menu's names, and the properties panel's header through sentenceCase below
+  'Collaboration': 'Kolaborasi', 'Empty pool/participant': 'Pool/partisipan kosong',
+  'Expanded pool/participant': 'Pool/partisipan terbuka', 'Group': 'Grup', 'Text annotation': 'Catatan',
+  'Association': 'Asosiasi', 'Data input association': 'Asosiasi data masuk', 'Data output association': 'Asosiasi data keluar',
+  'Data object reference': 'Objek data', 'Data store reference': 'Penyimpanan data', 'Message flow': 'Alur pesan',
+  'Manual task': 'Tugas manual', 'Send task': 'Tugas mengirim pesan', 'Receive task': 'Tugas menerima pesan',
+  'Service task': 'Tugas layanan', 'Business rule task': 'Tugas aturan bisnis', 'Call activity': 'Panggil aktivitas',
+  'Sub-process': 'Sub-proses', 'Sub-process (collapsed)': 'Sub-proses (tertutup)', 'Sub-process (expanded)': 'Sub-proses (terbuka)',
+  'Collapsed sub-process': 'Sub-proses (tertutup)', 'Expanded sub-process': 'Sub-proses (terbuka)',
+  'Event sub-process': 'Sub-proses event', 'Transaction': 'Transaksi',
+  'Ad-hoc sub-process': 'Sub-proses ad hoc', 'Ad-hoc sub-process (collapsed)': 'Sub-proses ad hoc (tertutup)',
+  'Ad-hoc sub-process (expanded)': 'Sub-proses ad hoc (terbuka)',
+  'Inclusive gateway': 'Gateway inklusif', 'Complex gateway': 'Gateway kompleks', 'Event-based gateway': 'Gateway berbasis event',
+  'Event based instantiating Gateway': 'Gateway berbasis event yang memulai proses',
+  'Parallel Event based instantiating Gateway': 'Gateway berbasis event paralel yang memulai proses',
+  'Message start event': 'Start event pesan', 'Timer start event': 'Start event timer', 'Signal start event': 'Start event sinyal',
+  'Conditional start event': 'Start event berkondisi', 'Error start event': 'Start event kesalahan',
+  'Escalation start event': 'Start event eskalasi', 'Compensation start event': 'Start event kompensasi',
+  'Message start event (non-interrupting)': 'Start event pesan (tidak menyela)',
+  'Timer start event (non-interrupting)': 'Start event timer (tidak menyela)',
+  'Signal start event (non-interrupting)': 'Start event sinyal (tidak menyela)',
+  'Conditional start event (non-interrupting)': 'Start event berkondisi (tidak menyela)',
+  'Escalation start event (non-interrupting)': 'Start event eskalasi (tidak menyela)',
+  'Message end event': 'End event pesan', 'Terminate end event': 'End event penghenti', 'Signal end event': 'End event sinyal',
+  'Error end event': 'End event kesalahan', 'Escalation end event': 'End event eskalasi', 'Cancel end event': 'End event pembatalan',
+  'Compensation end event': 'End event kompensasi',
+  'Intermediate throw event': 'Event antara', 'Intermediate catch event': 'Event antara penerima',
+  'Message intermediate catch event': 'Event antara penerima pesan', 'Message intermediate throw event': 'Event antara pengirim pesan',
+  'Timer intermediate catch event': 'Event antara timer', 'Signal intermediate catch event': 'Event antara penerima sinyal',
+  'Signal intermediate throw event': 'Event antara pengirim sinyal', 'Conditional intermediate catch event': 'Event antara berkondisi',
+  'Link intermediate catch event': 'Event antara link (penerima)', 'Link intermediate throw event': 'Event antara link (pengirim)',
+  'Escalation intermediate throw event': 'Event antara eskalasi', 'Compensation intermediate throw event': 'Event antara kompensasi',
+  'Boundary event': 'Event batas', 'Message boundary event': 'Event batas pesan', 'Timer boundary event': 'Event batas timer',
+  'Signal boundary event': 'Event batas sinyal', 'Error boundary event': 'Event batas kesalahan',
+  'Escalation boundary event': 'Event batas eskalasi', 'Conditional boundary event': 'Event batas berkondisi',
+  'Cancel boundary event': 'Event batas pembatalan', 'Compensation boundary event': 'Event batas kompensasi',
+  'Message boundary event (non-interrupting)': 'Event batas pesan (tidak menyela)',
+  'Timer boundary event (non-interrupting)': 'Event batas timer (tidak menyela)',
+  'Signal boundary event (non-interrupting)': 'Event batas sinyal (tidak menyela)',
+  'Escalation boundary event (non-interrupting)': 'Event batas eskalasi (tidak menyela)',
+  'Conditional boundary event (non-interrupting)': 'Event batas berkondisi (tidak menyela)'
 };
 
+// The panel's header names an element's type in title case ("Timer Boundary Event (Non Interrupting)"), the
+// replace menu in sentence case ("Timer boundary event (non-interrupting)"): one entry above serves both.
+function sentenceCase(text) {
+  const lower = text.toLowerCase().replace('(non interrupting)', '(non-interrupting)')
+    .replace('sub process', 'sub-process').replace('event based gateway', 'event-based gateway');
+  return lower.charAt(0).toUpperCase() + lower.slice(1);
+}
+
 export function translate(template, replacements) {
-  const text = UI[template] || template;
+  const text = UI[template] || UI[sentenceCase(template)] || template;
   return text.replace(/{([^}]+)}/g, (_, key) => (replacements && key in replacements ? replacements[key] : `{${key}}`));
 }

@@ -77,8 +77,8 @@ function ScriptTaskEntry(props) {
 function LaneRoleEntry(props) {
   const modeling = useService('modeling');
   return h(SelectEntry, {
-    element: props.element, id: props.id, label: 'Peran (lane)',
-    description: 'Tugas di lane ini tampil di kotak tugas pemegang peran ini.',
+    element: props.element, id: props.id, label: 'Peran',
+    description: 'Tugas di lajur ini tampil di kotak tugas pemegang peran ini.',
     getValue: (el) => getBusinessObject(el).get('name') || '',
     setValue: (value) => modeling.updateProperties(props.element, { name: value }),
     getOptions: (el) => {
@@ -354,9 +354,9 @@ function entries(element) {
   }
   if (is(element, 'bpmn:Activity') && isMultiInstance(element)) {
     add('alur-loop-input', loopRefEntry('input', 'Koleksi masukan (loopDataInputRef)',
-      'Nama variabel data berisi daftar yang diulang: satu instance per butir.'));
+      'Nama variabel data berisi daftar yang diulang: langkah ini dijalankan sekali per butir.'));
     add('alur-loop-output', loopRefEntry('output', 'Koleksi keluaran (loopDataOutputRef)',
-      'Nama variabel data tempat hasil tiap instance dikumpulkan.'));
+      'Nama variabel data tempat hasil tiap putaran dikumpulkan.'));
   }
   return list;
 }
