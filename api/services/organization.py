@@ -349,7 +349,37 @@ def list_users() -> list[dict[str, Any]]:
 
 def save_user(username: str, full_name: str = "", email: str | None = None, password: str | None = None,
               active: bool = True, grants: list[GrantSpec] | None = None) -> bool:
-    """Create or update a user; `grants` (when given) replace theirs. True when new. Does not commit."""
+    """Create or update a user; `grants` (when given) replace theirs. True when new. Does not commit.
+
+    409 when the change would leave nobody able to manage the organization (see `keep_an_admin`)."""
+    before = all_region_admins()
+    new = _store_user(username, full_name, email, password, active, grants)
+    keep_an_admin(before)
+    return new
+
+
+def all_region_admins() -> int:
+    """Active users holding the admin role at '' (every region): only they can manage the organization."""
+    return db.session.execute(
+        db.select(func.count(func.distinct(User.id))).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(User.active.is_(True), RoleGrant.role == current_app.config["ALUR_ADMIN_ROLE"],
+               RoleGrant.region_prefix == "")).scalar() or 0
+
+
+def keep_an_admin(before: int) -> None:
+    """409 when a change (already flushed) took away the last admin of every region: nobody could undo it.
+
+    `before` is the count ahead of the change: a database that never had one (a fresh install being set up)
+    is not blocked."""
+    if before and not all_region_admins():
+        role = current_app.config["ALUR_ADMIN_ROLE"]
+        raise conflict("last_admin", f"ditolak: tidak akan ada lagi pengguna aktif dengan peran '{role}' di seluruh "
+                                     "wilayah, sehingga tidak ada yang dapat mengelola organisasi; beri dulu pengguna "
+                                     "lain peran itu")
+
+
+def _store_user(username: str, full_name: str, email: str | None, password: str | None, active: bool,
+                grants: list[GrantSpec] | None) -> bool:
     problems: list[dict[str, str]] = []
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", username or ""):
         problems.append({"field": "username", "message": "1-80 huruf, angka, _ . -"})
@@ -410,8 +440,14 @@ def remove_user(username: str) -> None:
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
     if user is None:
         raise not_found("pengguna")
+    before = all_region_admins()
     user.active = False
     db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == user.id))
+    try:
+        keep_an_admin(before)
+    except ApiError:
+        db.session.rollback()
+        raise
     db.session.commit()
 
 
@@ -463,7 +499,11 @@ def import_rows(kind: str, rows: list[tuple[int, dict[str, str]]]) -> ImportResu
     """Rows as read from a CSV (or the seed file). Commits on success; on any error rolls back and raises 422."""
     result = ImportResult(kind)
     importers = {"peran": _import_roles, "unit": _import_units, "wilayah": _import_regions, "pengguna": _import_users}
-    importers[kind](rows, result)
+    try:
+        importers[kind](rows, result)
+    except ApiError:
+        db.session.rollback()
+        raise
     if result.errors:
         db.session.rollback()
         raise invalid(result.errors, f"impor {kind} ditolak: {len(result.errors)} kesalahan; tidak ada yang disimpan")
@@ -537,6 +577,7 @@ def _import_users(rows: list[tuple[int, dict[str, str]]], result: ImportResult) 
     """Lines of one user are gathered; the file's grants replace theirs (export, edit, import back)."""
     users: dict[str, dict[str, Any]] = {}
     roles, units = role_names(), set(db.session.execute(db.select(Unit.code)).scalars())
+    before = all_region_admins()
     for line, row in rows:
         name = row.get("username", "")
         entry = users.setdefault(name, {"line": line, "row": row, "grants": []})
@@ -551,9 +592,12 @@ def _import_users(rows: list[tuple[int, dict[str, str]]], result: ImportResult) 
     for name, entry in users.items():
         row = entry["row"]
         try:
-            new = save_user(name, row.get("nama_lengkap", ""), row.get("email"), row.get("kata_sandi") or None,
-                            row.get("aktif", "ya").lower() in ("", "ya", "1", "true"), entry["grants"])
+            new = _store_user(name, row.get("nama_lengkap", ""), row.get("email"), row.get("kata_sandi") or None,
+                              row.get("aktif", "ya").lower() in ("", "ya", "1", "true"), entry["grants"])
         except ApiError as exc:
             result.errors += [{"field": _at(entry["line"], f["field"]), "message": f["message"]} for f in exc.fields]
             continue
         _count(result, new)
+    if not result.errors:
+        # Checked once the whole file is in: a file may hand the role from one admin to another.
+        keep_an_admin(before)

@@ -76,6 +76,7 @@ def org_save(kind: str):
     except ApiError as exc:
         db.session.rollback()
         _refused(exc)
+        return _back(kind, exc.status)
     return redirect(url_for("web.org_page", kind=kind))
 
 
@@ -92,7 +93,7 @@ def org_remove(kind: str):
     except ApiError as exc:
         db.session.rollback()
         _refused(exc)
-        return _back(kind, 409 if exc.status == 409 else exc.status)
+        return _back(kind, exc.status)
     return redirect(url_for("web.org_page", kind=kind))
 
 

@@ -151,6 +151,69 @@ def test_only_an_admin_of_every_region_manages_the_organization(client, users):
     assert client.get("/api/v1/organization/roles", headers=users.headers("petugas")).status_code == 403
 
 
+
+# -- the last admin of every region ------------------------------------------------------------
+
+USERS_HEADER = "username,nama_lengkap,email,aktif,kata_sandi,peran,wilayah,unit\n"
+
+
+def signed_in(app, username: str = "admin"):
+    page = app.test_client()
+    token = CSRF.search(page.get("/masuk").get_data(as_text=True)).group(1)
+    page.post("/masuk", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    return page
+
+
+def admin_state(app, username: str = "admin") -> tuple[bool, list[tuple[str, str]]]:
+    with app.app_context():
+        user = db.session.execute(db.select(org.User).filter_by(username=username)).scalar_one()
+        grants = db.session.execute(db.select(RoleGrant.role, RoleGrant.region_prefix)
+                                    .filter_by(user_id=user.id)).all()
+        return user.active, [tuple(g) for g in grants]
+
+
+def test_the_last_admin_of_every_region_cannot_lock_everyone_out(app, client, users):
+    """Given one active Admin at '', when a change would deactivate them or take that grant away (API, CSV, page,
+    removal), then it is refused with 409 and the reason, and the admin keeps the account and the grant."""
+    admin = users.headers("admin")
+    page = signed_in(app)
+    token = CSRF.search(page.get("/admin/organisasi/pengguna").get_data(as_text=True)).group(1)
+
+    answers = [
+        client.post("/api/v1/organization/users", json={"username": "admin", "active": False}, headers=admin),
+        client.post("/api/v1/organization/users", json={"username": "admin", "grants": []}, headers=admin),
+        client.post("/api/v1/organization/users", headers=admin, json={
+            "username": "admin", "grants": [{"role": "Admin", "region_prefix": "33.13"}]}),
+        client.delete("/api/v1/organization/users/admin", headers=admin),
+        put_csv(client, users, "users", USERS_HEADER + "admin,Admin Alur,,tidak,,Admin,,\n"),
+        put_csv(client, users, "users", USERS_HEADER + "admin,Admin Alur,,ya,,Pemantau,,\n"),
+    ]
+    page_save = page.post("/admin/organisasi/pengguna", data={"username": "admin", "hak": "Admin@", "csrf_token": token})
+    page_remove = page.post("/admin/organisasi/pengguna/hapus", data={"kunci": "admin", "csrf_token": token})
+
+    for answer in answers:
+        assert answer.status_code == 409, answer.get_json()
+        assert answer.get_json()["code"] == "last_admin"
+        assert "tidak akan ada lagi pengguna aktif dengan peran 'Admin' di seluruh wilayah" in \
+            answer.get_json()["message"]
+    for answer in (page_save, page_remove):
+        assert answer.status_code == 409
+        assert "tidak akan ada lagi pengguna aktif dengan peran &#39;Admin&#39; di seluruh wilayah" in \
+            answer.get_data(as_text=True)
+    assert admin_state(app) == (True, [("Admin", "")])
+    assert client.get("/api/v1/organization/users", headers=admin).status_code == 200
+
+
+def test_an_admin_may_step_down_once_another_admin_of_every_region_is_active(app, client, users):
+    """Given a second active Admin at '' (added in the same file), when the first deactivates themselves,
+    then that is accepted."""
+    handover = USERS_HEADER + f"admin2,Admin Kedua,,ya,{PASSWORD},Admin,,\nadmin,Admin Alur,,tidak,,Admin,,\n"
+    answer = put_csv(client, users, "users", handover)
+    assert answer.status_code == 200, answer.get_json()
+    assert admin_state(app) == (False, [("Admin", "")])
+    assert admin_state(app, "admin2") == (True, [("Admin", "")])
+    assert client.delete("/api/v1/organization/users/admin2", headers=users.headers("admin2")).status_code == 409
+
 # -- CSV ----------------------------------------------------------------------------------
 
 
