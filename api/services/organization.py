@@ -22,7 +22,7 @@ from api.auth import hash_password
 from api.db import affected_rows, db
 from api.errors import ApiError, conflict, invalid, not_found
 from api.models import ACTIVE_STATUSES, Instance, PendingTask, ProcessVersionRow, Region, Role, RoleGrant, Unit, User
-from api.regions import is_valid_path, sql_contains
+from api.regions import contains, is_valid_path, sql_contains
 from api.services.versions import runtime
 from engine import now
 
@@ -242,22 +242,76 @@ def list_regions() -> list[dict[str, Any]]:
             for r in db.session.execute(db.select(Region).order_by(Region.code)).scalars()]
 
 
-def region_problems(row: dict[str, str], known: set[str]) -> list[tuple[str, str]]:
+# The place of each level in the Kemendagri path: a region sits directly under the level before its own.
+REGION_RANK = {"provinsi": 0, "kabupaten": 1, "kota": 1, "kecamatan": 2, "desa": 3, "kelurahan": 3, "rw": 4, "rt": 5}
+RegionTree = dict[str, tuple[str, str | None]]  # code -> (level, parent)
+
+
+def region_tree() -> RegionTree:
+    return {code: (level, parent) for code, level, parent
+            in db.session.execute(db.select(Region.code, Region.level, Region.parent)).all()}
+
+
+def _levels_with_rank(rank: int) -> str:
+    return "/".join(level for level, r in REGION_RANK.items() if r == rank) or "tidak ada"
+
+
+def region_problems(row: dict[str, str], tree: RegionTree) -> list[tuple[str, str]]:
+    """(column, message) for everything wrong in a region row; `tree` holds the regions that exist (or will,
+    this row included), so a parent's level and the chain above it can be followed."""
     problems = []
-    code, parent = row.get("kode", ""), row.get("induk") or ""
+    code, parent, level = row.get("kode", ""), row.get("induk") or "", row.get("tingkat", "")
     if not code or not is_valid_path(code):
         problems.append(("kode", "kode wilayah tidak sah (mis. 33.13.05 atau 33.13.05.2001/RW02)"))
     if not row.get("nama", "").strip():
         problems.append(("nama", "wajib diisi"))
-    if row.get("tingkat") not in REGION_LEVELS:
+    if level not in REGION_LEVELS:
         problems.append(("tingkat", f"salah satu dari {', '.join(REGION_LEVELS)}"))
-    if parent and parent not in known:
+    if parent and parent not in tree:
         problems.append(("induk", f"wilayah induk '{parent}' tidak ada"))
+    elif parent:
+        if _region_reaches(tree, parent, code):
+            problems.append(("induk", f"induk membentuk lingkaran: '{code}' sudah berada di atas '{parent}'"))
+        else:
+            problems += _placed_under(code, level, parent, tree[parent][0])
+    if level in REGION_RANK:
+        below = sorted(c for c, (child_level, p) in tree.items()
+                       if p == code and c != code and REGION_RANK.get(child_level) != REGION_RANK[level] + 1)
+        if below:
+            problems.append(("tingkat", f"tingkat {level} tidak cocok dengan wilayah di bawahnya ({', '.join(below)})"))
     return problems
 
 
+def _placed_under(code: str, level: str, parent: str, above: str) -> list[tuple[str, str]]:
+    """A region's code continues its parent's, and its level is the one after its parent's."""
+    problems = []
+    if code and (code == parent or not contains(parent, code)):
+        problems.append(("kode", f"kode wilayah harus melanjutkan kode induknya: '{parent}.…' atau '{parent}/…'"))
+    if level in REGION_RANK and above in REGION_RANK and REGION_RANK[level] != REGION_RANK[above] + 1:
+        problems.append(("tingkat", f"tingkat {level} tidak dapat langsung di bawah {above} '{parent}'; "
+                                    f"di bawah {above} hanya {_levels_with_rank(REGION_RANK[above] + 1)}"))
+    return problems
+
+
+def _region_reaches(tree: RegionTree, start: str, code: str) -> bool:
+    """Does the chain of parents from `start` come to `code` (or loop on itself)?"""
+    seen: set[str] = set()
+    at: str | None = start
+    while at and at not in seen:
+        if at == code:
+            return True
+        seen.add(at)
+        at = tree.get(at, ("", None))[1]
+    return bool(at)
+
+
+def _with_rows(tree: RegionTree, rows: Iterable[dict[str, str]]) -> RegionTree:
+    return {**tree, **{r.get("kode", ""): (r.get("tingkat", ""), r.get("induk") or None) for r in rows}}
+
+
 def save_region(row: dict[str, str]) -> bool:
-    problems = region_problems(row, _region_codes())
+    """Create or update a region from its fields (kode, nama, tingkat, induk); True when new. Does not commit."""
+    problems = region_problems(row, _with_rows(region_tree(), [row]))
     if problems:
         raise invalid([{"field": column, "message": message} for column, message in problems])
     region = db.session.get(Region, row["kode"])
@@ -556,9 +610,9 @@ def _import_units(rows: list[tuple[int, dict[str, str]]], result: ImportResult) 
 
 
 def _import_regions(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
-    known = _region_codes() | {r.get("kode", "") for _, r in rows}
+    tree = _with_rows(region_tree(), (r for _, r in rows))
     for line, row in rows:
-        result.errors += [{"field": _at(line, c), "message": m} for c, m in region_problems(row, known)]
+        result.errors += [{"field": _at(line, c), "message": m} for c, m in region_problems(row, tree)]
     if result.errors:
         return
     pending = list(rows)

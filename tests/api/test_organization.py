@@ -214,6 +214,46 @@ def test_an_admin_may_step_down_once_another_admin_of_every_region_is_active(app
     assert admin_state(app, "admin2") == (True, [("Admin", "")])
     assert client.delete("/api/v1/organization/users/admin2", headers=users.headers("admin2")).status_code == 409
 
+
+# -- the region tree ----------------------------------------------------------------------------
+
+KARANGANYAR = ("kode,nama,tingkat,induk\n33,Jawa Tengah,provinsi,\n33.13,Kabupaten Karanganyar,kabupaten,33\n"
+               "33.13.05,Kecamatan Matesih,kecamatan,33.13\n63,Kalimantan Selatan,provinsi,\n"
+               "63.10,Kabupaten Tanah Bumbu,kabupaten,63\n")
+
+
+def region(client, users, code: str, level: str, parent: str | None):
+    return client.post("/api/v1/organization/regions", headers=users.headers("admin"),
+                       json={"code": code, "name": f"Wilayah {code}", "level": level, "parent": parent})
+
+
+def test_a_region_under_its_own_descendant_a_code_off_its_parent_or_a_skipped_level_is_refused(app, client, users):
+    """Given Karanganyar with a kecamatan, when a region is put under its own kecamatan, or its code does not
+    continue its parent's, or its level does not follow its parent's, then 422 names the field and the tree
+    is as it was."""
+    assert put_csv(client, users, "regions", KARANGANYAR).status_code == 200
+
+    cycle = region(client, users, "33.13", "kabupaten", "33.13.05")
+    elsewhere = region(client, users, "33.13.99", "kecamatan", "63.10")
+    skipped = region(client, users, "33.13.06", "rt", "33.13")
+    in_file = put_csv(client, users, "regions", "kode,nama,tingkat,induk\n33.13,Kabupaten Karanganyar,kabupaten,"
+                                                 "33.13.05\n")
+    demoted = region(client, users, "33.13", "kecamatan", "33")
+
+    assert cycle.status_code == 422 and cycle.get_json()["fields"] == [
+        {"field": "induk", "message": "induk membentuk lingkaran: '33.13' sudah berada di atas '33.13.05'"}]
+    assert elsewhere.status_code == 422 and elsewhere.get_json()["fields"] == [
+        {"field": "kode", "message": "kode wilayah harus melanjutkan kode induknya: '63.10.…' atau '63.10/…'"}]
+    assert skipped.status_code == 422 and skipped.get_json()["fields"] == [
+        {"field": "tingkat", "message": "tingkat rt tidak dapat langsung di bawah kabupaten '33.13'; "
+                                        "di bawah kabupaten hanya kecamatan"}]
+    assert in_file.status_code == 422 and [f["field"] for f in in_file.get_json()["fields"]] == ["baris 2, kolom induk"]
+    assert demoted.status_code == 422 and [f["field"] for f in demoted.get_json()["fields"]] == ["tingkat", "tingkat"]
+    assert region(client, users, "33.13.06", "kecamatan", "33.13").status_code == 200
+    with app.app_context():
+        assert org.region_tree()["33.13"] == ("kabupaten", "33")
+        assert "33.13.99" not in org.region_tree()
+
 # -- CSV ----------------------------------------------------------------------------------
 
 
