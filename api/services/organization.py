@@ -215,19 +215,27 @@ def _would_cycle(code: str, parent: str) -> bool:
 
 
 def unit_in_use(code: str) -> str | None:
+    """Why a unit cannot go, in Indonesian, or None: every reason at once, so one answer says all to undo first."""
+    reasons = []
     tasks = db.session.execute(
         db.select(func.count()).select_from(PendingTask).where(PendingTask.unit == code)).scalar()
     if tasks:
-        return f"unit '{code}' masih menjadi tujuan {tasks} tugas yang menunggu; alihkan dulu ke unit lain"
+        reasons.append(f"masih menjadi tujuan {tasks} tugas yang menunggu (alihkan dulu ke unit lain)")
+    # Deleting the grants with the unit would quietly take work away from these users: the admin decides.
+    holders = list(db.session.execute(
+        db.select(User.username).distinct().join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.unit == code).order_by(User.username)).scalars())
+    if holders:
+        reasons.append(f"masih menjadi unit hak akses pengguna {', '.join(holders)} (ubah dulu hak mereka)")
     children = list(db.session.execute(db.select(Unit.code).where(Unit.parent == code).order_by(Unit.code)).scalars())
     if children:
-        return f"unit '{code}' masih menjadi induk dari {', '.join(children)}"
-    return None
+        reasons.append(f"masih menjadi induk dari {', '.join(children)}")
+    return f"unit '{code}' " + "; ".join(reasons) if reasons else None
 
 
-def remove_unit(code: str) -> int:
-    """Delete a unit and the grants on it; 409 while tasks are routed to it or units sit below it."""
-    return _remove(Unit, code, "unit", "unit_in_use", unit_in_use, RoleGrant.unit)
+def remove_unit(code: str) -> None:
+    """Delete a unit; 409 while tasks are routed to it, grants name it or units sit below it."""
+    _remove(Unit, code, "unit", "unit_in_use", unit_in_use)
 
 
 # -- regions ------------------------------------------------------------------------

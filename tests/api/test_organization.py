@@ -112,12 +112,29 @@ def test_a_role_or_unit_still_needed_is_not_deleted_and_the_409_says_why(app, cl
         "peran 'Tim Teknis Reklame' masih dipakai 1 tugas yang menunggu; selesaikan atau alihkan dulu")
     assert special.status_code == 409 and "peran khusus sistem" in special.get_json()["message"]
     assert unit.status_code == 409 and unit.get_json()["message"] == (
-        "unit 'dishub' masih menjadi tujuan 1 tugas yang menunggu; alihkan dulu ke unit lain")
-    assert parent.status_code == 200  # nothing is routed to the bidang and nothing sits below it
+        "unit 'dishub' masih menjadi tujuan 1 tugas yang menunggu (alihkan dulu ke unit lain); masih menjadi unit hak "
+        "akses pengguna dishub_matesih, teknis_dishub (ubah dulu hak mereka); masih menjadi induk dari "
+        "dishub_lalu_lintas")
+    # Nothing is routed to the bidang and nothing sits below it, but a user works there.
+    assert parent.status_code == 409 and parent.get_json()["message"] == (
+        "unit 'dishub_lalu_lintas' masih menjadi unit hak akses pengguna teknis_lalin (ubah dulu hak mereka)")
     with app.app_context():
         assert db.session.get(Unit, "dishub") is not None
+        assert db.session.get(Unit, "dishub_lalu_lintas") is not None
+        assert db.session.execute(db.select(RoleGrant).filter_by(unit="dishub_lalu_lintas")).first() is not None
+        assert db.session.execute(db.select(PendingTask.unit)).scalars().all() == ["dishub"]
+
+
+def test_a_unit_nobody_holds_and_nothing_is_routed_to_goes(app, client, users):
+    organized(client, users)
+    admin = users.headers("admin")
+    moved = "username,peran,wilayah,unit\nteknis_lalin,Tim Teknis Reklame,33.13,dishub\n"
+    assert put_csv(client, users, "users", moved).status_code == 200
+
+    assert client.delete("/api/v1/organization/units/dishub_lalu_lintas", headers=admin).status_code == 200
+    assert client.delete("/api/v1/organization/units/dishub_lalu_lintas", headers=admin).status_code == 404
+    with app.app_context():
         assert db.session.get(Unit, "dishub_lalu_lintas") is None
-        assert db.session.execute(db.select(RoleGrant).filter_by(unit="dishub_lalu_lintas")).first() is None
 
 
 def test_a_role_that_is_a_lane_of_a_current_version_stays_even_with_nothing_waiting(client, users):
@@ -132,7 +149,7 @@ def test_a_unit_with_units_below_it_is_kept(client, users):
     organized(client, users)
     answer = client.delete("/api/v1/organization/units/dishub", headers=users.headers("admin"))
     assert answer.status_code == 409
-    assert answer.get_json()["message"] == "unit 'dishub' masih menjadi induk dari dishub_lalu_lintas"
+    assert answer.get_json()["message"].endswith("; masih menjadi induk dari dishub_lalu_lintas")
 
 
 def test_an_unused_role_goes_with_its_grants(app, client, users):
@@ -319,12 +336,17 @@ def test_the_admin_pages_list_add_and_refuse_in_indonesian(app, client, users):
 
     listing = page.get("/admin/organisasi/unit").get_data(as_text=True)
     assert 'data-kunci="dishub_lalu_lintas"' in listing and "Bidang Lalu Lintas Dishub" in listing
+    # Every removal asks first, as the case page's Batalkan does.
+    assert listing.count('data-konfirmasi="Hapus unit organisasi ') == listing.count('class="bahaya"') == 3
+    assert 'data-konfirmasi="Nonaktifkan pengguna teknis_dishub? Hak aksesnya dicabut."' in \
+        page.get("/admin/organisasi/pengguna").get_data(as_text=True)
     token = CSRF.search(listing).group(1)
     added = page.post("/admin/organisasi/unit", data={"kode": "dlh", "nama": "Dinas Lingkungan Hidup", "jenis": "opd",
                                                        "wilayah": "33.13", "csrf_token": token})
     assert added.status_code == 302
     refused = page.post("/admin/organisasi/unit/hapus", data={"kunci": "dishub", "csrf_token": token})
     assert refused.status_code == 409 and "masih menjadi tujuan 1 tugas yang menunggu" in refused.get_data(as_text=True)
+    assert "masih menjadi unit hak akses pengguna dishub_matesih, teknis_dishub" in refused.get_data(as_text=True)
     exported = page.get("/admin/organisasi/unit.csv").get_data(as_text=True)
     assert "dlh,Dinas Lingkungan Hidup,opd,,33.13" in exported
     assert page.get("/admin/organisasi/pengguna").status_code == 200
