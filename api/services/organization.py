@@ -387,15 +387,61 @@ def parse_grant(spec: str) -> GrantSpec:
     return GrantSpec(role.strip(), region.strip(), unit.strip() or None)
 
 
-def grant_problems(grant: GrantSpec, roles: set[str], units: set[str]) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class GrantRefs:
+    """What a grant may name, read once for a whole request or file."""
+
+    roles: set[str]
+    unit_regions: dict[str, str]  # unit code -> its region
+    regions: set[str]
+
+
+def grant_refs() -> GrantRefs:
+    return GrantRefs(role_names(), dict(db.session.execute(db.select(Unit.code, Unit.region)).all()), _region_codes())
+
+
+def grant_problems(grant: GrantSpec, refs: GrantRefs, held: set[GrantSpec] | None = None) -> list[tuple[str, str]]:
+    """(column, message) for a grant naming a role, region or unit that does not exist, or a unit of another region.
+
+    A grant in `held` (the user has it already) is not checked against the regions: it was stored before they
+    were required, and an exported file must import back unchanged."""
     problems = []
-    if grant.role not in roles:
+    if grant.role not in refs.roles:
         problems.append(("peran", f"peran '{grant.role}' tidak ada; buat dulu di halaman Peran"))
     if not is_valid_path(grant.region):
         problems.append(("wilayah", f"kode wilayah tidak sah: '{grant.region}'"))
-    if grant.unit is not None and grant.unit not in units:
+    elif held and grant in held:
+        pass
+    elif grant.region and grant.region not in refs.regions:
+        problems.append(("wilayah", f"wilayah '{grant.region}' tidak ada; buat dulu di halaman Wilayah"))
+    if grant.unit is not None and grant.unit not in refs.unit_regions:
         problems.append(("unit", f"unit '{grant.unit}' tidak ada"))
+    elif grant.unit is not None:
+        # Either may hold the other: a kecamatan's officer of a regency's dinas, or a regency-wide grant.
+        home = refs.unit_regions[grant.unit]
+        if not (contains(home, grant.region) or contains(grant.region, home)):
+            problems.append(("unit", f"unit '{grant.unit}' berada di wilayah '{home}', di luar wilayah hak "
+                                     f"'{grant.region}'"))
     return problems
+
+
+def held_grants() -> dict[str, set[GrantSpec]]:
+    """Username -> the grants they hold now."""
+    held: dict[str, set[GrantSpec]] = {}
+    for username, role, region, unit in db.session.execute(
+            db.select(User.username, RoleGrant.role, RoleGrant.region_prefix, RoleGrant.unit)
+            .join(RoleGrant, RoleGrant.user_id == User.id)).all():
+        held.setdefault(username, set()).add(GrantSpec(role, region, unit))
+    return held
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def email_problem(email: str | None) -> str | None:
+    if email and not EMAIL.match(email):
+        return "alamat email tidak sah (mis. nama@karanganyarkab.go.id)"
+    return None
 
 
 def list_users() -> list[dict[str, Any]]:
@@ -450,9 +496,11 @@ def _store_user(username: str, full_name: str, email: str | None, password: str 
         problems.append({"field": "kata_sandi", "message": "wajib untuk pengguna baru"})
     if password is not None and password and len(password) < 8:
         problems.append({"field": "kata_sandi", "message": "minimal 8 karakter"})
-    roles, units = role_names(), set(db.session.execute(db.select(Unit.code)).scalars())
+    if email_problem(email):
+        problems.append({"field": "email", "message": email_problem(email) or ""})
+    refs, held = grant_refs(), held_grants().get(username, set())
     for grant in grants or []:
-        problems += [{"field": column, "message": message} for column, message in grant_problems(grant, roles, units)]
+        problems += [{"field": column, "message": message} for column, message in grant_problems(grant, refs, held)]
     if problems:
         raise invalid(problems)
     new = user is None
@@ -638,16 +686,19 @@ def _import_regions(rows: list[tuple[int, dict[str, str]]], result: ImportResult
 def _import_users(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
     """Lines of one user are gathered; the file's grants replace theirs (export, edit, import back)."""
     users: dict[str, dict[str, Any]] = {}
-    roles, units = role_names(), set(db.session.execute(db.select(Unit.code)).scalars())
+    refs, held = grant_refs(), held_grants()
     before = all_region_admins()
     for line, row in rows:
         name = row.get("username", "")
         entry = users.setdefault(name, {"line": line, "row": row, "grants": []})
         if row.get("aktif", "ya").lower() not in ("", "ya", "tidak", "1", "0", "true", "false"):
             result.errors.append({"field": _at(line, "aktif"), "message": "isi 'ya' atau 'tidak'"})
+        if email_problem(row.get("email")):
+            result.errors.append({"field": _at(line, "email"), "message": email_problem(row.get("email")) or ""})
         if row.get("peran"):
             spec = GrantSpec(row["peran"], row.get("wilayah", ""), row.get("unit") or None)
-            result.errors += [{"field": _at(line, c), "message": m} for c, m in grant_problems(spec, roles, units)]
+            problems = grant_problems(spec, refs, held.get(name))
+            result.errors += [{"field": _at(line, c), "message": m} for c, m in problems]
             entry["grants"].append(spec)
     if result.errors:
         return

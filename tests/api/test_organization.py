@@ -39,6 +39,8 @@ def routed_review(client, users, unit: str, **changes) -> str:
 def organized(client, users) -> None:
     users.add("admin", ("Admin", ""))
     set_up_the_procedure(client, users)
+    matesih = "kode,nama,tingkat,induk\n33.13.05,Kecamatan Matesih,kecamatan,33.13\n"
+    assert put_csv(client, users, "regions", matesih).status_code == 200
     lalin = "dishub_lalu_lintas,Bidang Lalu Lintas Dishub,bidang,dishub,33.13\n"
     assert put_csv(client, users, "units", "kode,nama,jenis,induk,wilayah\n" + lalin).status_code == 200
     more = ("username,kata_sandi,peran,wilayah,unit\n"
@@ -200,7 +202,7 @@ def test_the_last_admin_of_every_region_cannot_lock_everyone_out(app, client, us
         client.post("/api/v1/organization/users", json={"username": "admin", "active": False}, headers=admin),
         client.post("/api/v1/organization/users", json={"username": "admin", "grants": []}, headers=admin),
         client.post("/api/v1/organization/users", headers=admin, json={
-            "username": "admin", "grants": [{"role": "Admin", "region_prefix": "33.13"}]}),
+            "username": "admin", "grants": [{"role": "Pemantau", "region_prefix": ""}]}),
         client.delete("/api/v1/organization/users/admin", headers=admin),
         put_csv(client, users, "users", USERS_HEADER + "admin,Admin Alur,,tidak,,Admin,,\n"),
         put_csv(client, users, "users", USERS_HEADER + "admin,Admin Alur,,ya,,Pemantau,,\n"),
@@ -316,6 +318,7 @@ def test_a_users_csv_replaces_the_grants_of_the_users_it_names(app, client, user
 
 def test_a_grant_on_an_unknown_role_or_unit_is_refused_by_name(client, users):
     users.add("admin", ("Admin", ""))
+    assert put_csv(client, users, "regions", KARANGANYAR).status_code == 200
     text = f"username,kata_sandi,peran,wilayah,unit\nbaru,{PASSWORD},Tidak Ada,33.13,unit_hilang\n"
     answer = put_csv(client, users, "users", text)
     assert answer.status_code == 422
@@ -323,6 +326,42 @@ def test_a_grant_on_an_unknown_role_or_unit_is_refused_by_name(client, users):
         {"field": "baris 2, kolom peran", "message": "peran 'Tidak Ada' tidak ada; buat dulu di halaman Peran"},
         {"field": "baris 2, kolom unit", "message": "unit 'unit_hilang' tidak ada"}]
 
+
+
+def test_a_grant_on_an_unknown_region_or_a_unit_of_another_region_and_a_bad_email_are_refused(app, client, users):
+    """Given the units of Karanganyar (33.13), when a user is saved with a grant at an unknown region, a grant on
+    a Karanganyar unit in Tanah Bumbu, or a malformed e-mail, then 422 names the field (API) or the line and
+    column (CSV), and nothing is stored."""
+    organized(client, users)
+    tanah_bumbu = "kode,nama,tingkat,induk\n63,Kalimantan Selatan,provinsi,\n63.10,Kabupaten Tanah Bumbu,kabupaten,63\n"
+    assert put_csv(client, users, "regions", tanah_bumbu).status_code == 200
+    admin = users.headers("admin")
+
+    def save(**changes):
+        return client.post("/api/v1/organization/users", headers=admin,
+                           json={"username": "baru", "password": PASSWORD, **changes})
+
+    unknown = save(grants=[{"role": "Tim Teknis Reklame", "region_prefix": "99.99"}])
+    elsewhere = save(grants=[{"role": "Tim Teknis Reklame", "region_prefix": "63.10", "unit": "dishub"}])
+    email = save(email="bukan-email")
+    in_file = put_csv(client, users, "users", "username,email,kata_sandi,peran,wilayah,unit\n"
+                      f"baru,baru@karanganyarkab.go.id,{PASSWORD},Tim Teknis Reklame,99.99,\n"
+                      f"lain,bukan-email,{PASSWORD},Tim Teknis Reklame,63.10,dishub\n")
+
+    assert unknown.status_code == 422 and [f["message"] for f in unknown.get_json()["fields"]] == [
+        "wilayah '99.99' tidak ada; buat dulu di halaman Wilayah"]
+    assert elsewhere.status_code == 422 and [f["message"] for f in elsewhere.get_json()["fields"]] == [
+        "unit 'dishub' berada di wilayah '33.13', di luar wilayah hak '63.10'"]
+    assert email.status_code == 422 and email.get_json()["fields"] == [
+        {"field": "email", "message": "alamat email tidak sah (mis. nama@karanganyarkab.go.id)"}]
+    assert in_file.status_code == 422 and [f["field"] for f in in_file.get_json()["fields"]] == [
+        "baris 2, kolom wilayah", "baris 3, kolom email", "baris 3, kolom unit"]
+    # A kecamatan inside the unit's regency, and a grant of every region, stay allowed.
+    assert save(email="baru@karanganyarkab.go.id", grants=[
+        {"role": "Tim Teknis Reklame", "region_prefix": "33.13.05", "unit": "dishub"},
+        {"role": "Tim Teknis Reklame", "region_prefix": "", "unit": "satpol_pp"}]).status_code == 200
+    with app.app_context():
+        assert db.session.execute(db.select(org.User).filter_by(username="lain")).first() is None
 
 # -- pages and commands -------------------------------------------------------------------
 
