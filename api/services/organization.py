@@ -28,6 +28,11 @@ from engine import now
 
 UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")  # ASCII slug: also a safe form value
 ROLE_NAME = re.compile(r"^[^\x00-\x1f@,;]{1,100}$")  # '@' separates role and region on the command line
+# What a refused name or code must look like, for the API's schemas and these checks alike.
+UNIT_CODE_RULE = "kode unit: huruf kecil ASCII, angka, _ . -; diawali huruf atau angka"
+ROLE_NAME_RULE = "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"
+REGION_CODE_RULE = "kode wilayah tidak sah (mis. 33.13.05 atau 33.13.05.2001/RW02)"
+USERNAME_RULE = "1-80 huruf, angka, _ . - (tanpa spasi)"
 UNIT_KINDS = ("opd", "bidang", "akd", "lembaga", "kecamatan", "desa", "lainnya")
 REGION_LEVELS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa", "kelurahan", "rw", "rt")
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -88,7 +93,7 @@ def list_roles() -> list[dict[str, Any]]:
 
 def _role_problem(name: str) -> str | None:
     if not ROLE_NAME.match(name) or name != name.strip():
-        return "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"
+        return ROLE_NAME_RULE
     return None
 
 
@@ -167,7 +172,7 @@ def unit_problems(row: dict[str, str], known: set[str], regions: set[str] | None
     problems = []
     code, parent, region = row.get("kode", ""), row.get("induk") or "", row.get("wilayah", "")
     if not UNIT_CODE.match(code):
-        problems.append(("kode", "kode unit: huruf kecil ASCII, angka, _ . -; diawali huruf atau angka"))
+        problems.append(("kode", UNIT_CODE_RULE))
     if not row.get("nama", "").strip():
         problems.append(("nama", "wajib diisi"))
     if row.get("jenis") not in UNIT_KINDS:
@@ -270,7 +275,7 @@ def region_problems(row: dict[str, str], tree: RegionTree) -> list[tuple[str, st
     problems = []
     code, parent, level = row.get("kode", ""), row.get("induk") or "", row.get("tingkat", "")
     if not code or not is_valid_path(code):
-        problems.append(("kode", "kode wilayah tidak sah (mis. 33.13.05 atau 33.13.05.2001/RW02)"))
+        problems.append(("kode", REGION_CODE_RULE))
     if not row.get("nama", "").strip():
         problems.append(("nama", "wajib diisi"))
     if level not in REGION_LEVELS:
@@ -425,6 +430,11 @@ def grant_problems(grant: GrantSpec, refs: GrantRefs, held: set[GrantSpec] | Non
     return problems
 
 
+def grant_field(index: int, column: str) -> str:
+    """The field of a problem in a user's `index`th grant (from 0), `column` as in pengguna.csv: 'hak.0.peran'."""
+    return f"hak.{index}.{column}"
+
+
 def held_grants() -> dict[str, set[GrantSpec]]:
     """Username -> the grants they hold now."""
     held: dict[str, set[GrantSpec]] = {}
@@ -490,7 +500,7 @@ def _store_user(username: str, full_name: str, email: str | None, password: str 
                 grants: list[GrantSpec] | None) -> bool:
     problems: list[dict[str, str]] = []
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", username or ""):
-        problems.append({"field": "username", "message": "1-80 huruf, angka, _ . -"})
+        problems.append({"field": "username", "message": USERNAME_RULE})
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
     if user is None and not password:
         problems.append({"field": "kata_sandi", "message": "wajib untuk pengguna baru"})
@@ -499,8 +509,9 @@ def _store_user(username: str, full_name: str, email: str | None, password: str 
     if email_problem(email):
         problems.append({"field": "email", "message": email_problem(email) or ""})
     refs, held = grant_refs(), held_grants().get(username, set())
-    for grant in grants or []:
-        problems += [{"field": column, "message": message} for column, message in grant_problems(grant, refs, held)]
+    for i, grant in enumerate(grants or []):
+        problems += [{"field": grant_field(i, column), "message": message}
+                     for column, message in grant_problems(grant, refs, held)]
     if problems:
         raise invalid(problems)
     new = user is None

@@ -28,7 +28,7 @@ def _kind(kind: str) -> str:
 
 
 def _refused(exc: ApiError) -> None:
-    fields = "; ".join(f"{f['field']}: {f['message']}" for f in exc.fields)
+    fields = "; ".join(f"{_form_field(f['field'])}: {f['message']}" for f in exc.fields)
     flash(exc.message + (f" ({fields})" if fields else ""), "galat")
 
 
@@ -48,6 +48,13 @@ def org_page(kind: str):
     return render_template("organization.html", kind=_kind(kind), kinds=KINDS, rows=listing[kind](),
                            unit_kinds=org.UNIT_KINDS, region_levels=org.REGION_LEVELS,
                            columns=org.CSV_COLUMNS[kind])
+
+
+def _form_field(field: str) -> str:
+    """A refused grant by its line in the Hak box ('hak.0.peran' -> 'hak baris 1, peran'); the rest as named."""
+    head, _, rest = field.partition(".")
+    index, _, column = rest.partition(".")
+    return f"hak baris {int(index) + 1}, {column}" if head == "hak" and index.isdigit() else field
 
 
 def _form_grants(text: str) -> list[org.GrantSpec]:

@@ -260,14 +260,14 @@ def test_a_region_under_its_own_descendant_a_code_off_its_parent_or_a_skipped_le
     demoted = region(client, users, "33.13", "kecamatan", "33")
 
     assert cycle.status_code == 422 and cycle.get_json()["fields"] == [
-        {"field": "induk", "message": "induk membentuk lingkaran: '33.13' sudah berada di atas '33.13.05'"}]
+        {"field": "parent", "message": "induk membentuk lingkaran: '33.13' sudah berada di atas '33.13.05'"}]
     assert elsewhere.status_code == 422 and elsewhere.get_json()["fields"] == [
-        {"field": "kode", "message": "kode wilayah harus melanjutkan kode induknya: '63.10.…' atau '63.10/…'"}]
+        {"field": "code", "message": "kode wilayah harus melanjutkan kode induknya: '63.10.…' atau '63.10/…'"}]
     assert skipped.status_code == 422 and skipped.get_json()["fields"] == [
-        {"field": "tingkat", "message": "tingkat rt tidak dapat langsung di bawah kabupaten '33.13'; "
+        {"field": "level", "message": "tingkat rt tidak dapat langsung di bawah kabupaten '33.13'; "
                                         "di bawah kabupaten hanya kecamatan"}]
     assert in_file.status_code == 422 and [f["field"] for f in in_file.get_json()["fields"]] == ["baris 2, kolom induk"]
-    assert demoted.status_code == 422 and [f["field"] for f in demoted.get_json()["fields"]] == ["tingkat", "tingkat"]
+    assert demoted.status_code == 422 and [f["field"] for f in demoted.get_json()["fields"]] == ["level", "level"]
     assert region(client, users, "33.13.06", "kecamatan", "33.13").status_code == 200
     with app.app_context():
         assert org.region_tree()["33.13"] == ("kabupaten", "33")
@@ -362,6 +362,41 @@ def test_a_grant_on_an_unknown_region_or_a_unit_of_another_region_and_a_bad_emai
         {"role": "Tim Teknis Reklame", "region_prefix": "", "unit": "satpol_pp"}]).status_code == 200
     with app.app_context():
         assert db.session.execute(db.select(org.User).filter_by(username="lain")).first() is None
+
+
+def test_refusals_name_the_fields_as_the_request_sent_them_and_patterns_say_why_in_words(app, client, users):
+    """Given an admin, when a unit, region or user is refused, then each error names the request's own field
+    (grants by their place in the list) and a malformed value is explained, not shown as a regex."""
+    users.add("admin", ("Admin", ""))
+    admin = users.headers("admin")
+
+    unit = client.post("/api/v1/organization/units", headers=admin,
+                       json={"code": "bidang", "name": "Bidang", "kind": "bidang", "parent": "tidak_ada",
+                             "region": "99"})
+    region = client.post("/api/v1/organization/regions", headers=admin,
+                         json={"code": "33.13", "name": "Karanganyar", "level": "kabupaten", "parent": "33"})
+    user = client.post("/api/v1/organization/users", headers=admin,
+                       json={"username": "baru", "grants": [{"role": "Admin"}, {"role": "Tidak Ada"}]})
+    patterns = client.post("/api/v1/organization/units", headers=admin,
+                           json={"code": "Bukan Slug", "name": "   ", "kind": "opd"})
+    role = client.post("/api/v1/organization/roles", headers=admin, json={"name": " Admin@33"})
+    page = signed_in(app)
+    token = CSRF.search(page.get("/admin/organisasi/pengguna").get_data(as_text=True)).group(1)
+    on_page = page.post("/admin/organisasi/pengguna", data={"username": "baru", "kata_sandi": PASSWORD,
+                                                           "hak": "Admin@\nTidak Ada@33.13", "csrf_token": token})
+
+    assert [f["field"] for f in unit.get_json()["fields"]] == ["parent", "region"]
+    assert region.get_json()["fields"] == [{"field": "parent", "message": "wilayah induk '33' tidak ada"}]
+    assert user.get_json()["fields"] == [
+        {"field": "password", "message": "wajib untuk pengguna baru"},
+        {"field": "grants.1.role", "message": "peran 'Tidak Ada' tidak ada; buat dulu di halaman Peran"}]
+    assert patterns.get_json()["fields"] == [
+        {"field": "code", "message": "kode unit: huruf kecil ASCII, angka, _ . -; diawali huruf atau angka"},
+        {"field": "name", "message": "wajib diisi, tidak hanya spasi"}]
+    assert role.get_json()["fields"] == [
+        {"field": "name", "message": "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"}]
+    assert on_page.status_code == 422
+    assert "hak baris 2, peran: peran &#39;Tidak Ada&#39; tidak ada" in on_page.get_data(as_text=True)
 
 # -- pages and commands -------------------------------------------------------------------
 
