@@ -594,20 +594,54 @@ def export_csv(kind: str) -> str:
 
 
 def read_csv(kind: str, text: str) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) of a CSV of `kind`; the header must name every column (order free, extra refused)."""
+    """(line number, row) of a CSV of `kind`; the header must name every column (order free, extra refused).
+
+    The separator is ',' or ';' (what a spreadsheet with Indonesian settings saves), whichever the header uses.
+    A line with more values than the header, or broken quoting, refuses the file naming the line."""
     if kind not in CSV_COLUMNS:
         raise not_found("jenis data")
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+    text = text.lstrip("\ufeff")
+    records = _csv_records(text, _separator(text.split("\n", 1)[0]))
+    header = [h.strip() for h in records[0][1]] if records else []
     missing = [c for c in CSV_REQUIRED[kind] if c not in header]
     extra = [c for c in header if c not in CSV_COLUMNS[kind]]
     if not header or missing or extra:
         raise invalid([{"field": "baris 1", "message": f"kolom: {', '.join(CSV_COLUMNS[kind])}"
                         + (f"; tidak ada: {', '.join(missing)}" if missing else "")
                         + (f"; tidak dikenal: {', '.join(extra)}" if extra else "")}], "berkas CSV tidak sesuai")
-    reader.fieldnames = header
-    return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None})
-            for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+    rows, errors = [], []
+    for line, values in records[1:]:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            errors.append({"field": f"baris {line}", "message": f"{len(values)} isian, padahal kepala kolom hanya "
+                                                                f"{len(header)}; periksa pemisah dan tanda kutip"})
+            continue
+        rows.append((line, {column: values[i].strip() if i < len(values) else "" for i, column in enumerate(header)}))
+    if errors:
+        raise invalid(errors, "berkas CSV tidak sesuai")
+    return rows
+
+
+def _separator(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _csv_records(text: str, separator: str) -> list[tuple[int, list[str]]]:
+    """(first line, values) of every record; broken quoting is a 422 naming the line where its record began."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    records, line = [], 1
+    try:
+        for values in reader:
+            records.append((line, values))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problem = ("tanda kutip (\") dibuka tetapi tidak ditutup" if "unexpected end of data" in str(exc)
+                   else "sesudah tanda kutip penutup harus ada pemisah atau akhir baris" if "expected after" in str(exc)
+                   else "baris tidak dapat dibaca")
+        raise invalid([{"field": f"baris {line}", "message": f"sintaks CSV salah: {problem}"}],
+                      "berkas CSV tidak dapat dibaca") from None
+    return records
 
 
 def import_csv(kind: str, text: str) -> ImportResult:

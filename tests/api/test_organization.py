@@ -306,6 +306,34 @@ def test_a_csv_with_wrong_lines_names_each_line_and_column_and_stores_nothing(ap
         assert db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar() == 0
 
 
+def test_a_csv_saved_with_semicolons_imports_as_one_with_commas(app, client, users):
+    """Given a file as a spreadsheet with Indonesian settings saves it (';' between values), when it is imported,
+    then every row is stored as from the comma file."""
+    users.add("admin", ("Admin", ""))
+    text = "\ufeffnama;keterangan\r\nPetugas Loket;Menerima berkas, di loket\r\n\"Tim Teknis\";\"Kajian; lapangan\"\r\n"
+    answer = put_csv(client, users, "roles", text)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["created"] == 2
+    with app.app_context():
+        assert db.session.get(Role, "Petugas Loket").description == "Menerima berkas, di loket"
+        assert db.session.get(Role, "Tim Teknis").description == "Kajian; lapangan"
+
+
+def test_a_line_with_more_values_than_the_header_or_an_open_quote_is_refused_by_line(app, client, users):
+    """Given a file with a line that has one value too many, or a quote never closed, when it is imported,
+    then 422 names that line (the open quote as a CSV syntax error) and nothing is stored."""
+    users.add("admin", ("Admin", ""))
+    extra = put_csv(client, users, "roles", "nama,keterangan\nSatu,a\nDua,b,c\nTiga,c\n")
+    open_quote = put_csv(client, users, "roles", "nama,keterangan\nSatu,a\n\"Dua,b\nTiga,c\n")
+
+    assert extra.status_code == 422 and extra.get_json()["fields"] == [
+        {"field": "baris 3", "message": "3 isian, padahal kepala kolom hanya 2; periksa pemisah dan tanda kutip"}]
+    assert open_quote.status_code == 422 and open_quote.get_json()["fields"] == [
+        {"field": "baris 3", "message": "sintaks CSV salah: tanda kutip (\") dibuka tetapi tidak ditutup"}]
+    with app.app_context():
+        assert db.session.get(Role, "Satu") is None
+
+
 def test_a_users_csv_replaces_the_grants_of_the_users_it_names(app, client, users):
     organized(client, users)
     moved = "username,peran,wilayah,unit\nteknis_dishub,Tim Teknis Reklame,33.13,satpol_pp\n"
