@@ -423,8 +423,13 @@ def test_refusals_name_the_fields_as_the_request_sent_them_and_patterns_say_why_
         {"field": "name", "message": "wajib diisi, tidak hanya spasi"}]
     assert role.get_json()["fields"] == [
         {"field": "name", "message": "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"}]
+    # The page shows the form again as typed (but the password), each refusal beside its input.
+    shown = on_page.get_data(as_text=True)
     assert on_page.status_code == 422
-    assert "hak baris 2, peran: peran &#39;Tidak Ada&#39; tidak ada" in on_page.get_data(as_text=True)
+    assert ('<p class="galat-isian" id="galat-hak">baris 2, peran: peran &#39;Tidak Ada&#39; tidak ada; buat dulu '
+            'di halaman Peran</p>') in shown
+    assert 'name="username" required maxlength="80" value="baru"' in shown
+    assert ">Admin@\nTidak Ada@33.13</textarea>" in shown and PASSWORD not in shown
 
 # -- pages and commands -------------------------------------------------------------------
 
