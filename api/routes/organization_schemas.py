@@ -26,8 +26,10 @@ _USERNAME = "^[A-Za-z0-9_.-]+$"
 _REGION_CODE = "^[0-9A-Za-z]+([./][0-9A-Za-z]+)*$"  # api.regions.is_valid_path, not empty
 
 # What these operations check beyond their schemas, stated in their 422.
-REFERENCES_CHECKED = ("isian tidak valid; juga bila yang dirujuk tidak ada (induk, peran, unit) atau pengguna baru "
-                      "tanpa kata sandi: `fields` menyebut setiap kesalahan")
+REFERENCES_CHECKED = ("isian tidak valid; juga bila yang dirujuk tidak ada (parent, region, grants.<i>.role, "
+                      "grants.<i>.region_prefix, grants.<i>.unit), unit hak berada di wilayah lain, wilayah tidak "
+                      "melanjutkan kode atau tingkat induknya, email tidak sah, atau pengguna baru tanpa kata sandi "
+                      "(password): `fields` menyebut setiap kesalahan dengan nama isian permintaan")
 CSV_CHECKED = ("setiap baris CSV diperiksa (kepala kolom jenis itu, nilai, rujukan); satu baris salah menolak "
                "seluruh berkas: `fields` menyebut baris dan kolomnya")
 

@@ -435,13 +435,15 @@ def grant_field(index: int, column: str) -> str:
     return f"hak.{index}.{column}"
 
 
-def held_grants() -> dict[str, set[GrantSpec]]:
-    """Username -> the grants they hold now."""
+def held_grants(username: str | None = None) -> dict[str, set[GrantSpec]]:
+    """Username -> the grants they hold now (of every user, or of `username`)."""
     held: dict[str, set[GrantSpec]] = {}
-    for username, role, region, unit in db.session.execute(
-            db.select(User.username, RoleGrant.role, RoleGrant.region_prefix, RoleGrant.unit)
-            .join(RoleGrant, RoleGrant.user_id == User.id)).all():
-        held.setdefault(username, set()).add(GrantSpec(role, region, unit))
+    query = (db.select(User.username, RoleGrant.role, RoleGrant.region_prefix, RoleGrant.unit)
+             .join(RoleGrant, RoleGrant.user_id == User.id))
+    if username is not None:
+        query = query.where(User.username == username)
+    for name, role, region, unit in db.session.execute(query).all():
+        held.setdefault(name, set()).add(GrantSpec(role, region, unit))
     return held
 
 
@@ -508,7 +510,7 @@ def _store_user(username: str, full_name: str, email: str | None, password: str 
         problems.append({"field": "kata_sandi", "message": "minimal 8 karakter"})
     if email_problem(email):
         problems.append({"field": "email", "message": email_problem(email) or ""})
-    refs, held = grant_refs(), held_grants().get(username, set())
+    refs, held = grant_refs(), held_grants(username).get(username, set())
     for i, grant in enumerate(grants or []):
         problems += [{"field": grant_field(i, column), "message": message}
                      for column, message in grant_problems(grant, refs, held)]
