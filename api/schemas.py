@@ -40,11 +40,12 @@ REGION_PATTERN = "^([0-9A-Za-z]+([./][0-9A-Za-z]+)*)?$"  # api.regions.is_valid_
 
 class Matching(fields.String):
     """A request string the server checks against `pattern` (search semantics, as JSON Schema's); the
-    document states the same pattern, so a client can know before sending what the server refuses (422)."""
+    document states the same pattern, so a client can know before sending what the server refuses (422).
+    `reason` is the refusal's message: what the value must look like, in words (a user cannot read a regex)."""
 
-    def __init__(self, pattern: str, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, pattern: str, *args: Any, reason: str, **kwargs: Any) -> None:
         kwargs["metadata"] = {**kwargs.get("metadata", {}), "pattern": pattern}
-        kwargs["validate"] = [*_as_list(kwargs.get("validate")), validate.Regexp(pattern, error=_PATTERN_ERROR)]
+        kwargs["validate"] = [*_as_list(kwargs.get("validate")), validate.Regexp(pattern, error=reason)]
         super().__init__(*args, **kwargs)
 
 
@@ -52,9 +53,6 @@ def _as_list(validators: Any) -> list:
     if validators is None:
         return []
     return list(validators) if isinstance(validators, (list, tuple)) else [validators]
-
-
-_PATTERN_ERROR = "tidak sesuai pola {regex}"
 
 
 class Text(fields.String):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Response, current_app, request
@@ -38,6 +40,32 @@ def require_org_admin() -> Principal:
     return principal
 
 
+# The services name a wrong value by its pengguna.csv/unit.csv column; a script sent the request's own names.
+ROLE_FIELDS = {"nama": "name", "keterangan": "description"}
+UNIT_FIELDS = {"kode": "code", "nama": "name", "jenis": "kind", "induk": "parent", "wilayah": "region"}
+REGION_FIELDS = {"kode": "code", "nama": "name", "tingkat": "level", "induk": "parent"}
+USER_FIELDS = {"nama_lengkap": "full_name", "kata_sandi": "password", "aktif": "active"}
+GRANT_FIELDS = {"peran": "role", "wilayah": "region_prefix", "unit": "unit"}
+
+
+@contextmanager
+def request_fields(names: dict[str, str]) -> Iterator[None]:
+    """Refusals inside name the request's fields (`names`; a grant as grants.<i>.<field>)."""
+    try:
+        yield
+    except ApiError as exc:
+        exc.fields = [{**f, "field": _request_field(f["field"], names)} for f in exc.fields]
+        raise
+
+
+def _request_field(field: str, names: dict[str, str]) -> str:
+    head, _, rest = field.partition(".")
+    if head == "hak" and rest:
+        index, _, column = rest.partition(".")
+        return f"grants.{index}.{GRANT_FIELDS.get(column, column)}"
+    return names.get(field, field)
+
+
 def _kind(kind: str) -> str:
     if kind not in KINDS:
         raise ApiError(404, "not_found", "jenis data tidak ditemukan: roles, units, regions atau users")
@@ -60,7 +88,8 @@ def list_kind(kind: str) -> dict[str, Any]:
 def save_role(body: dict[str, Any]) -> dict[str, Any]:
     """Buat peran atau ubah keterangannya."""
     require_org_admin()
-    org.save_role(body["name"], body["description"])
+    with request_fields(ROLE_FIELDS):
+        org.save_role(body["name"], body["description"])
     db.session.commit()
     return {"ok": True}
 
@@ -71,8 +100,9 @@ def save_role(body: dict[str, Any]) -> dict[str, Any]:
 def save_unit(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah unit: kode (huruf ASCII), nama, jenis, unit induk, wilayah."""
     require_org_admin()
-    org.save_unit({"kode": body["code"], "nama": body["name"], "jenis": body["kind"], "induk": body["parent"] or "",
-                   "wilayah": body["region"]})
+    with request_fields(UNIT_FIELDS):
+        org.save_unit({"kode": body["code"], "nama": body["name"], "jenis": body["kind"],
+                       "induk": body["parent"] or "", "wilayah": body["region"]})
     db.session.commit()
     return {"ok": True}
 
@@ -83,21 +113,24 @@ def save_unit(body: dict[str, Any]) -> dict[str, Any]:
 def save_region(body: dict[str, Any]) -> dict[str, Any]:
     """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk."""
     require_org_admin()
-    org.save_region({"kode": body["code"], "nama": body["name"], "tingkat": body["level"],
-                     "induk": body["parent"] or ""})
+    with request_fields(REGION_FIELDS):
+        org.save_region({"kode": body["code"], "nama": body["name"], "tingkat": body["level"],
+                         "induk": body["parent"] or ""})
     db.session.commit()
     return {"ok": True}
 
 
 @blp.route("/users", methods=["POST"])
 @blp.arguments(UserInSchema)
-@answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED, description="pengguna disimpan")
+@answers(blp, 200, OkSchema, 401, 403, 409, 415, 422, refusal=REFERENCES_CHECKED, description="pengguna disimpan")
 def save_user(body: dict[str, Any]) -> dict[str, Any]:
-    """Buat atau ubah pengguna; `grants` (bila dikirim) menggantikan semua hak akses pengguna itu."""
+    """Buat atau ubah pengguna; `grants` (bila dikirim) menggantikan semua hak akses pengguna itu. 409 bila
+    perubahan itu meninggalkan sistem tanpa pengguna aktif yang memegang Admin di seluruh wilayah."""
     require_org_admin()
     grants = None if body["grants"] is None else [
         org.GrantSpec(g["role"], g["region_prefix"], g["unit"] or None) for g in body["grants"]]
-    org.save_user(body["username"], body["full_name"], body["email"], body["password"], body["active"], grants)
+    with request_fields(USER_FIELDS):
+        org.save_user(body["username"], body["full_name"], body["email"], body["password"], body["active"], grants)
     db.session.commit()
     return {"ok": True}
 
@@ -105,8 +138,9 @@ def save_user(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/<kind>/<path:key>", methods=["DELETE"])
 @answers(blp, 200, OkSchema, 401, 403, 404, 409, 415, description="dihapus (pengguna: dinonaktifkan)")
 def remove(kind: str, key: str) -> dict[str, Any]:
-    """Hapus peran atau unit (409 dengan alasannya selama tugas, kasus, atau diagram masih memerlukannya), wilayah,
-    atau pengguna (dinonaktifkan dan dicabut hak aksesnya: riwayat tetap menyebut namanya)."""
+    """Hapus peran atau unit (409 dengan alasannya selama tugas, kasus, diagram, atau hak akses pengguna masih
+    memerlukannya), wilayah, atau pengguna (dinonaktifkan dan dicabut hak aksesnya: riwayat tetap menyebut
+    namanya; 409 bila ia admin seluruh wilayah aktif yang terakhir)."""
     require_org_admin()
     removers = {"peran": org.remove_role, "unit": org.remove_unit, "wilayah": org.remove_region,
                 "pengguna": org.remove_user}
@@ -125,7 +159,7 @@ def export(kind: str) -> Response:
 
 
 @blp.route("/<kind>.csv", methods=["PUT"])
-@answers(blp, 200, CsvImportAnswerSchema, 400, 401, 403, 404, 413, 415, 422, refusal=CSV_CHECKED,
+@answers(blp, 200, CsvImportAnswerSchema, 400, 401, 403, 404, 409, 413, 415, 422, refusal=CSV_CHECKED,
          description="hasil impor: jumlah baris yang dibuat dan diubah")
 @blp.doc(requestBody={"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
@@ -133,7 +167,8 @@ def export(kind: str) -> Response:
 }})
 def import_csv(kind: str) -> dict[str, Any]:
     """Buat atau perbarui setiap baris CSV (isi `text/csv`, atau JSON `{"csv": "..."}`); semua atau tidak sama
-    sekali, kesalahan menyebut baris dan kolomnya."""
+    sekali, kesalahan menyebut baris dan kolomnya. 409 bila berkas pengguna meninggalkan sistem tanpa pengguna
+    aktif yang memegang Admin di seluruh wilayah."""
     require_org_admin()
     name = _kind(kind)
     raw = request.get_data(cache=True)  # a body over the request limit is refused here (413)

@@ -22,12 +22,17 @@ from api.auth import hash_password
 from api.db import affected_rows, db
 from api.errors import ApiError, conflict, invalid, not_found
 from api.models import ACTIVE_STATUSES, Instance, PendingTask, ProcessVersionRow, Region, Role, RoleGrant, Unit, User
-from api.regions import is_valid_path, sql_contains
+from api.regions import contains, is_valid_path, sql_contains
 from api.services.versions import runtime
 from engine import now
 
 UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")  # ASCII slug: also a safe form value
 ROLE_NAME = re.compile(r"^[^\x00-\x1f@,;]{1,100}$")  # '@' separates role and region on the command line
+# What a refused name or code must look like, for the API's schemas and these checks alike.
+UNIT_CODE_RULE = "kode unit: huruf kecil ASCII, angka, _ . -; diawali huruf atau angka"
+ROLE_NAME_RULE = "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"
+REGION_CODE_RULE = "kode wilayah tidak sah (mis. 33.13.05 atau 33.13.05.2001/RW02)"
+USERNAME_RULE = "1-80 huruf, angka, _ . - (tanpa spasi)"
 UNIT_KINDS = ("opd", "bidang", "akd", "lembaga", "kecamatan", "desa", "lainnya")
 REGION_LEVELS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa", "kelurahan", "rw", "rt")
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -88,7 +93,7 @@ def list_roles() -> list[dict[str, Any]]:
 
 def _role_problem(name: str) -> str | None:
     if not ROLE_NAME.match(name) or name != name.strip():
-        return "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"
+        return ROLE_NAME_RULE
     return None
 
 
@@ -167,7 +172,7 @@ def unit_problems(row: dict[str, str], known: set[str], regions: set[str] | None
     problems = []
     code, parent, region = row.get("kode", ""), row.get("induk") or "", row.get("wilayah", "")
     if not UNIT_CODE.match(code):
-        problems.append(("kode", "kode unit: huruf kecil ASCII, angka, _ . -; diawali huruf atau angka"))
+        problems.append(("kode", UNIT_CODE_RULE))
     if not row.get("nama", "").strip():
         problems.append(("nama", "wajib diisi"))
     if row.get("jenis") not in UNIT_KINDS:
@@ -215,19 +220,27 @@ def _would_cycle(code: str, parent: str) -> bool:
 
 
 def unit_in_use(code: str) -> str | None:
+    """Why a unit cannot go, in Indonesian, or None: every reason at once, so one answer says all to undo first."""
+    reasons = []
     tasks = db.session.execute(
         db.select(func.count()).select_from(PendingTask).where(PendingTask.unit == code)).scalar()
     if tasks:
-        return f"unit '{code}' masih menjadi tujuan {tasks} tugas yang menunggu; alihkan dulu ke unit lain"
+        reasons.append(f"masih menjadi tujuan {tasks} tugas yang menunggu (alihkan dulu ke unit lain)")
+    # Deleting the grants with the unit would quietly take work away from these users: the admin decides.
+    holders = list(db.session.execute(
+        db.select(User.username).distinct().join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.unit == code).order_by(User.username)).scalars())
+    if holders:
+        reasons.append(f"masih menjadi unit hak akses pengguna {', '.join(holders)} (ubah dulu hak mereka)")
     children = list(db.session.execute(db.select(Unit.code).where(Unit.parent == code).order_by(Unit.code)).scalars())
     if children:
-        return f"unit '{code}' masih menjadi induk dari {', '.join(children)}"
-    return None
+        reasons.append(f"masih menjadi induk dari {', '.join(children)}")
+    return f"unit '{code}' " + "; ".join(reasons) if reasons else None
 
 
-def remove_unit(code: str) -> int:
-    """Delete a unit and the grants on it; 409 while tasks are routed to it or units sit below it."""
-    return _remove(Unit, code, "unit", "unit_in_use", unit_in_use, RoleGrant.unit)
+def remove_unit(code: str) -> None:
+    """Delete a unit; 409 while tasks are routed to it, grants name it or units sit below it."""
+    _remove(Unit, code, "unit", "unit_in_use", unit_in_use)
 
 
 # -- regions ------------------------------------------------------------------------
@@ -242,22 +255,76 @@ def list_regions() -> list[dict[str, Any]]:
             for r in db.session.execute(db.select(Region).order_by(Region.code)).scalars()]
 
 
-def region_problems(row: dict[str, str], known: set[str]) -> list[tuple[str, str]]:
+# The place of each level in the Kemendagri path: a region sits directly under the level before its own.
+REGION_RANK = {"provinsi": 0, "kabupaten": 1, "kota": 1, "kecamatan": 2, "desa": 3, "kelurahan": 3, "rw": 4, "rt": 5}
+RegionTree = dict[str, tuple[str, str | None]]  # code -> (level, parent)
+
+
+def region_tree() -> RegionTree:
+    return {code: (level, parent) for code, level, parent
+            in db.session.execute(db.select(Region.code, Region.level, Region.parent)).all()}
+
+
+def _levels_with_rank(rank: int) -> str:
+    return "/".join(level for level, r in REGION_RANK.items() if r == rank) or "tidak ada"
+
+
+def region_problems(row: dict[str, str], tree: RegionTree) -> list[tuple[str, str]]:
+    """(column, message) for everything wrong in a region row; `tree` holds the regions that exist (or will,
+    this row included), so a parent's level and the chain above it can be followed."""
     problems = []
-    code, parent = row.get("kode", ""), row.get("induk") or ""
+    code, parent, level = row.get("kode", ""), row.get("induk") or "", row.get("tingkat", "")
     if not code or not is_valid_path(code):
-        problems.append(("kode", "kode wilayah tidak sah (mis. 33.13.05 atau 33.13.05.2001/RW02)"))
+        problems.append(("kode", REGION_CODE_RULE))
     if not row.get("nama", "").strip():
         problems.append(("nama", "wajib diisi"))
-    if row.get("tingkat") not in REGION_LEVELS:
+    if level not in REGION_LEVELS:
         problems.append(("tingkat", f"salah satu dari {', '.join(REGION_LEVELS)}"))
-    if parent and parent not in known:
+    if parent and parent not in tree:
         problems.append(("induk", f"wilayah induk '{parent}' tidak ada"))
+    elif parent:
+        if _region_reaches(tree, parent, code):
+            problems.append(("induk", f"induk membentuk lingkaran: '{code}' sudah berada di atas '{parent}'"))
+        else:
+            problems += _placed_under(code, level, parent, tree[parent][0])
+    if level in REGION_RANK:
+        below = sorted(c for c, (child_level, p) in tree.items()
+                       if p == code and c != code and REGION_RANK.get(child_level) != REGION_RANK[level] + 1)
+        if below:
+            problems.append(("tingkat", f"tingkat {level} tidak cocok dengan wilayah di bawahnya ({', '.join(below)})"))
     return problems
 
 
+def _placed_under(code: str, level: str, parent: str, above: str) -> list[tuple[str, str]]:
+    """A region's code continues its parent's, and its level is the one after its parent's."""
+    problems = []
+    if code and (code == parent or not contains(parent, code)):
+        problems.append(("kode", f"kode wilayah harus melanjutkan kode induknya: '{parent}.…' atau '{parent}/…'"))
+    if level in REGION_RANK and above in REGION_RANK and REGION_RANK[level] != REGION_RANK[above] + 1:
+        problems.append(("tingkat", f"tingkat {level} tidak dapat langsung di bawah {above} '{parent}'; "
+                                    f"di bawah {above} hanya {_levels_with_rank(REGION_RANK[above] + 1)}"))
+    return problems
+
+
+def _region_reaches(tree: RegionTree, start: str, code: str) -> bool:
+    """Does the chain of parents from `start` come to `code` (or loop on itself)?"""
+    seen: set[str] = set()
+    at: str | None = start
+    while at and at not in seen:
+        if at == code:
+            return True
+        seen.add(at)
+        at = tree.get(at, ("", None))[1]
+    return bool(at)
+
+
+def _with_rows(tree: RegionTree, rows: Iterable[dict[str, str]]) -> RegionTree:
+    return {**tree, **{r.get("kode", ""): (r.get("tingkat", ""), r.get("induk") or None) for r in rows}}
+
+
 def save_region(row: dict[str, str]) -> bool:
-    problems = region_problems(row, _region_codes())
+    """Create or update a region from its fields (kode, nama, tingkat, induk); True when new. Does not commit."""
+    problems = region_problems(row, _with_rows(region_tree(), [row]))
     if problems:
         raise invalid([{"field": column, "message": message} for column, message in problems])
     region = db.session.get(Region, row["kode"])
@@ -325,15 +392,68 @@ def parse_grant(spec: str) -> GrantSpec:
     return GrantSpec(role.strip(), region.strip(), unit.strip() or None)
 
 
-def grant_problems(grant: GrantSpec, roles: set[str], units: set[str]) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class GrantRefs:
+    """What a grant may name, read once for a whole request or file."""
+
+    roles: set[str]
+    unit_regions: dict[str, str]  # unit code -> its region
+    regions: set[str]
+
+
+def grant_refs() -> GrantRefs:
+    return GrantRefs(role_names(), dict(db.session.execute(db.select(Unit.code, Unit.region)).all()), _region_codes())
+
+
+def grant_problems(grant: GrantSpec, refs: GrantRefs, held: set[GrantSpec] | None = None) -> list[tuple[str, str]]:
+    """(column, message) for a grant naming a role, region or unit that does not exist, or a unit of another region.
+
+    A grant in `held` (the user has it already) is not checked against the regions: it was stored before they
+    were required, and an exported file must import back unchanged."""
     problems = []
-    if grant.role not in roles:
+    if grant.role not in refs.roles:
         problems.append(("peran", f"peran '{grant.role}' tidak ada; buat dulu di halaman Peran"))
     if not is_valid_path(grant.region):
         problems.append(("wilayah", f"kode wilayah tidak sah: '{grant.region}'"))
-    if grant.unit is not None and grant.unit not in units:
+    elif held and grant in held:
+        pass
+    elif grant.region and grant.region not in refs.regions:
+        problems.append(("wilayah", f"wilayah '{grant.region}' tidak ada; buat dulu di halaman Wilayah"))
+    if grant.unit is not None and grant.unit not in refs.unit_regions:
         problems.append(("unit", f"unit '{grant.unit}' tidak ada"))
+    elif grant.unit is not None:
+        # Either may hold the other: a kecamatan's officer of a regency's dinas, or a regency-wide grant.
+        home = refs.unit_regions[grant.unit]
+        if not (contains(home, grant.region) or contains(grant.region, home)):
+            problems.append(("unit", f"unit '{grant.unit}' berada di wilayah '{home}', di luar wilayah hak "
+                                     f"'{grant.region}'"))
     return problems
+
+
+def grant_field(index: int, column: str) -> str:
+    """The field of a problem in a user's `index`th grant (from 0), `column` as in pengguna.csv: 'hak.0.peran'."""
+    return f"hak.{index}.{column}"
+
+
+def held_grants(username: str | None = None) -> dict[str, set[GrantSpec]]:
+    """Username -> the grants they hold now (of every user, or of `username`)."""
+    held: dict[str, set[GrantSpec]] = {}
+    query = (db.select(User.username, RoleGrant.role, RoleGrant.region_prefix, RoleGrant.unit)
+             .join(RoleGrant, RoleGrant.user_id == User.id))
+    if username is not None:
+        query = query.where(User.username == username)
+    for name, role, region, unit in db.session.execute(query).all():
+        held.setdefault(name, set()).add(GrantSpec(role, region, unit))
+    return held
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def email_problem(email: str | None) -> str | None:
+    if email and not EMAIL.match(email):
+        return "alamat email tidak sah (mis. nama@karanganyarkab.go.id)"
+    return None
 
 
 def list_users() -> list[dict[str, Any]]:
@@ -349,18 +469,51 @@ def list_users() -> list[dict[str, Any]]:
 
 def save_user(username: str, full_name: str = "", email: str | None = None, password: str | None = None,
               active: bool = True, grants: list[GrantSpec] | None = None) -> bool:
-    """Create or update a user; `grants` (when given) replace theirs. True when new. Does not commit."""
+    """Create or update a user; `grants` (when given) replace theirs. True when new. Does not commit.
+
+    409 when the change would leave nobody able to manage the organization (see `keep_an_admin`)."""
+    before = all_region_admins()
+    new = _store_user(username, full_name, email, password, active, grants)
+    keep_an_admin(before)
+    return new
+
+
+def all_region_admins() -> int:
+    """Active users holding the admin role at '' (every region): only they can manage the organization."""
+    return db.session.execute(
+        db.select(func.count(func.distinct(User.id))).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(User.active.is_(True), RoleGrant.role == current_app.config["ALUR_ADMIN_ROLE"],
+               RoleGrant.region_prefix == "")).scalar() or 0
+
+
+def keep_an_admin(before: int) -> None:
+    """409 when a change (already flushed) took away the last admin of every region: nobody could undo it.
+
+    `before` is the count ahead of the change: a database that never had one (a fresh install being set up)
+    is not blocked."""
+    if before and not all_region_admins():
+        role = current_app.config["ALUR_ADMIN_ROLE"]
+        raise conflict("last_admin", f"ditolak: tidak akan ada lagi pengguna aktif dengan peran '{role}' di seluruh "
+                                     "wilayah, sehingga tidak ada yang dapat mengelola organisasi; beri dulu pengguna "
+                                     "lain peran itu")
+
+
+def _store_user(username: str, full_name: str, email: str | None, password: str | None, active: bool,
+                grants: list[GrantSpec] | None) -> bool:
     problems: list[dict[str, str]] = []
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", username or ""):
-        problems.append({"field": "username", "message": "1-80 huruf, angka, _ . -"})
+        problems.append({"field": "username", "message": USERNAME_RULE})
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
     if user is None and not password:
         problems.append({"field": "kata_sandi", "message": "wajib untuk pengguna baru"})
     if password is not None and password and len(password) < 8:
         problems.append({"field": "kata_sandi", "message": "minimal 8 karakter"})
-    roles, units = role_names(), set(db.session.execute(db.select(Unit.code)).scalars())
-    for grant in grants or []:
-        problems += [{"field": column, "message": message} for column, message in grant_problems(grant, roles, units)]
+    if email_problem(email):
+        problems.append({"field": "email", "message": email_problem(email) or ""})
+    refs, held = grant_refs(), held_grants(username).get(username, set())
+    for i, grant in enumerate(grants or []):
+        problems += [{"field": grant_field(i, column), "message": message}
+                     for column, message in grant_problems(grant, refs, held)]
     if problems:
         raise invalid(problems)
     new = user is None
@@ -410,8 +563,14 @@ def remove_user(username: str) -> None:
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
     if user is None:
         raise not_found("pengguna")
+    before = all_region_admins()
     user.active = False
     db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == user.id))
+    try:
+        keep_an_admin(before)
+    except ApiError:
+        db.session.rollback()
+        raise
     db.session.commit()
 
 
@@ -437,20 +596,54 @@ def export_csv(kind: str) -> str:
 
 
 def read_csv(kind: str, text: str) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) of a CSV of `kind`; the header must name every column (order free, extra refused)."""
+    """(line number, row) of a CSV of `kind`; the header must name every column (order free, extra refused).
+
+    The separator is ',' or ';' (what a spreadsheet with Indonesian settings saves), whichever the header uses.
+    A line with more values than the header, or broken quoting, refuses the file naming the line."""
     if kind not in CSV_COLUMNS:
         raise not_found("jenis data")
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+    text = text.lstrip("\ufeff")
+    records = _csv_records(text, _separator(text.split("\n", 1)[0]))
+    header = [h.strip() for h in records[0][1]] if records else []
     missing = [c for c in CSV_REQUIRED[kind] if c not in header]
     extra = [c for c in header if c not in CSV_COLUMNS[kind]]
     if not header or missing or extra:
         raise invalid([{"field": "baris 1", "message": f"kolom: {', '.join(CSV_COLUMNS[kind])}"
                         + (f"; tidak ada: {', '.join(missing)}" if missing else "")
                         + (f"; tidak dikenal: {', '.join(extra)}" if extra else "")}], "berkas CSV tidak sesuai")
-    reader.fieldnames = header
-    return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None})
-            for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+    rows, errors = [], []
+    for line, values in records[1:]:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            errors.append({"field": f"baris {line}", "message": f"{len(values)} isian, padahal kepala kolom hanya "
+                                                                f"{len(header)}; periksa pemisah dan tanda kutip"})
+            continue
+        rows.append((line, {column: values[i].strip() if i < len(values) else "" for i, column in enumerate(header)}))
+    if errors:
+        raise invalid(errors, "berkas CSV tidak sesuai")
+    return rows
+
+
+def _separator(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _csv_records(text: str, separator: str) -> list[tuple[int, list[str]]]:
+    """(first line, values) of every record; broken quoting is a 422 naming the line where its record began."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    records, line = [], 1
+    try:
+        for values in reader:
+            records.append((line, values))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problem = ("tanda kutip (\") dibuka tetapi tidak ditutup" if "unexpected end of data" in str(exc)
+                   else "sesudah tanda kutip penutup harus ada pemisah atau akhir baris" if "expected after" in str(exc)
+                   else "baris tidak dapat dibaca")
+        raise invalid([{"field": f"baris {line}", "message": f"sintaks CSV salah: {problem}"}],
+                      "berkas CSV tidak dapat dibaca") from None
+    return records
 
 
 def import_csv(kind: str, text: str) -> ImportResult:
@@ -463,7 +656,11 @@ def import_rows(kind: str, rows: list[tuple[int, dict[str, str]]]) -> ImportResu
     """Rows as read from a CSV (or the seed file). Commits on success; on any error rolls back and raises 422."""
     result = ImportResult(kind)
     importers = {"peran": _import_roles, "unit": _import_units, "wilayah": _import_regions, "pengguna": _import_users}
-    importers[kind](rows, result)
+    try:
+        importers[kind](rows, result)
+    except ApiError:
+        db.session.rollback()
+        raise
     if result.errors:
         db.session.rollback()
         raise invalid(result.errors, f"impor {kind} ditolak: {len(result.errors)} kesalahan; tidak ada yang disimpan")
@@ -516,9 +713,9 @@ def _import_units(rows: list[tuple[int, dict[str, str]]], result: ImportResult) 
 
 
 def _import_regions(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
-    known = _region_codes() | {r.get("kode", "") for _, r in rows}
+    tree = _with_rows(region_tree(), (r for _, r in rows))
     for line, row in rows:
-        result.errors += [{"field": _at(line, c), "message": m} for c, m in region_problems(row, known)]
+        result.errors += [{"field": _at(line, c), "message": m} for c, m in region_problems(row, tree)]
     if result.errors:
         return
     pending = list(rows)
@@ -536,24 +733,31 @@ def _import_regions(rows: list[tuple[int, dict[str, str]]], result: ImportResult
 def _import_users(rows: list[tuple[int, dict[str, str]]], result: ImportResult) -> None:
     """Lines of one user are gathered; the file's grants replace theirs (export, edit, import back)."""
     users: dict[str, dict[str, Any]] = {}
-    roles, units = role_names(), set(db.session.execute(db.select(Unit.code)).scalars())
+    refs, held = grant_refs(), held_grants()
+    before = all_region_admins()
     for line, row in rows:
         name = row.get("username", "")
         entry = users.setdefault(name, {"line": line, "row": row, "grants": []})
         if row.get("aktif", "ya").lower() not in ("", "ya", "tidak", "1", "0", "true", "false"):
             result.errors.append({"field": _at(line, "aktif"), "message": "isi 'ya' atau 'tidak'"})
+        if email_problem(row.get("email")):
+            result.errors.append({"field": _at(line, "email"), "message": email_problem(row.get("email")) or ""})
         if row.get("peran"):
             spec = GrantSpec(row["peran"], row.get("wilayah", ""), row.get("unit") or None)
-            result.errors += [{"field": _at(line, c), "message": m} for c, m in grant_problems(spec, roles, units)]
+            problems = grant_problems(spec, refs, held.get(name))
+            result.errors += [{"field": _at(line, c), "message": m} for c, m in problems]
             entry["grants"].append(spec)
     if result.errors:
         return
     for name, entry in users.items():
         row = entry["row"]
         try:
-            new = save_user(name, row.get("nama_lengkap", ""), row.get("email"), row.get("kata_sandi") or None,
-                            row.get("aktif", "ya").lower() in ("", "ya", "1", "true"), entry["grants"])
+            new = _store_user(name, row.get("nama_lengkap", ""), row.get("email"), row.get("kata_sandi") or None,
+                              row.get("aktif", "ya").lower() in ("", "ya", "1", "true"), entry["grants"])
         except ApiError as exc:
             result.errors += [{"field": _at(entry["line"], f["field"]), "message": f["message"]} for f in exc.fields]
             continue
         _count(result, new)
+    if not result.errors:
+        # Checked once the whole file is in: a file may hand the role from one admin to another.
+        keep_an_admin(before)

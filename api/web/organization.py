@@ -27,9 +27,24 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _refused(exc: ApiError) -> None:
-    fields = "; ".join(f"{f['field']}: {f['message']}" for f in exc.fields)
-    flash(exc.message + (f" ({fields})" if fields else ""), "galat")
+# The form's inputs of each kind: a refusal of one of them is shown beside it.
+FORM_INPUTS = {"peran": ("nama", "keterangan"), "unit": ("kode", "nama", "jenis", "induk", "wilayah"),
+               "wilayah": ("kode", "nama", "tingkat", "induk"),
+               "pengguna": ("username", "nama_lengkap", "email", "kata_sandi", "hak")}
+
+
+def _refused(exc: ApiError, inputs: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Flash the refusal; the messages of `inputs` are returned (input -> messages) to show beside them."""
+    beside: dict[str, list[str]] = {}
+    elsewhere = []
+    for problem in exc.fields:
+        name, message = _form_field(problem["field"], problem["message"])
+        if name in inputs:
+            beside.setdefault(name, []).append(message)
+        else:
+            elsewhere.append(f"{name}: {message}")
+    flash(exc.message + (f" ({'; '.join(elsewhere)})" if elsewhere else ""), "galat")
+    return beside
 
 
 @bp.route("/admin/organisasi")
@@ -43,11 +58,24 @@ def org_home():
 @page_login
 def org_page(kind: str):
     _admin()
+    return _render(_kind(kind))
+
+
+def _render(kind: str, values: dict[str, str] | None = None, errors: dict[str, list[str]] | None = None) -> str:
     listing = {"peran": org.list_roles, "unit": org.list_units, "wilayah": org.list_regions,
                "pengguna": org.list_users}
-    return render_template("organization.html", kind=_kind(kind), kinds=KINDS, rows=listing[kind](),
+    return render_template("organization.html", kind=kind, kinds=KINDS, rows=listing[kind](),
                            unit_kinds=org.UNIT_KINDS, region_levels=org.REGION_LEVELS,
-                           columns=org.CSV_COLUMNS[kind])
+                           columns=org.CSV_COLUMNS[kind], values=values or {}, errors=errors or {})
+
+
+def _form_field(field: str, message: str) -> tuple[str, str]:
+    """(input, message): a refused grant belongs to the Hak box, by its line ('hak.0.peran' -> 'baris 1, peran')."""
+    head, _, rest = field.partition(".")
+    index, _, column = rest.partition(".")
+    if head == "hak" and index.isdigit():
+        return "hak", f"baris {int(index) + 1}, {column}: {message}"
+    return field, message
 
 
 def _form_grants(text: str) -> list[org.GrantSpec]:
@@ -75,7 +103,10 @@ def org_save(kind: str):
         flash(f"{KINDS[kind]} {'ditambahkan' if new else 'diperbarui'}.", "sukses")
     except ApiError as exc:
         db.session.rollback()
-        _refused(exc)
+        errors = _refused(exc, FORM_INPUTS[kind])
+        # The form again as it was sent (but the password), each refusal beside its input.
+        typed = {k: v for k, v in form.items() if k in FORM_INPUTS[kind] and k != "kata_sandi"}
+        return _render(kind, {**typed, "aktif": form.get("aktif", "")}, errors), exc.status
     return redirect(url_for("web.org_page", kind=kind))
 
 
@@ -92,14 +123,13 @@ def org_remove(kind: str):
     except ApiError as exc:
         db.session.rollback()
         _refused(exc)
-        return _back(kind, 409 if exc.status == 409 else exc.status)
+        return _back(kind, exc.status)
     return redirect(url_for("web.org_page", kind=kind))
 
 
 def _back(kind: str, status: int) -> Any:
     """A refusal answered on the page itself, with its status (409 while in use), the message flashed above."""
-    response = org_page(kind)
-    return response, status
+    return _render(kind), status
 
 
 @bp.route("/admin/organisasi/<kind>.csv")

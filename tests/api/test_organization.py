@@ -42,6 +42,8 @@ def routed_review(client, users, unit: str, **changes) -> str:
 def organized(client, users) -> None:
     users.add("admin", ("Admin", ""))
     set_up_the_procedure(client, users)
+    matesih = "kode,nama,tingkat,induk\n33.13.05,Kecamatan Matesih,kecamatan,33.13\n"
+    assert put_csv(client, users, "regions", matesih).status_code == 200
     lalin = "dishub_lalu_lintas,Bidang Lalu Lintas Dishub,bidang,dishub,33.13\n"
     assert put_csv(client, users, "units", "kode,nama,jenis,induk,wilayah\n" + lalin).status_code == 200
     more = ("username,kata_sandi,peran,wilayah,unit\n"
@@ -152,12 +154,29 @@ def test_a_role_or_unit_still_needed_is_not_deleted_and_the_409_says_why(app, cl
         "peran 'Tim Teknis Reklame' masih dipakai 1 tugas yang menunggu; selesaikan atau alihkan dulu")
     assert special.status_code == 409 and "peran khusus sistem" in special.get_json()["message"]
     assert unit.status_code == 409 and unit.get_json()["message"] == (
-        "unit 'dishub' masih menjadi tujuan 1 tugas yang menunggu; alihkan dulu ke unit lain")
-    assert parent.status_code == 200  # nothing is routed to the bidang and nothing sits below it
+        "unit 'dishub' masih menjadi tujuan 1 tugas yang menunggu (alihkan dulu ke unit lain); masih menjadi unit hak "
+        "akses pengguna dishub_matesih, teknis_dishub (ubah dulu hak mereka); masih menjadi induk dari "
+        "dishub_lalu_lintas")
+    # Nothing is routed to the bidang and nothing sits below it, but a user works there.
+    assert parent.status_code == 409 and parent.get_json()["message"] == (
+        "unit 'dishub_lalu_lintas' masih menjadi unit hak akses pengguna teknis_lalin (ubah dulu hak mereka)")
     with app.app_context():
         assert db.session.get(Unit, "dishub") is not None
+        assert db.session.get(Unit, "dishub_lalu_lintas") is not None
+        assert db.session.execute(db.select(RoleGrant).filter_by(unit="dishub_lalu_lintas")).first() is not None
+        assert db.session.execute(db.select(PendingTask.unit)).scalars().all() == ["dishub"]
+
+
+def test_a_unit_nobody_holds_and_nothing_is_routed_to_goes(app, client, users):
+    organized(client, users)
+    admin = users.headers("admin")
+    moved = "username,peran,wilayah,unit\nteknis_lalin,Tim Teknis Reklame,33.13,dishub\n"
+    assert put_csv(client, users, "users", moved).status_code == 200
+
+    assert client.delete("/api/v1/organization/units/dishub_lalu_lintas", headers=admin).status_code == 200
+    assert client.delete("/api/v1/organization/units/dishub_lalu_lintas", headers=admin).status_code == 404
+    with app.app_context():
         assert db.session.get(Unit, "dishub_lalu_lintas") is None
-        assert db.session.execute(db.select(RoleGrant).filter_by(unit="dishub_lalu_lintas")).first() is None
 
 
 def test_a_role_that_is_a_lane_of_a_current_version_stays_even_with_nothing_waiting(client, users):
@@ -172,7 +191,7 @@ def test_a_unit_with_units_below_it_is_kept(client, users):
     organized(client, users)
     answer = client.delete("/api/v1/organization/units/dishub", headers=users.headers("admin"))
     assert answer.status_code == 409
-    assert answer.get_json()["message"] == "unit 'dishub' masih menjadi induk dari dishub_lalu_lintas"
+    assert answer.get_json()["message"].endswith("; masih menjadi induk dari dishub_lalu_lintas")
 
 
 def test_an_unused_role_goes_with_its_grants(app, client, users):
@@ -190,6 +209,109 @@ def test_only_an_admin_of_every_region_manages_the_organization(client, users):
     assert client.get("/api/v1/organization/roles", headers=users.headers("admin_kec")).status_code == 403
     assert client.get("/api/v1/organization/roles", headers=users.headers("petugas")).status_code == 403
 
+
+
+# -- the last admin of every region ------------------------------------------------------------
+
+USERS_HEADER = "username,nama_lengkap,email,aktif,kata_sandi,peran,wilayah,unit\n"
+
+
+def signed_in(app, username: str = "admin"):
+    page = app.test_client()
+    token = CSRF.search(page.get("/masuk").get_data(as_text=True)).group(1)
+    page.post("/masuk", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    return page
+
+
+def admin_state(app, username: str = "admin") -> tuple[bool, list[tuple[str, str]]]:
+    with app.app_context():
+        user = db.session.execute(db.select(org.User).filter_by(username=username)).scalar_one()
+        grants = db.session.execute(db.select(RoleGrant.role, RoleGrant.region_prefix)
+                                    .filter_by(user_id=user.id)).all()
+        return user.active, [tuple(g) for g in grants]
+
+
+def test_the_last_admin_of_every_region_cannot_lock_everyone_out(app, client, users):
+    """Given one active Admin at '', when a change would deactivate them or take that grant away (API, CSV, page,
+    removal), then it is refused with 409 and the reason, and the admin keeps the account and the grant."""
+    admin = users.headers("admin")
+    page = signed_in(app)
+    token = CSRF.search(page.get("/admin/organisasi/pengguna").get_data(as_text=True)).group(1)
+
+    answers = [
+        client.post("/api/v1/organization/users", json={"username": "admin", "active": False}, headers=admin),
+        client.post("/api/v1/organization/users", json={"username": "admin", "grants": []}, headers=admin),
+        client.post("/api/v1/organization/users", headers=admin, json={
+            "username": "admin", "grants": [{"role": "Pemantau", "region_prefix": ""}]}),
+        client.delete("/api/v1/organization/users/admin", headers=admin),
+        put_csv(client, users, "users", USERS_HEADER + "admin,Admin Alur,,tidak,,Admin,,\n"),
+        put_csv(client, users, "users", USERS_HEADER + "admin,Admin Alur,,ya,,Pemantau,,\n"),
+    ]
+    page_save = page.post("/admin/organisasi/pengguna", data={"username": "admin", "hak": "Admin@", "csrf_token": token})
+    page_remove = page.post("/admin/organisasi/pengguna/hapus", data={"kunci": "admin", "csrf_token": token})
+
+    for answer in answers:
+        assert answer.status_code == 409, answer.get_json()
+        assert answer.get_json()["code"] == "last_admin"
+        assert "tidak akan ada lagi pengguna aktif dengan peran 'Admin' di seluruh wilayah" in \
+            answer.get_json()["message"]
+    for answer in (page_save, page_remove):
+        assert answer.status_code == 409
+        assert "tidak akan ada lagi pengguna aktif dengan peran &#39;Admin&#39; di seluruh wilayah" in \
+            answer.get_data(as_text=True)
+    assert admin_state(app) == (True, [("Admin", "")])
+    assert client.get("/api/v1/organization/users", headers=admin).status_code == 200
+
+
+def test_an_admin_may_step_down_once_another_admin_of_every_region_is_active(app, client, users):
+    """Given a second active Admin at '' (added in the same file), when the first deactivates themselves,
+    then that is accepted."""
+    handover = USERS_HEADER + f"admin2,Admin Kedua,,ya,{PASSWORD},Admin,,\nadmin,Admin Alur,,tidak,,Admin,,\n"
+    answer = put_csv(client, users, "users", handover)
+    assert answer.status_code == 200, answer.get_json()
+    assert admin_state(app) == (False, [("Admin", "")])
+    assert admin_state(app, "admin2") == (True, [("Admin", "")])
+    assert client.delete("/api/v1/organization/users/admin2", headers=users.headers("admin2")).status_code == 409
+
+
+# -- the region tree ----------------------------------------------------------------------------
+
+KARANGANYAR = ("kode,nama,tingkat,induk\n33,Jawa Tengah,provinsi,\n33.13,Kabupaten Karanganyar,kabupaten,33\n"
+               "33.13.05,Kecamatan Matesih,kecamatan,33.13\n63,Kalimantan Selatan,provinsi,\n"
+               "63.10,Kabupaten Tanah Bumbu,kabupaten,63\n")
+
+
+def region(client, users, code: str, level: str, parent: str | None):
+    return client.post("/api/v1/organization/regions", headers=users.headers("admin"),
+                       json={"code": code, "name": f"Wilayah {code}", "level": level, "parent": parent})
+
+
+def test_a_region_under_its_own_descendant_a_code_off_its_parent_or_a_skipped_level_is_refused(app, client, users):
+    """Given Karanganyar with a kecamatan, when a region is put under its own kecamatan, or its code does not
+    continue its parent's, or its level does not follow its parent's, then 422 names the field and the tree
+    is as it was."""
+    assert put_csv(client, users, "regions", KARANGANYAR).status_code == 200
+
+    cycle = region(client, users, "33.13", "kabupaten", "33.13.05")
+    elsewhere = region(client, users, "33.13.99", "kecamatan", "63.10")
+    skipped = region(client, users, "33.13.06", "rt", "33.13")
+    in_file = put_csv(client, users, "regions", "kode,nama,tingkat,induk\n33.13,Kabupaten Karanganyar,kabupaten,"
+                                                 "33.13.05\n")
+    demoted = region(client, users, "33.13", "kecamatan", "33")
+
+    assert cycle.status_code == 422 and cycle.get_json()["fields"] == [
+        {"field": "parent", "message": "induk membentuk lingkaran: '33.13' sudah berada di atas '33.13.05'"}]
+    assert elsewhere.status_code == 422 and elsewhere.get_json()["fields"] == [
+        {"field": "code", "message": "kode wilayah harus melanjutkan kode induknya: '63.10.…' atau '63.10/…'"}]
+    assert skipped.status_code == 422 and skipped.get_json()["fields"] == [
+        {"field": "level", "message": "tingkat rt tidak dapat langsung di bawah kabupaten '33.13'; "
+                                        "di bawah kabupaten hanya kecamatan"}]
+    assert in_file.status_code == 422 and [f["field"] for f in in_file.get_json()["fields"]] == ["baris 2, kolom induk"]
+    assert demoted.status_code == 422 and [f["field"] for f in demoted.get_json()["fields"]] == ["level", "level"]
+    assert region(client, users, "33.13.06", "kecamatan", "33.13").status_code == 200
+    with app.app_context():
+        assert org.region_tree()["33.13"] == ("kabupaten", "33")
+        assert "33.13.99" not in org.region_tree()
 
 # -- CSV ----------------------------------------------------------------------------------
 
@@ -224,6 +346,34 @@ def test_a_csv_with_wrong_lines_names_each_line_and_column_and_stores_nothing(ap
         assert db.session.execute(db.select(db.func.count()).select_from(Unit)).scalar() == 0
 
 
+def test_a_csv_saved_with_semicolons_imports_as_one_with_commas(app, client, users):
+    """Given a file as a spreadsheet with Indonesian settings saves it (';' between values), when it is imported,
+    then every row is stored as from the comma file."""
+    users.add("admin", ("Admin", ""))
+    text = "\ufeffnama;keterangan\r\nPetugas Loket;Menerima berkas, di loket\r\n\"Tim Teknis\";\"Kajian; lapangan\"\r\n"
+    answer = put_csv(client, users, "roles", text)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["created"] == 2
+    with app.app_context():
+        assert db.session.get(Role, "Petugas Loket").description == "Menerima berkas, di loket"
+        assert db.session.get(Role, "Tim Teknis").description == "Kajian; lapangan"
+
+
+def test_a_line_with_more_values_than_the_header_or_an_open_quote_is_refused_by_line(app, client, users):
+    """Given a file with a line that has one value too many, or a quote never closed, when it is imported,
+    then 422 names that line (the open quote as a CSV syntax error) and nothing is stored."""
+    users.add("admin", ("Admin", ""))
+    extra = put_csv(client, users, "roles", "nama,keterangan\nSatu,a\nDua,b,c\nTiga,c\n")
+    open_quote = put_csv(client, users, "roles", "nama,keterangan\nSatu,a\n\"Dua,b\nTiga,c\n")
+
+    assert extra.status_code == 422 and extra.get_json()["fields"] == [
+        {"field": "baris 3", "message": "3 isian, padahal kepala kolom hanya 2; periksa pemisah dan tanda kutip"}]
+    assert open_quote.status_code == 422 and open_quote.get_json()["fields"] == [
+        {"field": "baris 3", "message": "sintaks CSV salah: tanda kutip (\") dibuka tetapi tidak ditutup"}]
+    with app.app_context():
+        assert db.session.get(Role, "Satu") is None
+
+
 def test_a_users_csv_replaces_the_grants_of_the_users_it_names(app, client, users):
     organized(client, users)
     moved = "username,peran,wilayah,unit\nteknis_dishub,Tim Teknis Reklame,33.13,satpol_pp\n"
@@ -236,6 +386,7 @@ def test_a_users_csv_replaces_the_grants_of_the_users_it_names(app, client, user
 
 def test_a_grant_on_an_unknown_role_or_unit_is_refused_by_name(client, users):
     users.add("admin", ("Admin", ""))
+    assert put_csv(client, users, "regions", KARANGANYAR).status_code == 200
     text = f"username,kata_sandi,peran,wilayah,unit\nbaru,{PASSWORD},Tidak Ada,33.13,unit_hilang\n"
     answer = put_csv(client, users, "users", text)
     assert answer.status_code == 422
@@ -243,6 +394,82 @@ def test_a_grant_on_an_unknown_role_or_unit_is_refused_by_name(client, users):
         {"field": "baris 2, kolom peran", "message": "peran 'Tidak Ada' tidak ada; buat dulu di halaman Peran"},
         {"field": "baris 2, kolom unit", "message": "unit 'unit_hilang' tidak ada"}]
 
+
+
+def test_a_grant_on_an_unknown_region_or_a_unit_of_another_region_and_a_bad_email_are_refused(app, client, users):
+    """Given the units of Karanganyar (33.13), when a user is saved with a grant at an unknown region, a grant on
+    a Karanganyar unit in Tanah Bumbu, or a malformed e-mail, then 422 names the field (API) or the line and
+    column (CSV), and nothing is stored."""
+    organized(client, users)
+    tanah_bumbu = "kode,nama,tingkat,induk\n63,Kalimantan Selatan,provinsi,\n63.10,Kabupaten Tanah Bumbu,kabupaten,63\n"
+    assert put_csv(client, users, "regions", tanah_bumbu).status_code == 200
+    admin = users.headers("admin")
+
+    def save(**changes):
+        return client.post("/api/v1/organization/users", headers=admin,
+                           json={"username": "baru", "password": PASSWORD, **changes})
+
+    unknown = save(grants=[{"role": "Tim Teknis Reklame", "region_prefix": "99.99"}])
+    elsewhere = save(grants=[{"role": "Tim Teknis Reklame", "region_prefix": "63.10", "unit": "dishub"}])
+    email = save(email="bukan-email")
+    in_file = put_csv(client, users, "users", "username,email,kata_sandi,peran,wilayah,unit\n"
+                      f"baru,baru@karanganyarkab.go.id,{PASSWORD},Tim Teknis Reklame,99.99,\n"
+                      f"lain,bukan-email,{PASSWORD},Tim Teknis Reklame,63.10,dishub\n")
+
+    assert unknown.status_code == 422 and [f["message"] for f in unknown.get_json()["fields"]] == [
+        "wilayah '99.99' tidak ada; buat dulu di halaman Wilayah"]
+    assert elsewhere.status_code == 422 and [f["message"] for f in elsewhere.get_json()["fields"]] == [
+        "unit 'dishub' berada di wilayah '33.13', di luar wilayah hak '63.10'"]
+    assert email.status_code == 422 and email.get_json()["fields"] == [
+        {"field": "email", "message": "alamat email tidak sah (mis. nama@karanganyarkab.go.id)"}]
+    assert in_file.status_code == 422 and [f["field"] for f in in_file.get_json()["fields"]] == [
+        "baris 2, kolom wilayah", "baris 3, kolom email", "baris 3, kolom unit"]
+    # A kecamatan inside the unit's regency, and a grant of every region, stay allowed.
+    assert save(email="baru@karanganyarkab.go.id", grants=[
+        {"role": "Tim Teknis Reklame", "region_prefix": "33.13.05", "unit": "dishub"},
+        {"role": "Tim Teknis Reklame", "region_prefix": "", "unit": "satpol_pp"}]).status_code == 200
+    with app.app_context():
+        assert db.session.execute(db.select(org.User).filter_by(username="lain")).first() is None
+
+
+def test_refusals_name_the_fields_as_the_request_sent_them_and_patterns_say_why_in_words(app, client, users):
+    """Given an admin, when a unit, region or user is refused, then each error names the request's own field
+    (grants by their place in the list) and a malformed value is explained, not shown as a regex."""
+    users.add("admin", ("Admin", ""))
+    admin = users.headers("admin")
+
+    unit = client.post("/api/v1/organization/units", headers=admin,
+                       json={"code": "bidang", "name": "Bidang", "kind": "bidang", "parent": "tidak_ada",
+                             "region": "99"})
+    region = client.post("/api/v1/organization/regions", headers=admin,
+                         json={"code": "33.13", "name": "Karanganyar", "level": "kabupaten", "parent": "33"})
+    user = client.post("/api/v1/organization/users", headers=admin,
+                       json={"username": "baru", "grants": [{"role": "Admin"}, {"role": "Tidak Ada"}]})
+    patterns = client.post("/api/v1/organization/units", headers=admin,
+                           json={"code": "Bukan Slug", "name": "   ", "kind": "opd"})
+    role = client.post("/api/v1/organization/roles", headers=admin, json={"name": " Admin@33"})
+    page = signed_in(app)
+    token = CSRF.search(page.get("/admin/organisasi/pengguna").get_data(as_text=True)).group(1)
+    on_page = page.post("/admin/organisasi/pengguna", data={"username": "baru", "kata_sandi": PASSWORD,
+                                                           "hak": "Admin@\nTidak Ada@33.13", "csrf_token": token})
+
+    assert [f["field"] for f in unit.get_json()["fields"]] == ["parent", "region"]
+    assert region.get_json()["fields"] == [{"field": "parent", "message": "wilayah induk '33' tidak ada"}]
+    assert user.get_json()["fields"] == [
+        {"field": "password", "message": "wajib untuk pengguna baru"},
+        {"field": "grants.1.role", "message": "peran 'Tidak Ada' tidak ada; buat dulu di halaman Peran"}]
+    assert patterns.get_json()["fields"] == [
+        {"field": "code", "message": "kode unit: huruf kecil ASCII, angka, _ . -; diawali huruf atau angka"},
+        {"field": "name", "message": "wajib diisi, tidak hanya spasi"}]
+    assert role.get_json()["fields"] == [
+        {"field": "name", "message": "nama peran 1-100 karakter, tanpa spasi di tepi, tanpa @ , ; dan karakter kendali"}]
+    # The page shows the form again as typed (but the password), each refusal beside its input.
+    shown = on_page.get_data(as_text=True)
+    assert on_page.status_code == 422
+    assert ('<p class="galat-isian" id="galat-hak">baris 2, peran: peran &#39;Tidak Ada&#39; tidak ada; buat dulu '
+            'di halaman Peran</p>') in shown
+    assert 'name="username" required maxlength="80" value="baru"' in shown
+    assert ">Admin@\nTidak Ada@33.13</textarea>" in shown and PASSWORD not in shown
 
 # -- pages and commands -------------------------------------------------------------------
 
@@ -256,12 +483,17 @@ def test_the_admin_pages_list_add_and_refuse_in_indonesian(app, client, users):
 
     listing = page.get("/admin/organisasi/unit").get_data(as_text=True)
     assert 'data-kunci="dishub_lalu_lintas"' in listing and "Bidang Lalu Lintas Dishub" in listing
+    # Every removal asks first, as the case page's Batalkan does.
+    assert listing.count('data-konfirmasi="Hapus unit organisasi ') == listing.count('class="bahaya"') == 3
+    assert 'data-konfirmasi="Nonaktifkan pengguna teknis_dishub? Hak aksesnya dicabut."' in \
+        page.get("/admin/organisasi/pengguna").get_data(as_text=True)
     token = CSRF.search(listing).group(1)
     added = page.post("/admin/organisasi/unit", data={"kode": "dlh", "nama": "Dinas Lingkungan Hidup", "jenis": "opd",
                                                        "wilayah": "33.13", "csrf_token": token})
     assert added.status_code == 302
     refused = page.post("/admin/organisasi/unit/hapus", data={"kunci": "dishub", "csrf_token": token})
     assert refused.status_code == 409 and "masih menjadi tujuan 1 tugas yang menunggu" in refused.get_data(as_text=True)
+    assert "masih menjadi unit hak akses pengguna dishub_matesih, teknis_dishub" in refused.get_data(as_text=True)
     exported = page.get("/admin/organisasi/unit.csv").get_data(as_text=True)
     assert "dlh,Dinas Lingkungan Hidup,opd,,33.13" in exported
     assert page.get("/admin/organisasi/pengguna").status_code == 200
