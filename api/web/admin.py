@@ -16,7 +16,7 @@ from api.services.admin_scope import InstanceFilters, inspect, instance_list_que
 from api.services.instances import Actor
 from api.services.versions import runtime
 from api.web import bp
-from api.web.common import STATUS_NAMES, PageError, page_login, period, principal
+from api.web.common import STATUS_NAMES, PageError, page_login, page_number, period, principal
 from api.web.queries import form_fields, last_error, region_names, version_rows
 from api.web.tasks import context_rows
 from engine import now
@@ -48,11 +48,7 @@ def admin_instances():
         region=region if region and is_valid_path(region) else None,  # a page ignores what it cannot read
         late=True if args.get("terlambat") else None,
         started_from=lo, started_to=hi, q=args.get("cari") or args.get("kode"))
-    try:
-        number = max(1, int(args.get("hal", 1)))
-    except ValueError:
-        number = 1
-    rows, paging = page(instance_list_query(prefixes, filters, moment), number, PER_PAGE)
+    rows, paging = page(instance_list_query(prefixes, filters, moment), page_number(args), PER_PAGE)
     processes = {pid: runtime().current(pid).version.name for pid in runtime().process_ids()}
     versions = {r.id: r.number for r in version_rows()}
     return render_template(

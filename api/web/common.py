@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from api.auth import Principal, current_principal
 from api.config import ROOT
 from api.errors import ApiError
+from api.schemas import MAX_PAGE
 from api.services.deploy import analyst_role
 from api.web import bp
 from api.web.formkit import datetime_parts
@@ -348,6 +349,15 @@ def _header() -> dict[str, Any]:
     if req.blueprint != "web":
         return {}
     return {"me": header_user()}
+
+
+def page_number(args: Any) -> int:
+    """The `hal` of a paged page, kept within 1..MAX_PAGE as the API's limit: a page shows what it can rather
+    than refusing a number typed into the address bar (a huge one would overflow the database's integer)."""
+    try:
+        return max(1, min(int(args.get("hal") or 1), MAX_PAGE))
+    except ValueError:
+        return 1
 
 
 def period(args: Any, default_days: int = 365) -> tuple[datetime, datetime, str, str]:

@@ -415,6 +415,15 @@ def test_inbox_pages_show_every_task_exactly_once(client, app):
     assert "Halaman 2 dari 2" in client.get("/tugas?hal=2").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("user, path", [("ketua_rw", "/tugas"), ("admin", "/admin/instance")])
+def test_a_page_number_too_large_for_the_database_still_answers_a_page(client, user, path):
+    login(client, user)
+    for number in ("99999999999999999999", "-5", "abc"):
+        answer = client.get(f"{path}?hal={number}")
+        assert answer.status_code == 200, number
+        assert "terjadi kesalahan" not in answer.get_data(as_text=True)
+
+
 def test_the_late_only_filter_returns_the_overdue_tasks_and_nothing_else(client, app):
     every = _proposals(app, 6)
     overdue = {every[1], every[4]}
