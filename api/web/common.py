@@ -24,11 +24,12 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from api.auth import Principal, current_principal
 from api.config import ROOT
-from api.errors import ApiError
+from api.errors import PAGE_ERRORS, ApiError
 from api.schemas import MAX_PAGE
 from api.services.deploy import analyst_role
 from api.web import bp
@@ -203,6 +204,37 @@ def _http_error(exc: HTTPException):
 def _unexpected(exc: Exception):
     log.exception("unexpected error on a page")
     return _error_page(500, "terjadi kesalahan pada server; coba lagi atau hubungi admin")
+
+
+def page_for_error(exc: Exception) -> Any:
+    """The answer a page would give to `exc`: for errors outside any page (an address no page matches), which
+    the app's JSON handlers hand over for every path outside /api/."""
+    for kind, handler in ((PageError, _page_error), (ApiError, _api_error), (EngineError, _engine_error),
+                          (HTTPException, _http_error)):
+        if isinstance(exc, kind):
+            return handler(exc)
+    return _unexpected(exc)
+
+
+@bp.record_once
+def _offer_error_pages(state: Any) -> None:
+    state.app.extensions[PAGE_ERRORS] = page_for_error
+
+
+@bp.after_app_request
+def _redirect_in_indonesian(response: Response) -> Response:
+    """Werkzeug's redirect body is English ("Redirecting..."): a browser that does not follow it at once, or a
+    reader of the source, gets the same in Bahasa Indonesia. The API's redirects are left as they are."""
+    location = response.headers.get("Location")
+    if not (300 <= response.status_code < 400 and location) or request.path.startswith("/api/"):
+        return response
+    if response.mimetype == "text/html" and b"Redirecting..." in response.get_data():
+        target = escape(location)
+        response.set_data(
+            '<!doctype html>\n<html lang="id">\n<title>Dialihkan</title>\n<h1>Dialihkan</h1>\n'
+            f'<p>Halaman ini berpindah ke <a href="{target}">{target}</a>. Bila tidak terbuka sendiri, ikuti '
+            'tautan tersebut.</p>\n</html>\n')
+    return response
 
 
 # -- vendor files (npm packages installed by `make setup`) ------------------------

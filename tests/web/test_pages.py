@@ -77,6 +77,26 @@ def test_staff_pages_send_strangers_to_login(client, path):
     assert answer.status_code == 302 and answer.location.startswith("/masuk?next=")
 
 
+@pytest.mark.parametrize("path", ["/keputusan/99999999999999999999", "/lacak/", "/publik/", "/mulai/",
+                                  "/tidak-ada", "/publik/xyz"])
+def test_an_address_no_page_matches_answers_the_html_error_page_not_json(client, path):
+    answer = client.get(path, headers={"Accept": "text/html"})
+    assert answer.status_code == 404 and answer.mimetype == "text/html"
+    assert "<h1>Tidak ditemukan</h1>" in answer.get_data(as_text=True)
+
+
+def test_an_api_address_no_route_matches_still_answers_json(client):
+    answer = client.get("/api/v1/tidak-ada", headers={"Accept": "text/html"})
+    assert answer.status_code == 404 and answer.get_json()["code"] == "not_found"
+
+
+def test_the_way_to_the_login_page_is_worded_in_indonesian(client):
+    answer = client.get("/tugas/abc")
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/masuk?next=")
+    assert "Redirecting" not in body and "Dialihkan" in body and 'href="/masuk?next=' in body
+
+
 def test_login_shows_user_roles_and_regions_and_logout_ends_the_session(client):
     wrong = post(client, "/masuk", {"username": "ketua_rt", "password": "salah"}, token_page="/masuk")
     assert wrong.status_code == 401 and "salah" in wrong.get_data(as_text=True)
