@@ -481,6 +481,40 @@ def test_a_task_completed_by_a_colleague_names_who_did_it(client, app):
     assert completions == ["ketua_rw_wakil"]
 
 
+def test_a_task_claimed_by_a_colleague_shows_who_holds_it_and_keeps_what_was_typed(client, app):
+    with app.app_context():
+        colleague = ensure_user("ketua_rw_wakil", PASSWORD, "Wakil Ketua RW 02")
+        grant(colleague, "Ketua RW", "33.13.05.2001/RW02")
+        db.session.commit()
+    login(client, "ketua_rt")
+    start_proposal(client)
+    tid = task_id(app, "verifikasi_rw")
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, "ketua_rw")
+    login(theirs, "ketua_rw_wakil")
+    token = csrf(mine, f"/tugas/{tid}")  # the RW opens the form ...
+    assert post(theirs, f"/tugas/{tid}/ambil", {}).status_code == 302  # ... while the colleague claims it
+
+    opened = mine.get(f"/tugas/{tid}").get_data(as_text=True)
+    assert 'id="diambil-lain"' in opened and '<strong id="diambil-oleh">Wakil Ketua RW 02</strong>' in opened
+    assert '<fieldset class="polos" disabled>' in opened
+
+    typed = {**TERIMA_RW, "nomor_berita_acara_rw": "BA/RW02/DIKETIK/2026"}
+    late = mine.post(f"/tugas/{tid}", data=MultiDict([*as_form(typed), ("csrf_token", token)]))
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409 and 'id="diambil-lain"' in page and 'id="tugas-selesai"' not in page
+    assert "Isian Anda tidak disimpan" in page and typed["nomor_berita_acara_rw"] in page
+    with app.app_context():
+        assert db.session.get(PendingTask, tid).claimed_by_id == colleague_id(app)
+        assert not db.session.execute(db.select(AuditEvent).filter_by(kind="task_completed")).first()
+
+
+def colleague_id(app) -> int:
+    from api.models import User
+
+    return db.session.execute(db.select(User.id).filter_by(username="ketua_rw_wakil")).scalar_one()
+
+
 @pytest.fixture
 def errored(seeded_db, tmp_path):
     """An app with the small test procedures beside the real ones, and a report whose score script divides by 0."""
