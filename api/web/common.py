@@ -378,7 +378,7 @@ def header_user() -> dict[str, Any] | None:
 def _header() -> dict[str, Any]:
     from flask import request as req
 
-    if req.blueprint != "web":
+    if req.blueprint not in ("web", None):  # None: an address no route matched, answered by the error page
         return {}
     return {"me": header_user()}
 

@@ -266,6 +266,23 @@ def test_the_public_form_is_the_website_channel_and_shows_its_errors(client, app
     assert data["kanal"] == "website" and data["wilayah"] == "33.13"
 
 
+def test_a_complaint_over_the_public_limit_is_kept_on_the_form_with_the_wait_in_minutes(client, app):
+    app.config.update(ALUR_PUBLIC_LIMIT=1, ALUR_PUBLIC_WINDOW_SECONDS=600)
+    submit_complaint(client)
+    typed = {**PUBLIC, "isi": "Keluhan kedua yang diketik panjang-panjang dan tidak boleh hilang"}
+
+    answer = post(client, "/publik/pengaduan", as_form(typed), token_page="/publik/pengaduan")
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 429 and 1 <= int(answer.headers["Retry-After"]) <= 600
+    notice = re.search(r'id="batas-kiriman">([^<]+)<', page).group(1)
+    assert "dalam 10 menit terakhir" in notice and re.search(r"coba lagi dalam \d+ menit", notice)
+    assert typed["isi"] in page and 'name="perihal"' in page
+    assert '<a href="/publik">Kembali ke layanan publik</a>' in page
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(Instance)).scalar() == 1
+
+
 # -- admin and analyst -------------------------------------------------------------------------
 
 
