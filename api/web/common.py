@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -390,6 +391,30 @@ def page_number(args: Any) -> int:
         return max(1, min(int(args.get("hal") or 1), MAX_PAGE))
     except ValueError:
         return 1
+
+
+def period_problems(args: Any) -> dict[str, str]:
+    """What is wrong with a page's `dari`/`sampai` (by field), which `period` would otherwise replace unseen."""
+    problems: dict[str, str] = {}
+    days = {}
+    for name in ("dari", "sampai"):
+        text = args.get(name, "")
+        if not text:
+            continue
+        try:
+            days[name] = datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            problems[name] = "bukan tanggal yang sah (TTTT-BB-HH)"
+    if len(days) == 2 and days["sampai"] < days["dari"]:
+        problems["sampai"] = "tidak boleh sebelum tanggal “dari”"
+    return problems
+
+
+def query_with(args: Any, **changes: str) -> str:
+    """The page's query string with some parameters replaced (an empty value drops one): every filter (a list
+    repeats its name) is kept, so sorting or paging never loses what the user narrowed by."""
+    pairs = [(k, v) for k, vs in args.lists() if k not in changes for v in vs]
+    return urlencode(pairs + [(k, v) for k, v in changes.items() if v != ""])
 
 
 def period(args: Any, default_days: int = 365) -> tuple[datetime, datetime, str, str]:

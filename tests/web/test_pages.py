@@ -532,6 +532,41 @@ def colleague_id(app) -> int:
     return db.session.execute(db.select(User.id).filter_by(username="ketua_rw_wakil")).scalar_one()
 
 
+def test_a_bad_admin_list_filter_is_named_beside_it_and_the_typed_values_stay(client):
+    login(client, "admin")
+
+    answer = client.get("/admin/instance?dari=abc&status=xyz&cari=jalan")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'id="saringan-salah"' in page
+    assert 'id="galat-dari">bukan tanggal yang sah (TTTT-BB-HH)<' in page
+    assert 'id="galat-status">status tidak dikenal' in page and 'value="jalan"' in page
+
+    reversed_period = client.get("/admin/instance?dari=2026-03-10&sampai=2026-03-01")
+    page = reversed_period.get_data(as_text=True)
+    assert reversed_period.status_code == 422 and 'id="galat-sampai">tidak boleh sebelum tanggal' in page
+    assert 'value="2026-03-10"' in page and 'value="2026-03-01"' in page
+
+
+def test_the_admin_list_sorts_by_a_column_keeping_every_filter(client, app):
+    _proposals(app, 3)
+    login(client, "admin")
+
+    def titles(query: str) -> list[str]:
+        page = client.get(f"/admin/instance?{query}").get_data(as_text=True)
+        return re.findall(r'">(Usulan nomor \d\d)</a></td>', page)
+
+    assert titles("proses=musrenbang&cari=usulan&urut=judul&arah=naik") == [
+        "Usulan nomor 00", "Usulan nomor 01", "Usulan nomor 02"]
+    assert titles("proses=musrenbang&cari=usulan&urut=judul&arah=turun") == [
+        "Usulan nomor 02", "Usulan nomor 01", "Usulan nomor 00"]
+    page = client.get("/admin/instance?proses=musrenbang&cari=usulan&urut=judul&arah=naik").get_data(as_text=True)
+    header = re.search(r'<th aria-sort="ascending"><a href="\?([^"]+)">Judul ▲</a>', page).group(1)
+    assert header == "proses=musrenbang&amp;cari=usulan&amp;urut=judul&amp;arah=turun"
+    kode = re.search(r'<th><a href="\?([^"]+)">Kode</a>', page).group(1)
+    assert kode == "proses=musrenbang&amp;cari=usulan&amp;urut=kode&amp;arah=turun"
+    assert '<td class="kode-lacak"><code>' in page
+
+
 @pytest.fixture
 def errored(seeded_db, tmp_path):
     """An app with the small test procedures beside the real ones, and a report whose score script divides by 0."""
