@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from api.errors import ApiError
-from api.presenters import inspection_detail, page
+from api.presenters import inspection_detail
 from api.regions import is_valid_path
 from api.schemas import MAX_ID
 from api.services import admin as admin_service
@@ -27,8 +27,8 @@ from api.web import bp
 from api.web.common import (
     STATUS_NAMES,
     PageError,
+    list_page,
     page_login,
-    page_number,
     period,
     period_problems,
     principal,
@@ -59,13 +59,13 @@ def admin_instances():
     sort = args.get("urut") if args.get("urut") in INSTANCE_SORTS else ""
     descending = args.get("arah", "turun") != "naik"
     rows: list = []
-    paging = {"page": 1, "per_page": PER_PAGE, "total": 0, "total_capped": False}
+    paging, pages = {"page": 1, "per_page": PER_PAGE, "total": 0, "total_capped": False}, 1
     if not problems:  # a list narrowed by a misread filter would look like "no such cases"
-        rows, paging = page(instance_list_query(prefixes, filters, moment, sort or None, descending),
-                            page_number(args), PER_PAGE)
+        rows, paging, pages = list_page(instance_list_query(prefixes, filters, moment, sort or None, descending),
+                                        args, PER_PAGE)
     versions = {r.id: r.number for r in version_rows()}
     return render_template(
-        "admin_list.html", rows=rows, paging=paging, pages=max(1, -(-paging["total"] // PER_PAGE)), args=args,
+        "admin_list.html", rows=rows, paging=paging, pages=pages, args=args,
         processes=processes, versions=versions, regions=region_names({r.region for r in rows}), moment=moment,
         statuses=STATUS_NAMES, problems=problems, sort=sort, descending=descending, query=query_with,
     ), 422 if problems else 200

@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from api.auth import Principal, current_principal
 from api.config import ROOT
 from api.errors import PAGE_ERRORS, ApiError
+from api.presenters import page
 from api.schemas import MAX_PAGE
 from api.services.deploy import analyst_role
 from api.web import bp
@@ -391,6 +392,16 @@ def page_number(args: Any) -> int:
         return max(1, min(int(args.get("hal") or 1), MAX_PAGE))
     except ValueError:
         return 1
+
+
+def list_page(query: Any, args: Any, per_page: int, **options: Any) -> tuple[list[Any], dict[str, Any], int]:
+    """One page of a paged list page (rows, paging facts, number of pages); a number past the last page, an old
+    link or one typed in, shows the last page rather than an empty list that still counts rows."""
+    rows, paging = page(query, page_number(args), per_page, **options)
+    pages = max(1, -(-paging["total"] // per_page))
+    if not rows and paging["page"] > pages:
+        rows, paging = page(query, pages, per_page, **options)
+    return rows, paging, pages
 
 
 def period_problems(args: Any) -> dict[str, str]:

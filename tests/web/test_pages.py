@@ -452,6 +452,20 @@ def test_inbox_pages_show_every_task_exactly_once(client, app):
     assert "Halaman 2 dari 2" in client.get("/tugas?hal=2").get_data(as_text=True)
 
 
+def test_a_page_past_the_last_shows_the_last_page_with_its_links(client, app):
+    _proposals(app, 23)
+    login(client, "ketua_rw")
+
+    past = client.get("/tugas?hal=999").get_data(as_text=True)
+
+    assert _listed(client, "?hal=999") == _listed(client, "?hal=2") and len(_listed(client, "?hal=2")) == 3
+    assert "Halaman 2 dari 2" in past and "Tidak ada tugas" not in past and "?hal=1" in past
+    admin = app.test_client()
+    login(admin, "admin")
+    listing = admin.get("/admin/instance?proses=musrenbang&hal=999").get_data(as_text=True)
+    assert "Tidak ada kasus" not in listing and len(re.findall(r">Usulan nomor \d\d</a></td>", listing)) == 23
+
+
 @pytest.mark.parametrize("user, path", [("ketua_rw", "/tugas"), ("admin", "/admin/instance")])
 def test_a_page_number_too_large_for_the_database_still_answers_a_page(client, user, path):
     login(client, user)
