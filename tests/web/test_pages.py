@@ -394,26 +394,34 @@ def _answer_first_response(client, app, code: str) -> None:
     assert post(client, f"/tugas/{tid}", as_form(RESPON_AWAL)).status_code == 302
 
 
-def test_report_counts_every_instance_with_deadlines_met_missed_and_not_reached(client, app, monkeypatch):
+def test_report_counts_a_deadline_passed_without_an_outcome_as_late_and_only_an_unreached_one_as_pending(
+        client, app, monkeypatch):
     monkeypatch.setattr(queries, "STATE_CHUNK", 1)  # states are streamed in chunks; here each is its own chunk
     monkeypatch.setattr(queries, "ROW_LIMIT", 1)  # the recap's cap does not limit a report
     with use_clock(FixedClock(datetime(2026, 3, 17, 9, 0, tzinfo=WIB)), everywhere=True) as clock:
-        on_time, late, _unanswered = [submit_complaint(client, {**PUBLIC, "perihal": f"Pengaduan ke-{n}"})
-                                      for n in (1, 2, 3)]
+        on_time, late, _overdue = [submit_complaint(client, {**PUBLIC, "perihal": f"Pengaduan ke-{n}"})
+                                   for n in (1, 2, 3)]
         team = app.test_client()
         login(team, "tim_pengaduan")
         _answer_first_response(team, app, on_time)
-        clock.advance(days=14)  # past the one-working-day deadline of the second complaint
+        clock.advance(days=14)  # past the one-working-day deadline of the second and the third complaint
+        submit_complaint(client, {**PUBLIC, "perihal": "Pengaduan ke-4"})  # its deadline is still ahead
         team = app.test_client()
         login(team, "tim_pengaduan")
         _answer_first_response(team, app, late)
         page = team.get("/laporan?proses=pengaduan").get_data(as_text=True)
     row = re.search(r'data-deadline="respon_awal_tepat_waktu">(.*?)</tr>', page, re.S).group(1)
     counts = dict(re.findall(r'data-col="(\w+)">(\d+)<', row))
-    assert counts == {"tepat": "1", "terlambat": "1", "belum": "1"}
-    assert "3 kasus" in page
+    assert counts == {"tepat": "1", "terlambat": "2", "belum": "1"}  # the third: no response yet, already late
+    assert "4 kasus" in page and "batasnya sudah lewat tanpa hasil dihitung <strong>terlambat</strong>" in page
     assert "<svg" in page and 'class="g-tepat"' in page and 'class="g-terlambat"' in page
 
+
+def test_the_deadline_of_each_verdict_is_read_from_the_diagrams_on_time_call(app):
+    with app.app_context():
+        deadlines = reports.verdict_deadlines(runtime().current("pengaduan").version)
+    assert deadlines["respon_awal_tepat_waktu"] == "batas_respon_awal"
+    assert deadlines["analisis_tepat_waktu"] == "batas_respon_akhir_intern"
 
 
 def test_a_deadline_is_named_with_the_diagrams_own_capitals_rkpd_not_rkpd():
