@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api.auth import Principal, current_principal
 from api.config import ROOT
@@ -199,7 +199,11 @@ def _engine_error(exc: EngineError):
 def _http_error(exc: HTTPException):
     messages = {404: "halaman tidak ditemukan", 405: "metode tidak diizinkan", 400: "permintaan tidak dapat dibaca",
                 413: "kiriman terlalu besar; kurangi isian atau lampiran lalu kirim lagi"}
-    return _error_page(exc.code or 500, messages.get(exc.code or 500, exc.description or "permintaan gagal"))
+    body, status = _error_page(exc.code or 500, messages.get(exc.code or 500, exc.description or "permintaan gagal"))
+    response = current_app.make_response((body, status))
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return response
 
 
 @bp.errorhandler(Exception)
