@@ -1,7 +1,8 @@
-"""Every error leaves as JSON: a machine code, an Indonesian message, and the fields at fault.
+"""Every error of the API leaves as JSON: a machine code, an Indonesian message, and the fields at fault.
 
-Never an HTML page, never a stack trace. Engine refusals map to HTTP codes here, so
-routes just let them rise.
+Never a stack trace. Engine refusals map to HTTP codes here, so routes just let them rise. Outside
+/api/ (an address no page matches, a refusal before any page ran) the pages' own HTML error page
+answers instead, when the pages registered one (`PAGE_ERRORS`): a browser should not be shown JSON.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine import (
@@ -28,6 +29,7 @@ from engine import (
 )
 
 log = logging.getLogger(__name__)
+PAGE_ERRORS = "alur.page_errors"  # app.extensions key: exception -> the HTML error page's answer
 
 
 class ApiError(Exception):
@@ -162,19 +164,33 @@ def _flatten(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
+def _page(exc: Exception) -> Any:
+    """The pages' HTML answer to an error outside /api/, or None where JSON is the answer."""
+    render = current_app.extensions.get(PAGE_ERRORS)
+    if render is None or request.path == "/api" or request.path.startswith("/api/"):
+        return None
+    return render(exc)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
+        if (answer := _page(exc)) is not None:
+            return answer
         response = error_response(exc.status, exc.code, exc.message, exc.fields)
         response.headers.update(exc.headers)
         return response
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(exc: FormInvalid) -> Response:
+        if (answer := _page(exc)) is not None:
+            return answer
         return error_response(422, "form_invalid", "isian formulir tidak valid", [e.as_dict() for e in exc.errors])
 
     @app.errorhandler(EngineError)
     def _engine_error(exc: EngineError) -> Response:
+        if (answer := _page(exc)) is not None:
+            return answer
         status = next((s for cls, s in _ENGINE_STATUS.items() if isinstance(exc, cls)), 409)
         if status == 404:
             return error_response(404, "not_found", "tugas tidak ditemukan")
@@ -182,6 +198,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(StateError)
     def _state_error(exc: StateError) -> Response:
+        if (answer := _page(exc)) is not None:
+            return answer
         if isinstance(exc, StateTooLarge):  # refused before anything was stored: the caller's data is at fault
             return error_response(422, "data_too_large", str(exc))
         log.exception("stored state cannot be loaded")
@@ -189,6 +207,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
+        if (answer := _page(exc)) is not None:
+            return answer
         status = exc.code or 500
         code, message = _HTTP_MESSAGES.get(status, ("http_error", "permintaan gagal"))
         fields: list[dict[str, str]] = []
@@ -208,9 +228,13 @@ def register(app: Flask) -> None:
         from api.json_depth import too_deep  # a body of unknown length that a JSON reader recursed into
 
         refusal = too_deep()
+        if (answer := _page(refusal)) is not None:
+            return answer
         return error_response(refusal.status, refusal.code, refusal.message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        if (answer := _page(exc)) is not None:
+            return answer
         log.exception("unexpected error")
         return error_response(500, "internal_error", "terjadi kesalahan pada server; coba lagi atau hubungi admin")

@@ -18,6 +18,7 @@ STATUS_SUSPENDED = "suspended"
 STATUS_CANCELLED = "cancelled"
 ACTIVE_STATUSES = ("running", "waiting", "error")  # an instance someone or something may still move
 TIMER_STATUSES = ("running", "waiting")  # the worker only fires timers of these
+INSTANCE_STATUSES = (*ACTIVE_STATUSES, "complete", "suspended", "cancelled")  # every status an instance takes
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # sort key of a task without a due moment: last
 # Where a version came from: the files read at start-up, `alur deploy`, or an upload.
 ORIGIN_FILES = "berkas"

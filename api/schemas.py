@@ -73,10 +73,11 @@ class DataSchema(Schema):
 
 
 MAX_PER_PAGE = 200  # the most rows one list request answers
+MAX_PAGE = 100_000  # beyond it an offset would only make the database walk rows nobody pages to
 
 
 class PageSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 

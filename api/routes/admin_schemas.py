@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.models import INSTANCE_STATUSES
 from api.schemas import (
     REGION_PATTERN,
     CompletedStepSchema,
@@ -36,13 +37,20 @@ class RetrySchema(Schema):
 
 class InstanceQuerySchema(PageSchema):
     process = Text(load_default=None)
-    status = Text(load_default=None)
+    status = Text(load_default=None, validate=validate.OneOf(INSTANCE_STATUSES))
     region = Text(load_default=None, metadata={"pattern": REGION_PATTERN})
     late = fields.Boolean(load_default=None)
     started_from = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     started_to = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     q = Text(load_default=None, validate=validate.Length(max=200),
              metadata={"description": "cari: kata dari judul, kode lacak atau nama pelapor (awal kata cukup)"})
+
+    @validates_schema
+    def _period_in_order(self, data: dict, **_: object) -> None:
+        # A period ending before it starts would answer an empty list that looks like "no cases".
+        start, end = data.get("started_from"), data.get("started_to")
+        if start and end and end < start:
+            raise ValidationError("harus sesudah started_from", "started_to")
 
 
 class OutboxQuerySchema(PageSchema):

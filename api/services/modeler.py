@@ -110,11 +110,13 @@ def changes_from_current(target: VersionRef) -> list[dict[str, Any]] | None:
     return out
 
 
-def _draft_versions(files: Mapping[str, str]) -> list[VersionRef]:
-    """The versions the draft would make, built (parsed) but not stored, as migration targets."""
+def _draft_versions(files: Mapping[str, str], new_roles: list[str] | None = None) -> list[VersionRef]:
+    """The versions the draft would make, built (parsed) but not stored, as migration targets; `new_roles` are
+    the roles the deploy would create for the draft's lanes."""
     upload = deploys.split_upload(files)
     current_bpmn, current_forms = deploys._current_files()
-    planned = plan_deploy(upload.bpmn, upload.forms, current_bpmn, current_forms, deploys.known_roles())
+    roles = deploys.known_roles() | set(new_roles or [])
+    planned = plan_deploy(upload.bpmn, upload.forms, current_bpmn, current_forms, roles)
     sent = {f"bpmn/{n}" for n in upload.bpmn} | {f"forms/{n}" for n in upload.forms}
     refs = []
     for version in planned.versions:
@@ -136,13 +138,15 @@ def plan_moves(target: VersionRef, prefixes: list[str]) -> Plan:
     return plan
 
 
-def check_draft(files: Mapping[str, str], prefixes: list[str]) -> tuple[deploys.DeployResult, dict[str, Plan]]:
-    """The deploy's dry run (lint and the versions it would make) and, when it passes, the move plan per process."""
-    result = deploys.deploy(files, "", "modeler", dry_run=True)
+def check_draft(files: Mapping[str, str], prefixes: list[str],
+                create_roles: bool = False) -> tuple[deploys.DeployResult, dict[str, Plan]]:
+    """The deploy's dry run (lint and the versions it would make; with `create_roles`, as the deploy creating the
+    roles its new lanes name) and, when it passes, the move plan per process."""
+    result = deploys.deploy(files, "", "modeler", dry_run=True, create_roles=create_roles)
     if not result.ok or not result.changed:
         return result, {}
     try:
-        targets = _draft_versions(files)
+        targets = _draft_versions(files, result.roles_created)
     except ProcessFileError as exc:  # the deploy's dry run parsed the same files; kept for a clear refusal
         return deploys.DeployResult(problems=[Problem(exc.file or "?", exc.line, exc.element, exc.reason)]), {}
     plans = {}

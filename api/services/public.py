@@ -134,7 +134,9 @@ def rate_limit() -> None:
         db.session.commit()
         # When the oldest submission leaves the window a new one is counted again (at least a second from now).
         wait = max(1, math.ceil(((oldest or moment) + window - moment).total_seconds()))
-        raise ApiError(429, "too_many_requests", "terlalu banyak kiriman dari alamat ini; coba lagi nanti",
+        raise ApiError(429, "too_many_requests",
+                       f"terlalu banyak kiriman dari alamat ini dalam {math.ceil(window.total_seconds() / 60)} "
+                       f"menit terakhir; coba lagi dalam {math.ceil(wait / 60)} menit",
                        headers={"Retry-After": str(wait)})
     db.session.add(RateHit(key=key, at=moment))
     db.session.commit()

@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
 from api.errors import ApiError
-from api.presenters import inspection_detail, page
+from api.presenters import inspection_detail
 from api.regions import is_valid_path
 from api.schemas import MAX_ID
 from api.services import admin as admin_service
-from api.services.admin_scope import InstanceFilters, inspect, instance_list_query, scope_prefixes, scoped_instance
+from api.services.admin_scope import (
+    INSTANCE_SORTS,
+    InstanceFilters,
+    inspect,
+    instance_list_query,
+    scope_prefixes,
+    scoped_instance,
+)
 from api.services.instances import Actor
 from api.services.versions import runtime
 from api.web import bp
-from api.web.common import STATUS_NAMES, PageError, page_login, period, principal
+from api.web.common import (
+    STATUS_NAMES,
+    PageError,
+    list_page,
+    page_login,
+    period,
+    period_problems,
+    principal,
+    query_with,
+)
 from api.web.queries import last_error, region_names, version_rows
 from api.web.tasks import context_rows
 from engine import now
@@ -37,29 +54,46 @@ def admin_instances():
     prefixes = _prefixes(act=False)
     args = request.args
     moment = now()
-    region = args.get("wilayah", "").strip()
-    lo = hi = None
-    if args.get("dari") or args.get("sampai"):
-        lo, hi, _, _ = period(args, default_days=3650)
-    filters = InstanceFilters(
-        process=args.get("proses") or None,
-        version_id=int(args["versi"]) if args.get("versi", "").isdigit() and int(args["versi"]) <= MAX_ID else None,
-        status=args.get("status") if args.get("status") in STATUS_NAMES else None,
-        region=region if region and is_valid_path(region) else None,  # a page ignores what it cannot read
-        late=True if args.get("terlambat") else None,
-        started_from=lo, started_to=hi, q=args.get("cari") or args.get("kode"))
-    try:
-        number = max(1, int(args.get("hal", 1)))
-    except ValueError:
-        number = 1
-    rows, paging = page(instance_list_query(prefixes, filters, moment), number, PER_PAGE)
     processes = {pid: runtime().current(pid).version.name for pid in runtime().process_ids()}
+    filters, problems = _list_filters(args, processes)
+    sort = args.get("urut") if args.get("urut") in INSTANCE_SORTS else ""
+    descending = args.get("arah", "turun") != "naik"
+    rows: list = []
+    paging, pages = {"page": 1, "per_page": PER_PAGE, "total": 0, "total_capped": False}, 1
+    if not problems:  # a list narrowed by a misread filter would look like "no such cases"
+        rows, paging, pages = list_page(instance_list_query(prefixes, filters, moment, sort or None, descending),
+                                        args, PER_PAGE)
     versions = {r.id: r.number for r in version_rows()}
     return render_template(
-        "admin_list.html", rows=rows, paging=paging, pages=max(1, -(-paging["total"] // PER_PAGE)), args=args,
+        "admin_list.html", rows=rows, paging=paging, pages=pages, args=args,
         processes=processes, versions=versions, regions=region_names({r.region for r in rows}), moment=moment,
-        statuses=STATUS_NAMES,
-    )
+        statuses=STATUS_NAMES, problems=problems, sort=sort, descending=descending, query=query_with,
+    ), 422 if problems else 200
+
+
+def _list_filters(args: Any, processes: dict[str, str]) -> tuple[InstanceFilters, dict[str, str]]:
+    """The admin list's filters from its query string, and what is wrong with any of them (by field)."""
+    problems = period_problems(args)
+    process = args.get("proses") or None
+    if process and process not in processes:
+        problems["proses"] = "proses tidak dikenal; pilih dari daftar"
+    version = args.get("versi", "")
+    if version and not (version.isdigit() and int(version) <= MAX_ID):
+        problems["versi"] = "nomor versi tidak sah"
+    status = args.get("status") or None
+    if status and status not in STATUS_NAMES:
+        problems["status"] = "status tidak dikenal; pilih dari daftar"
+    region = args.get("wilayah", "").strip()
+    if region and not is_valid_path(region):
+        problems["wilayah"] = "kode wilayah tidak sah (contoh: 33.13.05)"
+    lo = hi = None
+    if (args.get("dari") or args.get("sampai")) and not problems.keys() & {"dari", "sampai"}:
+        lo, hi, _, _ = period(args, default_days=3650)
+    filters = InstanceFilters(
+        process=process, version_id=int(version) if version and "versi" not in problems else None,
+        status=status, region=region or None, late=True if args.get("terlambat") else None,
+        started_from=lo, started_to=hi, q=args.get("cari") or args.get("kode"))
+    return filters, problems
 
 
 def watchdog_reason(detail: dict) -> str | None:

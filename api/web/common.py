@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -23,11 +24,14 @@ from flask import (
     session,
     url_for,
 )
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api.auth import Principal, current_principal
 from api.config import ROOT
-from api.errors import ApiError
+from api.errors import PAGE_ERRORS, ApiError
+from api.presenters import page
+from api.schemas import MAX_PAGE
 from api.services.deploy import analyst_role
 from api.web import bp
 from api.web.formkit import datetime_parts
@@ -190,13 +194,48 @@ def _engine_error(exc: EngineError):
 def _http_error(exc: HTTPException):
     messages = {404: "halaman tidak ditemukan", 405: "metode tidak diizinkan", 400: "permintaan tidak dapat dibaca",
                 413: "kiriman terlalu besar; kurangi isian atau lampiran lalu kirim lagi"}
-    return _error_page(exc.code or 500, messages.get(exc.code or 500, exc.description or "permintaan gagal"))
+    body, status = _error_page(exc.code or 500, messages.get(exc.code or 500, exc.description or "permintaan gagal"))
+    response = current_app.make_response((body, status))
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return response
 
 
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception):
     log.exception("unexpected error on a page")
     return _error_page(500, "terjadi kesalahan pada server; coba lagi atau hubungi admin")
+
+
+def page_for_error(exc: Exception) -> Any:
+    """The answer a page would give to `exc`: for errors outside any page (an address no page matches), which
+    the app's JSON handlers hand over for every path outside /api/."""
+    for kind, handler in ((PageError, _page_error), (ApiError, _api_error), (EngineError, _engine_error),
+                          (HTTPException, _http_error)):
+        if isinstance(exc, kind):
+            return handler(exc)
+    return _unexpected(exc)
+
+
+@bp.record_once
+def _offer_error_pages(state: Any) -> None:
+    state.app.extensions[PAGE_ERRORS] = page_for_error
+
+
+@bp.after_app_request
+def _redirect_in_indonesian(response: Response) -> Response:
+    """Werkzeug's redirect body is English ("Redirecting..."): a browser that does not follow it at once, or a
+    reader of the source, gets the same in Bahasa Indonesia. The API's redirects are left as they are."""
+    location = response.headers.get("Location")
+    if not (300 <= response.status_code < 400 and location) or request.path.startswith("/api/"):
+        return response
+    if response.mimetype == "text/html" and b"Redirecting..." in response.get_data():
+        target = escape(location)
+        response.set_data(
+            '<!doctype html>\n<html lang="id">\n<title>Dialihkan</title>\n<h1>Dialihkan</h1>\n'
+            f'<p>Halaman ini berpindah ke <a href="{target}">{target}</a>. Bila tidak terbuka sendiri, ikuti '
+            'tautan tersebut.</p>\n</html>\n')
+    return response
 
 
 # -- vendor files (npm packages installed by `make setup`) ------------------------
@@ -317,9 +356,52 @@ def header_user() -> dict[str, Any] | None:
 def _header() -> dict[str, Any]:
     from flask import request as req
 
-    if req.blueprint != "web":
+    if req.blueprint not in ("web", None):  # None: an address no route matched, answered by the error page
         return {}
     return {"me": header_user()}
+
+
+def page_number(args: Any) -> int:
+    """The `hal` of a paged page, kept within 1..MAX_PAGE as the API's limit: a page shows what it can rather
+    than refusing a number typed into the address bar (a huge one would overflow the database's integer)."""
+    try:
+        return max(1, min(int(args.get("hal") or 1), MAX_PAGE))
+    except ValueError:
+        return 1
+
+
+def list_page(query: Any, args: Any, per_page: int, **options: Any) -> tuple[list[Any], dict[str, Any], int]:
+    """One page of a paged list page (rows, paging facts, number of pages); a number past the last page, an old
+    link or one typed in, shows the last page rather than an empty list that still counts rows."""
+    rows, paging = page(query, page_number(args), per_page, **options)
+    pages = max(1, -(-paging["total"] // per_page))
+    if not rows and paging["page"] > pages:
+        rows, paging = page(query, pages, per_page, **options)
+    return rows, paging, pages
+
+
+def period_problems(args: Any) -> dict[str, str]:
+    """What is wrong with a page's `dari`/`sampai` (by field), which `period` would otherwise replace unseen."""
+    problems: dict[str, str] = {}
+    days = {}
+    for name in ("dari", "sampai"):
+        text = args.get(name, "")
+        if not text:
+            continue
+        try:
+            days[name] = datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            problems[name] = "bukan tanggal yang sah (TTTT-BB-HH)"
+    if len(days) == 2 and days["sampai"] < days["dari"]:
+        problems["sampai"] = "tidak boleh sebelum tanggal “dari”"
+    return problems
+
+
+def query_with(args: Any, **changes: str) -> str:
+    """The page's query string with some parameters replaced (an empty value drops one): every filter (a list
+    repeats its name) is kept, so sorting or paging never loses what the user narrowed by."""
+    pairs = [(k, v) for k, vs in args.lists() if k not in changes for v in vs]
+    return urlencode(pairs + [(k, v) for k, v in changes.items() if v != ""])
 
 
 def period(args: Any, default_days: int = 365) -> tuple[datetime, datetime, str, str]:

@@ -8,23 +8,16 @@ from flask import flash, redirect, render_template, request, url_for
 
 from api.errors import ApiError
 from api.models import PendingTask
-from api.presenters import page, usernames
+from api.presenters import usernames
 from api.services import instances
 from api.services.inbox import inbox_query
 from api.services.versions import runtime
 from api.web import bp
-from api.web.common import page_login, principal, safe_next
+from api.web.common import list_page, page_login, principal, safe_next
 from api.web.queries import region_names
 from engine import now
 
 PER_PAGE = 20
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return max(1, min(int(value or default), 100_000))
-    except ValueError:
-        return default
 
 
 @bp.route("/tugas")
@@ -50,11 +43,10 @@ def inbox():
     descending = args.get("urut") == "turun"
     if descending:
         query = query.order_by(None).order_by(PendingTask.sort_key.desc(), PendingTask.id.desc())
-    rows, paging = page(query, _int(args.get("hal"), 1), PER_PAGE, key=PendingTask.id)
+    rows, paging, pages = list_page(query, args, PER_PAGE, key=PendingTask.id)
     names = usernames({r.claimed_by_id for r in rows})
     regions = region_names({r.region for r in rows})
     processes = {pid: runtime().current(pid).version.name for pid in runtime().process_ids()}
-    pages = max(1, -(-paging["total"] // PER_PAGE))
     return render_template(
         "inbox.html", rows=rows, names=names, regions=regions, processes=processes, roles=lane_roles,
         args=args, paging=paging, pages=pages, moment=moment, me_id=who.user.id, descending=descending,

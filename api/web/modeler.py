@@ -162,6 +162,12 @@ def _same_file_check(filename: str) -> None:
         raise PageError(422, f"berkas: {filename} sudah dipakai proses {owner}; pilih nama berkas lain")
 
 
+def _create_roles() -> bool:
+    """The page's "buat peran yang belum ada", as the upload page's: every user who may deploy may create the
+    roles a new lane names (the deploy refuses such lanes without it)."""
+    return request.form.get("buat_peran") == "1"
+
+
 @bp.route("/analis/modeler/periksa", methods=["POST"])
 @page_login
 @_json_errors
@@ -170,7 +176,8 @@ def modeler_check() -> Response:
     who = _deployer()
     filename, xml, forms = _draft()
     _same_file_check(filename)
-    result, plans = modeler.check_draft(modeler.draft_files(filename, xml, forms), deploys.manager_prefixes(who))
+    result, plans = modeler.check_draft(modeler.draft_files(filename, xml, forms), deploys.manager_prefixes(who),
+                                        create_roles=_create_roles())
     plan = next(iter(plans.values()), None)
     return jsonify({
         "ok": result.ok, "changed": result.changed, "message": result.message(), "problems": _problems(result.problems),
@@ -194,7 +201,7 @@ def modeler_deploy() -> Response:
     filename, xml, forms = _draft()
     _same_file_check(filename)
     result = deploys.deploy(modeler.draft_files(filename, xml, forms), who.user.username, ORIGIN_UPLOAD,
-                            note or "diubah di modeler")
+                            note or "diubah di modeler", create_roles=_create_roles())
     body: dict[str, Any] = {"ok": result.ok, "changed": result.changed, "message": result.message(),
                             "problems": _problems(result.problems), "versions": [], "migration": None}
     if not result.ok:

@@ -41,6 +41,9 @@ def public_form(process_id: str):
         db.session.rollback()
         if exc.status == 422:
             return render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, exc.fields, skip)), 422
+        if exc.status == 429:  # the complaint was fine, only too soon: keep it on screen to send again later
+            return (render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, None, skip),
+                                    notice=exc.message), 429, exc.headers)
         raise
     return render_template("public_done.html", ref=ref, code=instance.tracking_code), 201
 

@@ -109,19 +109,23 @@ def status_counts(process_id: str, prefixes: list[str], start, end) -> dict[str,
     return dict(db.session.execute(query).all())
 
 
-def states_mentioning(process_id: str, prefixes: list[str], start, end, text: str) -> Iterator[tuple[int, str]]:
-    """(version id, state) of every instance started in the period whose stored state contains `text`.
+def states_mentioning(process_id: str, prefixes: list[str], start, end, text: str,
+                      also_statuses: tuple[str, ...] = ()) -> Iterator[tuple[int, str, str]]:
+    """(version id, status, state) of every instance started in the period whose stored state contains `text`,
+    or whose status is one of `also_statuses`.
 
     Streamed in chunks by id (no cap); the text test is only a cheap pre-filter, the caller reads the state.
     """
     last, chunk = 0, STATE_CHUNK
+    wanted = Instance.state.contains(text, autoescape=True)
+    if also_statuses:
+        wanted = or_(wanted, Instance.status.in_(also_statuses))
     while True:
-        query = _started(process_id, prefixes, start, end, Instance.id, Instance.version_id, Instance.state).where(
-            Instance.id > last, Instance.state.contains(text, autoescape=True)
-        ).order_by(Instance.id).limit(chunk)
+        query = _started(process_id, prefixes, start, end, Instance.id, Instance.version_id, Instance.status,
+                         Instance.state).where(Instance.id > last, wanted).order_by(Instance.id).limit(chunk)
         rows = db.session.execute(query).all()
-        for _id, version_id, state in rows:
-            yield version_id, state
+        for _id, version_id, status, state in rows:
+            yield version_id, status, state
         if len(rows) < chunk:
             return
         last = rows[-1][0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template, request
 
@@ -13,7 +12,7 @@ from api.services import privacy
 from api.services.deploy import analyst_role
 from api.services.versions import VersionRef, runtime
 from api.web import bp
-from api.web.common import fmt_moment, page_login, principal
+from api.web.common import fmt_moment, page_login, principal, query_with
 from api.web.queries import (
     ROW_LIMIT,
     at_or_past_step,
@@ -51,12 +50,6 @@ def _sort_key(value: Any) -> tuple:
     if isinstance(value, int | float):
         return (0, value)
     return (1, str(value).lower())
-
-
-def query(args: Any, **changes: str) -> str:
-    """The page's query string with some parameters replaced: every filter (a list repeats its name) is kept."""
-    pairs = [(k, v) for k, vs in args.lists() if k not in changes for v in vs]
-    return urlencode(pairs + [(k, v) for k, v in changes.items() if v != ""])
 
 
 def _own_process(refs: dict[str, VersionRef], prefixes: list[str]) -> str | None:
@@ -151,7 +144,7 @@ def sheet_value(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: Vo
 @page_login
 def recap():
     result = build(request.args)
-    return render_template("recap.html", r=result, cell=cell, args=request.args, query=query)
+    return render_template("recap.html", r=result, cell=cell, args=request.args, query=query_with)
 
 
 def _filename(result: dict[str, Any], ext: str) -> str:

@@ -3,16 +3,20 @@
 A deadline's verdict is a boolean data field ending in `_tepat_waktu` that the diagram's
 script computes (`respon_awal_tepat_waktu = on_time(batas_respon_awal, respon_awal_pada)`);
 the report counts true (met), false (missed) and absent (no verdict yet), over every
-instance of the period: only states that name a verdict field are opened.
+instance of the period: only states that name a verdict field, or of cases still open, are opened.
+A case still open whose deadline (the first argument of the verdict's `on_time`) has passed
+without a verdict is late already: its verdict can only be "terlambat" when it comes.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from flask import render_template, request
 
+from api.models import ACTIVE_STATUSES
 from api.services.versions import runtime
 from api.web import bp
 from api.web.common import page_login, period, principal
@@ -23,6 +27,29 @@ VERDICT_SUFFIX = "_tepat_waktu"
 
 
 _CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")
+_VERDICT_SCRIPT = re.compile(r"\b(\w+" + VERDICT_SUFFIX + r")\s*=\s*on_time\(\s*(\w+)")
+# Cases that may still reach a verdict; a finished one without it never took that step.
+OPEN_STATUSES = (*ACTIVE_STATUSES, "suspended")
+
+
+def verdict_deadlines(version: Any) -> dict[str, str]:
+    """verdict field -> the data field holding its deadline, as the diagram's scripts compute the verdict
+    (`respon_awal_tepat_waktu = on_time(batas_respon_awal, respon_awal_pada)`)."""
+    found: dict[str, str] = {}
+    for name, text in version.sources.items():
+        if name.startswith("bpmn/"):
+            for verdict, deadline in _VERDICT_SCRIPT.findall(text):
+                found.setdefault(verdict, deadline)
+    return found
+
+
+def _passed(value: Any, moment: datetime) -> bool:
+    """A deadline value (an ISO moment with its offset) lies before `moment`; anything unreadable has not."""
+    try:
+        due = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return False
+    return due is not None and due.tzinfo is not None and due < moment
 
 
 def deadline_label(field: str, acronyms: frozenset[str] = frozenset()) -> str:
@@ -45,12 +72,23 @@ def report_for(process_id: str, prefixes: list[str], start, end) -> dict[str, An
     statuses = status_counts(process_id, prefixes, start, end)
     total = sum(statuses.values())
     verdicts: dict[str, dict[str, int]] = {}
-    for version_id, state in states_mentioning(process_id, prefixes, start, end, VERDICT_SUFFIX + '"'):
-        data = runtime().engine.inspect(runtime().by_row(version_id).version, state).data
+    moment = now()
+    deadlines: dict[int, dict[str, str]] = {}  # per version of the cases read, each version's scripts read once
+    for version_id, status, state in states_mentioning(process_id, prefixes, start, end, VERDICT_SUFFIX + '"',
+                                                       also_statuses=OPEN_STATUSES):
+        version = runtime().by_row(version_id).version
+        if version_id not in deadlines:
+            deadlines[version_id] = verdict_deadlines(version)
+        data = runtime().engine.inspect(version, state).data
         for key, value in data.items():
             if key.endswith(VERDICT_SUFFIX) and isinstance(value, bool):
                 verdicts.setdefault(key, {"tepat": 0, "terlambat": 0})
                 verdicts[key]["tepat" if value else "terlambat"] += 1
+        if status in OPEN_STATUSES:
+            for key, deadline in deadlines[version_id].items():
+                if not isinstance(data.get(key), bool) and _passed(data.get(deadline), moment):
+                    verdicts.setdefault(key, {"tepat": 0, "terlambat": 0})
+                    verdicts[key]["terlambat"] += 1
     rows = []
     for key in sorted(verdicts):
         counts = verdicts[key]

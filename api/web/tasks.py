@@ -8,8 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from api.db import db
 from api.errors import ApiError
-from api.models import Instance
-from api.presenters import usernames
+from api.models import Instance, User
 from api.services import case_links, instances, messages, trail
 from api.services.inbox import open_task
 from api.services.versions import runtime
@@ -39,7 +38,8 @@ def context_rows(data: dict[str, Any], version: Any, skip: set[str]) -> list[tup
     return rows
 
 
-def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | None = None, status: int = 200):
+def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | None = None, status: int = 200,
+          refused: bool = False):
     who = principal()
     task = open_task(who, task_id)
     row, instance, ref, view, info = task.row, task.instance, task.ref, task.view, task.info
@@ -48,7 +48,8 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     start_values = dict(view.data)
     if messages.is_batch(info):  # a batch step opens with what waits for its decision, ranked
         start_values[info.properties[messages.BATCH_FIELD]] = task.data.get(info.properties[messages.BATCH_FIELD])
-    claimed_by = usernames({row.claimed_by_id}).get(row.claimed_by_id) if row.claimed_by_id else None
+    claimer = db.session.get(User, row.claimed_by_id) if row.claimed_by_id else None
+    claimed_by = (claimer.full_name or claimer.username) if claimer else None
     return render_template(
         "task.html",
         task=row, instance=instance, version=ref, info=info, form=form,
@@ -56,7 +57,8 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
         if form else None,
         context=context_rows(task.data, ref.version, own), events=trail.history(instance, ref, who),
         region=region_label(row.region),
-        claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id, links=case_links.links_of(instance, who),
+        claimed_by=claimed_by, claimed_by_username=claimer.username if claimer else None,
+        mine=row.claimed_by_id == who.user.id, refused=refused, links=case_links.links_of(instance, who),
     ), status
 
 
@@ -102,6 +104,8 @@ def task_submit(task_id: str):
         db.session.rollback()
         if exc.status == 422:
             return _page(task_id, data, exc.fields, 422)
+        if exc.code == "task_claimed":  # still waiting, only for someone else: show it so, with what was typed
+            return _page(task_id, data, None, 409, refused=True)
         if exc.status == 409:
             return _gone(task_id, exc.message, title)
         raise

@@ -29,6 +29,23 @@ def test_admins_list_and_filter_instances(client, users, clock):
     assert len(instances(client, users, status="running")) == 2
 
 
+def test_given_an_unknown_status_or_a_period_ending_before_it_starts_then_the_list_is_refused_naming_it(
+        client, users):
+    start_report(client, users)
+
+    def refused(**params) -> list[dict]:
+        answer = client.get("/api/v1/admin/instances", query_string=params, headers=users.headers("admin"))
+        assert answer.status_code == 422, answer.get_json()
+        return answer.get_json()["fields"]
+
+    [status] = refused(status="xyz")
+    assert status["field"] == "status"
+    assert status["message"] == "harus salah satu dari: running, waiting, error, complete, suspended, cancelled"
+    [period] = refused(started_from="2026-03-20T00:00:00+07:00", started_to="2026-03-01T00:00:00+07:00")
+    assert period == {"field": "started_to", "message": "harus sesudah started_from"}
+    assert len(instances(client, users, status="running")) == 1
+
+
 def test_an_admin_limited_to_a_region_sees_only_that_region(client, users):
     start_report(client, users, {**REPORT, "wilayah": "33.13.05"})
     other = start_report(client, users, {**REPORT, "wilayah": "33.13.11"})

@@ -124,3 +124,4 @@ def test_a_page_with_a_wrong_method_is_405_with_an_allow_header_too(app: Flask):
     answer = app.test_client().delete("/masuk")
     assert answer.status_code == 405
     assert {"GET", "POST"} <= {m.strip() for m in answer.headers["Allow"].split(",")}
+    assert answer.mimetype == "text/html"  # a page's refusal is the HTML error page, as every page's is

@@ -172,3 +172,21 @@ def test_every_diagram_opens_in_bpmn_js_without_warnings(new_page):
             diagram.read_text(encoding="utf-8"),
         )
         assert warnings == [], (diagram.name, warnings)
+
+
+def test_the_inbox_search_box_lines_up_with_the_selects_and_its_hint_fits(new_page):
+    page = new_page()
+    sign_in(page, "ketua_rw")
+    page.goto("/tugas")
+    search = page.locator("form.saring input[name=cari]").bounding_box()
+    select = page.locator("form.saring select[name=proses]").bounding_box()
+    assert abs(search["y"] - select["y"]) < 1 and abs(search["height"] - select["height"]) < 1
+    room, needed = page.evaluate("""() => {
+        const box = document.querySelector("form.saring input[name=cari]");
+        const style = getComputedStyle(box);
+        const ruler = document.createElement("canvas").getContext("2d");
+        ruler.font = style.font;
+        const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return [inner, ruler.measureText(box.placeholder).width];
+    }""")
+    assert needed <= room, f"the hint needs {needed:.0f}px, the box has {room:.0f}px"

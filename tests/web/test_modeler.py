@@ -9,7 +9,7 @@ import re
 import pytest
 
 from api.db import db
-from api.models import Instance, ProcessVersionRow
+from api.models import Instance, ProcessVersionRow, Role
 from api.services.versions import runtime
 from tests.web.conftest import ROOT, login, post
 from tests.web.test_analyst_pages import EDITED, MUSRENBANG, UNKNOWN_LANE
@@ -219,6 +219,25 @@ def test_a_new_procedure_is_refused_until_its_lane_names_a_role_then_deploys_as_
     assert deployed.status_code == 201
     with app.app_context():
         assert runtime().current("izin_keramaian").number == 1
+
+
+def test_a_lane_naming_a_new_role_deploys_from_the_modeler_when_told_to_create_it(analyst, app):
+    assert 'id="i-buat-peran"' in analyst.get("/analis/baru").get_data(as_text=True)
+    draft = EMPTY_NEW.replace('name=""', 'name="Peran Baru QA"').replace("proses_baru", "izin_keramaian")
+
+    refused = send(analyst, "/analis/modeler/periksa", berkas="izin_keramaian.bpmn", xml=draft).get_json()
+    assert not refused["ok"] and "lane tanpa peran: Peran Baru QA" in refused["message"]
+    assert "buat peran yang belum ada" in refused["message"]  # the page's own checkbox, named as it reads
+
+    checked = send(analyst, "/analis/modeler/periksa", berkas="izin_keramaian.bpmn", xml=draft, buat_peran="1")
+    assert checked.get_json()["ok"] and "peran baru: Peran Baru QA" in checked.get_json()["message"]
+    deployed = send(analyst, "/analis/modeler/pasang", berkas="izin_keramaian.bpmn", xml=draft, konfirmasi="1",
+                    buat_peran="1")
+
+    assert deployed.status_code == 201 and "peran baru: Peran Baru QA" in deployed.get_json()["message"]
+    with app.app_context():
+        assert runtime().current("izin_keramaian").number == 1
+        assert db.session.execute(db.select(Role).filter_by(name="Peran Baru QA")).scalar_one_or_none() is not None
 
 
 def test_spiffworkflows_own_refusal_of_a_gateway_without_default_reads_in_indonesian(analyst):

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from api.db import db
-from api.models import Instance, ProcessVersionRow
+from api.models import Instance, ProcessVersionRow, Role
 from api.services import migration
 from api.services.versions import runtime
 from engine import diff_versions, lint_text
@@ -436,6 +436,31 @@ def test_a_new_procedure_gets_a_role_a_step_and_a_new_form_and_deploys_as_versio
         ref = runtime().current("izin_keramaian")
         assert ref.number == 1 and "forms/izin_keramaian/periksa_permohonan.schema.json" in ref.version.sources
         assert "bpmn/izin_keramaian.bpmn" in ref.version.sources and ref.version.lanes == ["Ketua RT"]
+
+
+def test_a_lane_naming_a_new_role_is_refused_until_the_analyst_ticks_create_roles_then_deploys(served, new_page):
+    _url, app = served
+    page = analyst_page(new_page)
+    page.goto("/analis/baru")
+    page.wait_for_selector("#modeler[data-siap=ok]")
+    page.fill("#i-nama-berkas", "izin_peran_baru.bpmn")
+    select(page, "pool_proses_baru")
+    page.fill("#bio-properties-panel-processId", "izin_peran_baru")
+    page.evaluate("""() => { const m = window.alurModeler;
+        m.get('modeling').updateProperties(m.get('elementRegistry').get('lane_pemohon'), { name: 'Peran Baru QA' }); }""")
+
+    page.click("#tombol-periksa")
+    page.wait_for_selector("#hasil-periksa[data-hasil=ditolak]")
+    assert "lane tanpa peran: Peran Baru QA" in page.inner_text("#hasil-periksa")
+    assert "buat peran yang belum ada" in page.inner_text("#hasil-periksa").lower()
+    page.check("#i-buat-peran")  # the option the refusal names is on this page, beside the button
+    page.click("#tombol-periksa")
+    page.wait_for_selector("#hasil-periksa[data-hasil=lulus]")
+    page.click("#tombol-pasang")
+    page.wait_for_selector("#hasil-periksa[data-hasil=dipasang]")
+    with app.app_context():
+        assert runtime().current("izin_peran_baru").version.lanes == ["Peran Baru QA"]
+        assert db.session.execute(db.select(Role.name).filter_by(name="Peran Baru QA")).scalar_one() == "Peran Baru QA"
 
 
 def test_a_script_the_sandbox_refuses_is_flagged_while_it_is_typed_and_clears_when_fixed(served, new_page):

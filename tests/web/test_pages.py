@@ -77,6 +77,26 @@ def test_staff_pages_send_strangers_to_login(client, path):
     assert answer.status_code == 302 and answer.location.startswith("/masuk?next=")
 
 
+@pytest.mark.parametrize("path", ["/keputusan/99999999999999999999", "/lacak/", "/publik/", "/mulai/",
+                                  "/tidak-ada", "/publik/xyz"])
+def test_an_address_no_page_matches_answers_the_html_error_page_not_json(client, path):
+    answer = client.get(path, headers={"Accept": "text/html"})
+    assert answer.status_code == 404 and answer.mimetype == "text/html"
+    assert "<h1>Tidak ditemukan</h1>" in answer.get_data(as_text=True)
+
+
+def test_an_api_address_no_route_matches_still_answers_json(client):
+    answer = client.get("/api/v1/tidak-ada", headers={"Accept": "text/html"})
+    assert answer.status_code == 404 and answer.get_json()["code"] == "not_found"
+
+
+def test_the_way_to_the_login_page_is_worded_in_indonesian(client):
+    answer = client.get("/tugas/abc")
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/masuk?next=")
+    assert "Redirecting" not in body and "Dialihkan" in body and 'href="/masuk?next=' in body
+
+
 def test_login_shows_user_roles_and_regions_and_logout_ends_the_session(client):
     wrong = post(client, "/masuk", {"username": "ketua_rt", "password": "salah"}, token_page="/masuk")
     assert wrong.status_code == 401 and "salah" in wrong.get_data(as_text=True)
@@ -262,6 +282,23 @@ def test_the_public_form_is_the_website_channel_and_shows_its_errors(client, app
     assert data["kanal"] == "website" and data["wilayah"] == "33.13"
 
 
+def test_a_complaint_over_the_public_limit_is_kept_on_the_form_with_the_wait_in_minutes(client, app):
+    app.config.update(ALUR_PUBLIC_LIMIT=1, ALUR_PUBLIC_WINDOW_SECONDS=600)
+    submit_complaint(client)
+    typed = {**PUBLIC, "isi": "Keluhan kedua yang diketik panjang-panjang dan tidak boleh hilang"}
+
+    answer = post(client, "/publik/pengaduan", as_form(typed), token_page="/publik/pengaduan")
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 429 and 1 <= int(answer.headers["Retry-After"]) <= 600
+    notice = re.search(r'id="batas-kiriman">([^<]+)<', page).group(1)
+    assert "dalam 10 menit terakhir" in notice and re.search(r"coba lagi dalam \d+ menit", notice)
+    assert typed["isi"] in page and 'name="perihal"' in page
+    assert '<a href="/publik">Kembali ke layanan publik</a>' in page
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(Instance)).scalar() == 1
+
+
 # -- admin and analyst -------------------------------------------------------------------------
 
 
@@ -413,26 +450,34 @@ def _answer_first_response(client, app, code: str) -> None:
     assert post(client, f"/tugas/{tid}", as_form(RESPON_AWAL)).status_code == 302
 
 
-def test_report_counts_every_instance_with_deadlines_met_missed_and_not_reached(client, app, monkeypatch):
+def test_report_counts_a_deadline_passed_without_an_outcome_as_late_and_only_an_unreached_one_as_pending(
+        client, app, monkeypatch):
     monkeypatch.setattr(queries, "STATE_CHUNK", 1)  # states are streamed in chunks; here each is its own chunk
     monkeypatch.setattr(queries, "ROW_LIMIT", 1)  # the recap's cap does not limit a report
     with use_clock(FixedClock(datetime(2026, 3, 17, 9, 0, tzinfo=WIB)), everywhere=True) as clock:
-        on_time, late, _unanswered = [submit_complaint(client, {**PUBLIC, "perihal": f"Pengaduan ke-{n}"})
-                                      for n in (1, 2, 3)]
+        on_time, late, _overdue = [submit_complaint(client, {**PUBLIC, "perihal": f"Pengaduan ke-{n}"})
+                                   for n in (1, 2, 3)]
         team = app.test_client()
         login(team, "tim_pengaduan")
         _answer_first_response(team, app, on_time)
-        clock.advance(days=14)  # past the one-working-day deadline of the second complaint
+        clock.advance(days=14)  # past the one-working-day deadline of the second and the third complaint
+        submit_complaint(client, {**PUBLIC, "perihal": "Pengaduan ke-4"})  # its deadline is still ahead
         team = app.test_client()
         login(team, "tim_pengaduan")
         _answer_first_response(team, app, late)
         page = team.get("/laporan?proses=pengaduan").get_data(as_text=True)
     row = re.search(r'data-deadline="respon_awal_tepat_waktu">(.*?)</tr>', page, re.S).group(1)
     counts = dict(re.findall(r'data-col="(\w+)">(\d+)<', row))
-    assert counts == {"tepat": "1", "terlambat": "1", "belum": "1"}
-    assert "3 kasus" in page
+    assert counts == {"tepat": "1", "terlambat": "2", "belum": "1"}  # the third: no response yet, already late
+    assert "4 kasus" in page and "batasnya sudah lewat tanpa hasil dihitung <strong>terlambat</strong>" in page
     assert "<svg" in page and 'class="g-tepat"' in page and 'class="g-terlambat"' in page
 
+
+def test_the_deadline_of_each_verdict_is_read_from_the_diagrams_on_time_call(app):
+    with app.app_context():
+        deadlines = reports.verdict_deadlines(runtime().current("pengaduan").version)
+    assert deadlines["respon_awal_tepat_waktu"] == "batas_respon_awal"
+    assert deadlines["analisis_tepat_waktu"] == "batas_respon_akhir_intern"
 
 
 def test_a_deadline_is_named_with_the_diagrams_own_capitals_rkpd_not_rkpd():
@@ -471,6 +516,29 @@ def test_inbox_pages_show_every_task_exactly_once(client, app):
     assert "Halaman 2 dari 2" in client.get("/tugas?hal=2").get_data(as_text=True)
 
 
+def test_a_page_past_the_last_shows_the_last_page_with_its_links(client, app):
+    _proposals(app, 23)
+    login(client, "ketua_rw")
+
+    past = client.get("/tugas?hal=999").get_data(as_text=True)
+
+    assert _listed(client, "?hal=999") == _listed(client, "?hal=2") and len(_listed(client, "?hal=2")) == 3
+    assert "Halaman 2 dari 2" in past and "Tidak ada tugas" not in past and "?hal=1" in past
+    admin = app.test_client()
+    login(admin, "admin")
+    listing = admin.get("/admin/instance?proses=musrenbang&hal=999").get_data(as_text=True)
+    assert "Tidak ada kasus" not in listing and len(re.findall(r">Usulan nomor \d\d</a></td>", listing)) == 23
+
+
+@pytest.mark.parametrize("user, path", [("ketua_rw", "/tugas"), ("admin", "/admin/instance")])
+def test_a_page_number_too_large_for_the_database_still_answers_a_page(client, user, path):
+    login(client, user)
+    for number in ("99999999999999999999", "-5", "abc"):
+        answer = client.get(f"{path}?hal={number}")
+        assert answer.status_code == 200, number
+        assert "terjadi kesalahan" not in answer.get_data(as_text=True)
+
+
 def test_the_late_only_filter_returns_the_overdue_tasks_and_nothing_else(client, app):
     every = _proposals(app, 6)
     overdue = {every[1], every[4]}
@@ -506,6 +574,75 @@ def test_a_task_completed_by_a_colleague_names_who_did_it(client, app):
     with app.app_context():
         completions = db.session.execute(db.select(AuditEvent.actor).filter_by(kind="task_completed")).scalars().all()
     assert completions == ["ketua_rw_wakil"]
+
+
+def test_a_task_claimed_by_a_colleague_shows_who_holds_it_and_keeps_what_was_typed(client, app):
+    with app.app_context():
+        colleague = ensure_user("ketua_rw_wakil", PASSWORD, "Wakil Ketua RW 02")
+        grant(colleague, "Ketua RW", "33.13.05.2001/RW02")
+        db.session.commit()
+    login(client, "ketua_rt")
+    start_proposal(client)
+    tid = task_id(app, "verifikasi_rw")
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, "ketua_rw")
+    login(theirs, "ketua_rw_wakil")
+    token = csrf(mine, f"/tugas/{tid}")  # the RW opens the form ...
+    assert post(theirs, f"/tugas/{tid}/ambil", {}).status_code == 302  # ... while the colleague claims it
+
+    opened = mine.get(f"/tugas/{tid}").get_data(as_text=True)
+    assert 'id="diambil-lain"' in opened and '<strong id="diambil-oleh">Wakil Ketua RW 02</strong>' in opened
+    assert '<fieldset class="polos" disabled>' in opened
+
+    typed = {**TERIMA_RW, "nomor_berita_acara_rw": "BA/RW02/DIKETIK/2026"}
+    late = mine.post(f"/tugas/{tid}", data=MultiDict([*as_form(typed), ("csrf_token", token)]))
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409 and 'id="diambil-lain"' in page and 'id="tugas-selesai"' not in page
+    assert "Isian Anda tidak disimpan" in page and typed["nomor_berita_acara_rw"] in page
+    with app.app_context():
+        assert db.session.get(PendingTask, tid).claimed_by_id == colleague_id(app)
+        assert not db.session.execute(db.select(AuditEvent).filter_by(kind="task_completed")).first()
+
+
+def colleague_id(app) -> int:
+    from api.models import User
+
+    return db.session.execute(db.select(User.id).filter_by(username="ketua_rw_wakil")).scalar_one()
+
+
+def test_a_bad_admin_list_filter_is_named_beside_it_and_the_typed_values_stay(client):
+    login(client, "admin")
+
+    answer = client.get("/admin/instance?dari=abc&status=xyz&cari=jalan")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'id="saringan-salah"' in page
+    assert 'id="galat-dari">bukan tanggal yang sah (TTTT-BB-HH)<' in page
+    assert 'id="galat-status">status tidak dikenal' in page and 'value="jalan"' in page
+
+    reversed_period = client.get("/admin/instance?dari=2026-03-10&sampai=2026-03-01")
+    page = reversed_period.get_data(as_text=True)
+    assert reversed_period.status_code == 422 and 'id="galat-sampai">tidak boleh sebelum tanggal' in page
+    assert 'value="2026-03-10"' in page and 'value="2026-03-01"' in page
+
+
+def test_the_admin_list_sorts_by_a_column_keeping_every_filter(client, app):
+    _proposals(app, 3)
+    login(client, "admin")
+
+    def titles(query: str) -> list[str]:
+        page = client.get(f"/admin/instance?{query}").get_data(as_text=True)
+        return re.findall(r'">(Usulan nomor \d\d)</a></td>', page)
+
+    assert titles("proses=musrenbang&cari=usulan&urut=judul&arah=naik") == [
+        "Usulan nomor 00", "Usulan nomor 01", "Usulan nomor 02"]
+    assert titles("proses=musrenbang&cari=usulan&urut=judul&arah=turun") == [
+        "Usulan nomor 02", "Usulan nomor 01", "Usulan nomor 00"]
+    page = client.get("/admin/instance?proses=musrenbang&cari=usulan&urut=judul&arah=naik").get_data(as_text=True)
+    header = re.search(r'<th aria-sort="ascending"><a href="\?([^"]+)">Judul ▲</a>', page).group(1)
+    assert header == "proses=musrenbang&amp;cari=usulan&amp;urut=judul&amp;arah=turun"
+    kode = re.search(r'<th><a href="\?([^"]+)">Kode</a>', page).group(1)
+    assert kode == "proses=musrenbang&amp;cari=usulan&amp;urut=kode&amp;arah=turun"
+    assert '<td class="kode-lacak"><code>' in page
 
 
 @pytest.fixture

@@ -304,6 +304,9 @@ function planHtml(plan) {
     (rows ? `<div class="gulir"><table class="tabel" id="rencana-instance"><thead><tr><th>Kasus</th><th>Versi</th><th>Rencana</th><th>Keterangan</th></tr></thead><tbody>${rows}</tbody></table></div>` : '');
 }
 
+// The check and the deploy both ask for it, so a check that passed by creating roles deploys the same way.
+function createRoles() { return $('i-buat-peran') && $('i-buat-peran').checked ? '1' : ''; }
+
 async function check() {
   const box = $('hasil-periksa');
   box.hidden = false;
@@ -313,7 +316,7 @@ async function check() {
   let answer;
   try {
     answer = await post(data.urls.check, { xml: await currentXml(), berkas: fileName(), proses: data.process_id || '',
-      formulir: JSON.stringify(editedForms()) });
+      formulir: JSON.stringify(editedForms()), buat_peran: createRoles() });
   } catch (error) {
     box.className = 'kotak galat'; box.dataset.hasil = 'galat';
     box.textContent = `Pemeriksaan gagal: ${error.message}`;
@@ -348,7 +351,7 @@ async function deploy() {
   try {
     answer = await post(data.urls.deploy, { xml: await currentXml(), berkas: fileName(), proses: data.process_id || '',
       formulir: JSON.stringify(editedForms()),
-      catatan: note, pindahkan: move ? '1' : '', konfirmasi: '1' });
+      catatan: note, pindahkan: move ? '1' : '', konfirmasi: '1', buat_peran: createRoles() });
   } catch (error) {
     box.className = 'kotak galat'; box.dataset.hasil = 'galat';
     box.textContent = `Pemasangan gagal: ${error.message}`;
