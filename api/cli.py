@@ -54,7 +54,7 @@ def lint_command(paths: tuple[Path, ...], forms_dir: Path | None) -> None:
     report = lint_paths(list(paths), forms_dir=forms_dir, known_roles=roles)
     unknown = sorted({lane for lanes in declared.values() for lane in lanes if lane not in roles})
     if unknown:
-        click.echo(f"lane tanpa peran: {', '.join(unknown)}; buat perannya (`alur roles add`) atau pasang dengan "
+        click.echo(f"lajur tanpa peran: {', '.join(unknown)}; buat perannya (`alur roles add`) atau pasang dengan "
                    "`alur deploy --create-roles`", err=True)
     for problem in report.problems:
         click.echo(problem.format())

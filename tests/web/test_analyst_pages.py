@@ -145,7 +145,7 @@ def test_given_a_lint_problem_when_uploaded_then_the_report_names_file_line_elem
     assert answer.status_code == 422 and 'data-hasil="ditolak"' in page
     row = re.search(r'<table class="tabel" id="laporan-lint">.*?<tbody><tr>(.*?)</tr>', page, re.S).group(1)
     assert re.search(r"<code>musrenbang\.bpmn:\d+</code>", row)
-    assert "<code>lane_ketua_rw</code>" in row and "lane &#39;Ketua Rukun Warga&#39; bukan peran" in row
+    assert "<code>lane_ketua_rw</code>" in row and "lajur &#39;Ketua Rukun Warga&#39; bukan peran" in row
     with app.app_context():
         assert runtime().current("musrenbang").number == 1
 

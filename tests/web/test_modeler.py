@@ -226,7 +226,7 @@ def test_a_lane_naming_a_new_role_deploys_from_the_modeler_when_told_to_create_i
     draft = EMPTY_NEW.replace('name=""', 'name="Peran Baru QA"').replace("proses_baru", "izin_keramaian")
 
     refused = send(analyst, "/analis/modeler/periksa", berkas="izin_keramaian.bpmn", xml=draft).get_json()
-    assert not refused["ok"] and "lane tanpa peran: Peran Baru QA" in refused["message"]
+    assert not refused["ok"] and "peran yang belum ada: Peran Baru QA" in refused["message"]
     assert "buat peran yang belum ada" in refused["message"]  # the page's own checkbox, named as it reads
 
     checked = send(analyst, "/analis/modeler/periksa", berkas="izin_keramaian.bpmn", xml=draft, buat_peran="1")

@@ -451,7 +451,7 @@ def test_a_lane_naming_a_new_role_is_refused_until_the_analyst_ticks_create_role
 
     page.click("#tombol-periksa")
     page.wait_for_selector("#hasil-periksa[data-hasil=ditolak]")
-    assert "lane tanpa peran: Peran Baru QA" in page.inner_text("#hasil-periksa")
+    assert "peran yang belum ada: Peran Baru QA" in page.inner_text("#hasil-periksa")
     assert "buat peran yang belum ada" in page.inner_text("#hasil-periksa").lower()
     page.check("#i-buat-peran")  # the option the refusal names is on this page, beside the button
     page.click("#tombol-periksa")
