@@ -81,10 +81,12 @@ def save_unit(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(RegionInSchema)
 @answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED)
 def save_region(body: dict[str, Any]) -> dict[str, Any]:
-    """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk."""
+    """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk, zona waktu."""
     require_org_admin()
-    org.save_region({"kode": body["code"], "nama": body["name"], "tingkat": body["level"],
-                     "induk": body["parent"] or ""})
+    row = {"kode": body["code"], "nama": body["name"], "tingkat": body["level"], "induk": body["parent"] or ""}
+    if "time_zone" in body:
+        row["zona_waktu"] = body["time_zone"] or ""
+    org.save_region(row)
     db.session.commit()
     return {"ok": True}
 

@@ -24,6 +24,8 @@ from api.errors import ApiError, conflict, invalid, not_found
 from api.models import ACTIVE_STATUSES, Instance, PendingTask, ProcessVersionRow, Region, Role, RoleGrant, Unit, User
 from api.regions import is_valid_path, sql_contains
 from api.services.versions import runtime
+from api.zones import forget as forget_zones
+from api.zones import zone_problem
 from engine import now
 
 UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")  # ASCII slug: also a safe form value
@@ -33,7 +35,7 @@ REGION_LEVELS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa", "keluraha
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "peran": ("nama", "keterangan"),
     "unit": ("kode", "nama", "jenis", "induk", "wilayah"),
-    "wilayah": ("kode", "nama", "tingkat", "induk"),
+    "wilayah": ("kode", "nama", "tingkat", "induk", "zona_waktu"),
     # One line per grant; a user without grants has one line with an empty role.
     "pengguna": ("username", "nama_lengkap", "email", "aktif", "kata_sandi", "peran", "wilayah", "unit"),
 }
@@ -238,7 +240,7 @@ def _region_codes() -> set[str]:
 
 
 def list_regions() -> list[dict[str, Any]]:
-    return [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
+    return [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "time_zone": r.time_zone}
             for r in db.session.execute(db.select(Region).order_by(Region.code)).scalars()]
 
 
@@ -253,10 +255,15 @@ def region_problems(row: dict[str, str], known: set[str]) -> list[tuple[str, str
         problems.append(("tingkat", f"salah satu dari {', '.join(REGION_LEVELS)}"))
     if parent and parent not in known:
         problems.append(("induk", f"wilayah induk '{parent}' tidak ada"))
+    zone_wrong = zone_problem(row.get("zona_waktu") or "")
+    if zone_wrong:
+        problems.append(("zona_waktu", zone_wrong))
     return problems
 
 
 def save_region(row: dict[str, str]) -> bool:
+    """Create or update a region (kode, nama, tingkat, induk, zona_waktu); a row without `zona_waktu` keeps
+    the stored zone, so a CSV of the older columns changes none. True when new. Does not commit."""
     problems = region_problems(row, _region_codes())
     if problems:
         raise invalid([{"field": column, "message": message} for column, message in problems])
@@ -266,6 +273,9 @@ def save_region(row: dict[str, str]) -> bool:
         region = Region(code=row["kode"])
         db.session.add(region)
     region.name, region.level, region.parent = row["nama"].strip()[:200], row["tingkat"], row.get("induk") or None
+    if "zona_waktu" in row:
+        region.time_zone = row["zona_waktu"] or None
+        forget_zones()
     db.session.flush()
     return new
 
@@ -427,7 +437,8 @@ def export_csv(kind: str) -> str:
     elif kind == "unit":
         writer.writerows([u["code"], u["name"], u["kind"], u["parent"] or "", u["region"]] for u in list_units())
     elif kind == "wilayah":
-        writer.writerows([r["code"], r["name"], r["level"], r["parent"] or ""] for r in list_regions())
+        writer.writerows([r["code"], r["name"], r["level"], r["parent"] or "", r["time_zone"] or ""]
+                         for r in list_regions())
     else:
         for u in list_users():
             first = [u["username"], u["full_name"], u["email"] or "", "ya" if u["active"] else "tidak", ""]

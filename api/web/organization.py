@@ -12,6 +12,7 @@ from api.errors import ApiError
 from api.services import organization as org
 from api.web import bp
 from api.web.common import PageError, page_login, principal
+from api.zones import ZONES
 
 KINDS = {"peran": "Peran", "unit": "Unit organisasi", "wilayah": "Wilayah", "pengguna": "Pengguna"}
 
@@ -46,7 +47,7 @@ def org_page(kind: str):
     listing = {"peran": org.list_roles, "unit": org.list_units, "wilayah": org.list_regions,
                "pengguna": org.list_users}
     return render_template("organization.html", kind=_kind(kind), kinds=KINDS, rows=listing[kind](),
-                           unit_kinds=org.UNIT_KINDS, region_levels=org.REGION_LEVELS,
+                           unit_kinds=org.UNIT_KINDS, region_levels=org.REGION_LEVELS, zones=ZONES,
                            columns=org.CSV_COLUMNS[kind])
 
 
@@ -66,7 +67,8 @@ def org_save(kind: str):
         elif kind == "unit":
             new = org.save_unit({k: form.get(k, "").strip() for k in ("kode", "nama", "jenis", "induk", "wilayah")})
         elif kind == "wilayah":
-            new = org.save_region({k: form.get(k, "").strip() for k in ("kode", "nama", "tingkat", "induk")})
+            new = org.save_region({k: form.get(k, "").strip()
+                                  for k in ("kode", "nama", "tingkat", "induk", "zona_waktu")})
         else:
             new = org.save_user(form.get("username", "").strip(), form.get("nama_lengkap", "").strip(),
                                 form.get("email", "").strip(), form.get("kata_sandi") or None,
@@ -76,6 +78,7 @@ def org_save(kind: str):
     except ApiError as exc:
         db.session.rollback()
         _refused(exc)
+        return _back(kind, exc.status)
     return redirect(url_for("web.org_page", kind=kind))
 
 
