@@ -26,6 +26,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from api import zones
 from api.auth import Principal, current_principal
 from api.config import ROOT
 from api.errors import ApiError
@@ -45,14 +46,8 @@ CSP = (
     "frame-ancestors 'none'"
 )
 
-# Province code -> time zone (kode wilayah Kemendagri); anything else is WIB.
-_ZONES = {
-    **{p: ("Asia/Makassar", "WITA") for p in ("51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76")},
-    **{p: ("Asia/Jayapura", "WIT") for p in ("81", "82", "91", "92", "94", "95", "96", "97")},
-}
-_WIB = ("Asia/Jakarta", "WIB")
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
-ZONE_OFFSETS = [("+07:00", "WIB"), ("+08:00", "WITA"), ("+09:00", "WIT")]
+ZONE_OFFSETS = [(zones.offset(z), label) for z, label in zones.ZONES.items()]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 STATUS_NAMES = {
     "running": "berjalan",
@@ -230,7 +225,19 @@ def vendor_ready() -> bool:
 
 
 def zone_for(region: str | None) -> tuple[str, str]:
-    return _ZONES.get((region or "")[:2], _WIB)
+    """(IANA name, WIB/WITA/WIT) of the office of a region, as its admin set it (api/zones.py)."""
+    zone = zones.zone_of(region)
+    return zone, zones.abbreviation(zone)
+
+
+def start_zone(region_field: str | None, values: dict[str, Any], prefixes: list[str] = ()) -> str:
+    """The clock a start form's date-time inputs open on: the chosen (or preset) region's, else the one all
+    the user's regions for that start share, else WIB."""
+    chosen = values.get(region_field) if region_field else None
+    if isinstance(chosen, str) and chosen:
+        return zones.zone_of(chosen)
+    found = {zones.zone_of(p) for p in prefixes}
+    return found.pop() if len(found) == 1 else zones.DEFAULT_ZONE
 
 
 def local(moment: datetime | None, region: str | None = None) -> datetime | None:
@@ -239,7 +246,9 @@ def local(moment: datetime | None, region: str | None = None) -> datetime | None
     return moment.astimezone(ZoneInfo(zone_for(region)[0]))
 
 
-def fmt_moment(moment: datetime | str | None, region: str | None = None, *, with_time: bool = True) -> str:
+def fmt_moment(moment: datetime | str | None, region: str | None = None, *, with_time: bool = True,
+               zone: str | None = None) -> str:
+    """A moment as people read it, on the clock of the region's office (or of `zone`, an IANA name, when given)."""
     if moment is None or moment == "":
         return "-"
     if isinstance(moment, str):
@@ -249,9 +258,10 @@ def fmt_moment(moment: datetime | str | None, region: str | None = None, *, with
             return moment
         if moment.tzinfo is None:
             return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-    shown = local(moment, region)
+    name = zone or zone_for(region)[0]
+    shown = zones.local(moment, name)
     text = f"{shown.day} {_MONTHS[shown.month - 1]} {shown.year}"
-    return f"{text} {shown:%H:%M} {zone_for(region)[1]}" if with_time else text
+    return f"{text} {shown:%H:%M} {zones.abbreviation(name)}" if with_time else text
 
 
 def due_mark(due: datetime | None, region: str | None = None, moment: datetime | None = None) -> tuple[str, str]:
@@ -266,8 +276,8 @@ def due_mark(due: datetime | None, region: str | None = None, moment: datetime |
     return "tepat", "tepat waktu"
 
 
-def display_value(value: Any, spec: dict[str, Any] | None = None) -> str:
-    """A data value as people read it: option titles, Ya/Tidak, dates, lists."""
+def display_value(value: Any, spec: dict[str, Any] | None = None, region: str | None = None) -> str:
+    """A data value as people read it: option titles, Ya/Tidak, dates, lists; moments on the region's clock."""
     spec = spec or {}
     if value is None or value == "":
         return "-"
@@ -276,10 +286,10 @@ def display_value(value: Any, spec: dict[str, Any] | None = None) -> str:
     options = {o.get("const"): o.get("title") for o in spec.get("oneOf", []) if isinstance(o, dict)}
     if isinstance(value, list):
         item = spec.get("items", {}) if isinstance(spec.get("items"), dict) else {}
-        return "; ".join(display_value(v, item) for v in value)
+        return "; ".join(display_value(v, item, region) for v in value)
     if isinstance(value, dict):
         props = spec.get("properties", {})
-        return ", ".join(f"{props.get(k, {}).get('title', k)}: {display_value(v, props.get(k))}"
+        return ", ".join(f"{props.get(k, {}).get('title', k)}: {display_value(v, props.get(k), region)}"
                          for k, v in value.items())
     if value in options:
         return str(options[value])
@@ -288,7 +298,7 @@ def display_value(value: Any, spec: dict[str, Any] | None = None) -> str:
             return f"{value:,.0f}".replace(",", ".") if abs(value) >= 10_000 else f"{value:.0f}"
         return str(value).replace(".", ",")
     if isinstance(value, str) and (spec.get("format") in ("date-time", "date") or _ISO_MOMENT.match(value)):
-        return fmt_moment(value)
+        return fmt_moment(value, region)
     return str(value)
 
 
@@ -301,8 +311,8 @@ def first_upper(text: Any) -> str:
 
 
 @bp.app_template_filter("moment")
-def _moment_filter(value: Any, region: str | None = None) -> str:
-    return fmt_moment(value, region)
+def _moment_filter(value: Any, region: str | None = None, zone: str | None = None) -> str:
+    return fmt_moment(value, region, zone=zone)
 
 
 @bp.app_template_filter("tojson_attr")
@@ -352,7 +362,7 @@ def _header() -> dict[str, Any]:
 
 def period(args: Any, default_days: int = 365) -> tuple[datetime, datetime, str, str]:
     """A [from, to) period from `dari`/`sampai` dates (YYYY-MM-DD, WIB days); default the last year."""
-    zone = ZoneInfo(_WIB[0])
+    zone = ZoneInfo(zones.DEFAULT_ZONE)
     today = now().astimezone(zone).date()
 
     def day(name: str, fallback):

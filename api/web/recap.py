@@ -125,7 +125,7 @@ def cell(row: dict[str, Any], key: str, specs: dict[str, dict]) -> Any:
         return fmt_moment(value, row.get("wilayah"))
     if key in ("kode_lacak", "judul", "wilayah", "posisi"):
         return value or ""
-    return display_value(value, specs.get(key))
+    return display_value(value, specs.get(key), row.get("wilayah"))
 
 
 def export_value(row: dict[str, Any], key: str, specs: dict[str, dict]) -> Any:

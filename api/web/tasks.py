@@ -15,7 +15,7 @@ from api.services import case_links, instances, messages, trail
 from api.services.inbox import open_task
 from api.services.versions import runtime
 from api.web import bp
-from api.web.common import page_login, principal
+from api.web.common import page_login, principal, zone_for
 from api.web.formkit import form_view, initial_values, parse
 from api.web.queries import completion_of, form_fields, region_label
 from engine import FormInvalid
@@ -67,8 +67,8 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     return render_template(
         "task.html",
         task=row, instance=instance, version=ref, info=info, form=form,
-        form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors)
-        if form else None,
+        form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors,
+                           zone=zone_for(instance.region)[0]) if form else None,
         context=context_rows(task.data, specs, own), events=trail.history(instance, ref, who),
         region=region_label(row.region),
         claimed_by=claimed_by, mine=row.claimed_by_id == who.user.id, links=case_links.links_of(instance),
@@ -79,7 +79,8 @@ def _gone(task_id: str, message: str, title: str | None = None):
     """The page for a task no longer waiting: who completed it and when, if a person did."""
     done = completion_of(task_id)
     return render_template("task_gone.html", message=message, title=title,
-                           done_by=done[0] if done else None, done_at=done[1] if done else None), 409
+                           done_by=done[0] if done else None, done_at=done[1] if done else None,
+                           done_region=done[2] if done else None), 409
 
 
 @bp.route("/tugas/<task_id>", methods=["GET"])
