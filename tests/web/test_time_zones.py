@@ -157,3 +157,12 @@ def test_given_a_region_whose_zone_the_admin_changes_then_its_cases_and_the_regi
         from api.models import Region
 
         assert db.session.get(Region, "33.13").time_zone is None  # nothing stored
+
+
+def test_given_a_moment_stored_in_utc_when_a_wita_form_shows_it_then_it_is_written_on_the_wita_clock():
+    from api.web.formkit import datetime_parts
+
+    assert datetime_parts("2026-12-09T01:00:00Z", "+08:00") == ("2026-12-09T09:00", "+08:00")
+    assert datetime_parts("2026-12-09T09:00:00+07:00", "+08:00") == ("2026-12-09T09:00", "+07:00")  # as chosen
+    assert datetime_parts(None, "+08:00") == ("", "+08:00")
+    assert datetime_parts("2026-02-31T09:00", "+08:00") == ("2026-02-31T09:00", "+08:00")  # as typed
