@@ -30,6 +30,7 @@ from api import zones
 from api.auth import Principal, current_principal
 from api.config import ROOT
 from api.errors import ApiError
+from api.moments import spoken
 from api.services.deploy import analyst_role
 from api.web import bp
 from api.web.formkit import datetime_parts
@@ -48,7 +49,6 @@ CSP = (
 
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 ZONE_OFFSETS = [(zones.offset(z), label) for z, label in zones.ZONES.items()]
-_MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 STATUS_NAMES = {
     "running": "berjalan",
     "waiting": "menunggu waktu/pesan",
@@ -256,12 +256,9 @@ def fmt_moment(moment: datetime | str | None, region: str | None = None, *, with
             moment = datetime.fromisoformat(moment)
         except ValueError:
             return moment
-        if moment.tzinfo is None:
-            return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-    name = zone or zone_for(region)[0]
-    shown = zones.local(moment, name)
-    text = f"{shown.day} {_MONTHS[shown.month - 1]} {shown.year}"
-    return f"{text} {shown:%H:%M} {zones.abbreviation(name)}" if with_time else text
+        if moment.tzinfo is None:  # a date: no clock to read it on
+            return spoken(moment.replace(tzinfo=ZoneInfo(zones.DEFAULT_ZONE)), with_time=False)
+    return spoken(moment, zone or zone_for(region)[0], with_time=with_time)
 
 
 def due_mark(due: datetime | None, region: str | None = None, moment: datetime | None = None) -> tuple[str, str]:
