@@ -327,6 +327,16 @@ def test_a_region_carries_its_offices_time_zone_and_the_regions_below_without_on
     assert exported[0] == "kode,nama,tingkat,induk,zona_waktu"
     assert "63.10,Kab. Tanah Bumbu,kabupaten,63,Asia/Jayapura" in exported
 
+    runner, info = CliRunner(), ScriptInfo(create_app=lambda: app)
+    added = runner.invoke(cli, ["regions", "add", "63.10.05", "--name", "Kecamatan Kusan Hulu", "--level", "kecamatan",
+                                "--parent", "63.10", "--zone", "Asia/Makassar"], obj=info)
+    assert added.output == "wilayah 63.10.05 dibuat\n"
+    assert re.search(r"^63\.10\.05 +kecamatan +Asia/Makassar +Kecamatan Kusan Hulu$",
+                     runner.invoke(cli, ["regions", "list"], obj=info).output, re.M)
+    wrong = runner.invoke(cli, ["regions", "add", "63.10.06", "--name", "Satui", "--level", "kecamatan",
+                                "--parent", "63.10", "--zone", "UTC"], obj=info)
+    assert wrong.exit_code == 1 and "zona_waktu" in wrong.output
+
 
 def test_a_time_zone_outside_indonesias_three_is_refused_by_field_and_nothing_is_stored(app, client, users):
     users.add("admin", ("Admin", ""))
