@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import g, has_app_context
+from flask import g, has_request_context
 
 from api.db import db
 from api.models import Region
@@ -32,19 +32,22 @@ def zone_problem(name: str) -> str | None:
 
 
 def _table() -> dict[str, str]:
-    """Every region that names its zone; read once per request (the admin's change shows on the next one)."""
-    if has_app_context() and "alur_zones" in g:
+    """Every region that names its zone; read once per request (the admin's change shows on the next one).
+
+    Only a request keeps it: a command or the worker may hold one app context for days.
+    """
+    if has_request_context() and "alur_zones" in g:
         return g.alur_zones
     table = dict(db.session.execute(
         db.select(Region.code, Region.time_zone).where(Region.time_zone.is_not(None), Region.time_zone != "")).all())
-    if has_app_context():
+    if has_request_context():
         g.alur_zones = table
     return table
 
 
 def forget() -> None:
     """After a region's zone changed in this request: read the table again."""
-    if has_app_context():
+    if has_request_context():
         g.pop("alur_zones", None)
 
 
