@@ -166,3 +166,14 @@ def test_given_a_moment_stored_in_utc_when_a_wita_form_shows_it_then_it_is_writt
     assert datetime_parts("2026-12-09T09:00:00+07:00", "+08:00") == ("2026-12-09T09:00", "+07:00")  # as chosen
     assert datetime_parts(None, "+08:00") == ("", "+08:00")
     assert datetime_parts("2026-02-31T09:00", "+08:00") == ("2026-02-31T09:00", "+08:00")  # as typed
+
+
+def test_given_no_region_chosen_yet_then_a_start_form_opens_on_the_clock_the_users_regions_share(app):
+    from api.web.common import start_zone
+
+    with app.test_request_context():
+        assert start_zone("wilayah", {}, ["63.10"]) == "Asia/Makassar"
+        assert start_zone("wilayah", {}, ["63.10.05", "63.10.06"]) == "Asia/Makassar"
+        assert start_zone("wilayah", {}, ["33.13", "63.10"]) == "Asia/Jakarta"  # two clocks: neither is assumed
+        assert start_zone("wilayah", {"wilayah": "33.13.05"}, ["63.10"]) == "Asia/Jakarta"  # the chosen region wins
+        assert start_zone(None, {}, [""]) == "Asia/Jakarta"
