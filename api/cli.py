@@ -374,7 +374,7 @@ def regions_list() -> None:
     from api.services.organization import list_regions
 
     for r in list_regions():
-        click.echo(f"{r['code']:<28} {r['level']:<10} {r['name']}")
+        click.echo(f"{r['code']:<28} {r['level']:<10} {r['time_zone'] or '-':<14} {r['name']}")
 
 
 @regions_group.command("add")
@@ -382,11 +382,16 @@ def regions_list() -> None:
 @click.option("--name", required=True)
 @click.option("--level", required=True, help="provinsi, kabupaten, kota, kecamatan, desa, kelurahan, rw, rt")
 @click.option("--parent", default="")
-def regions_add(code: str, name: str, level: str, parent: str) -> None:
+@click.option("--zone", default=None, help="Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT); "
+              "'' = ikut induk; tanpa opsi ini: tetap")
+def regions_add(code: str, name: str, level: str, parent: str, zone: str | None) -> None:
     from api.db import db
     from api.services.organization import save_region
 
-    new = _org_call(lambda: save_region({"kode": code, "nama": name, "tingkat": level, "induk": parent}))
+    row = {"kode": code, "nama": name, "tingkat": level, "induk": parent}
+    if zone is not None:
+        row["zona_waktu"] = zone
+    new = _org_call(lambda: save_region(row))
     db.session.commit()
     click.echo(f"wilayah {code} {'dibuat' if new else 'diperbarui'}")
 

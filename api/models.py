@@ -251,6 +251,8 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     level: Mapped[str] = mapped_column(String(20), nullable=False)
     parent: Mapped[str | None] = mapped_column(String(100))
+    # IANA name; empty means the zone of the nearest region above (api/zones.py).
+    time_zone: Mapped[str | None] = mapped_column(String(40))
     __table_args__ = (Index("ix_regions_parent", "parent"),)
 
 

@@ -56,7 +56,8 @@ def seed_regions(rows: list[dict[str, Any]]) -> int:
     added = 0
     for row in rows:
         if row["code"] not in known:
-            db.session.add(Region(code=row["code"], name=row["name"], level=row["level"], parent=row.get("parent")))
+            db.session.add(Region(code=row["code"], name=row["name"], level=row["level"], parent=row.get("parent"),
+                                  time_zone=row.get("time_zone")))
             added += 1
     return added
 
@@ -68,8 +69,10 @@ def username_for(role: str) -> str:
 def seed_organization(data: dict[str, Any]) -> None:
     """Regions, roles and units of the seed file, through the admin's CSV import (so both are checked alike)."""
     numbered = partial(enumerate, start=1)
+    # A seed region without a zone leaves the zone an admin may have set on it.
     organization.import_rows("wilayah", [
-        (n, {"kode": r["code"], "nama": r["name"], "tingkat": r["level"], "induk": r.get("parent") or ""})
+        (n, {"kode": r["code"], "nama": r["name"], "tingkat": r["level"], "induk": r.get("parent") or "",
+             **({"zona_waktu": r["time_zone"]} if r.get("time_zone") else {})})
         for n, r in numbered(data["regions"])])
     organization.import_rows("peran", [(n, {"nama": r["name"], "keterangan": r.get("description", "")})
                                        for n, r in numbered(data.get("roles", []))])

@@ -43,7 +43,7 @@ def require_org_admin() -> Principal:
 # The services name a wrong value by its pengguna.csv/unit.csv column; a script sent the request's own names.
 ROLE_FIELDS = {"nama": "name", "keterangan": "description"}
 UNIT_FIELDS = {"kode": "code", "nama": "name", "jenis": "kind", "induk": "parent", "wilayah": "region"}
-REGION_FIELDS = {"kode": "code", "nama": "name", "tingkat": "level", "induk": "parent"}
+REGION_FIELDS = {"kode": "code", "nama": "name", "tingkat": "level", "induk": "parent", "zona_waktu": "time_zone"}
 USER_FIELDS = {"nama_lengkap": "full_name", "kata_sandi": "password", "aktif": "active"}
 GRANT_FIELDS = {"peran": "role", "wilayah": "region_prefix", "unit": "unit"}
 
@@ -111,11 +111,13 @@ def save_unit(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(RegionInSchema)
 @answers(blp, 200, OkSchema, 401, 403, 415, 422, refusal=REFERENCES_CHECKED, description="wilayah disimpan")
 def save_region(body: dict[str, Any]) -> dict[str, Any]:
-    """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk."""
+    """Buat atau ubah wilayah: kode, nama, tingkat, wilayah induk, zona waktu."""
     require_org_admin()
+    row = {"kode": body["code"], "nama": body["name"], "tingkat": body["level"], "induk": body["parent"] or ""}
+    if "time_zone" in body:
+        row["zona_waktu"] = body["time_zone"] or ""
     with request_fields(REGION_FIELDS):
-        org.save_region({"kode": body["code"], "nama": body["name"], "tingkat": body["level"],
-                         "induk": body["parent"] or ""})
+        org.save_region(row)
     db.session.commit()
     return {"ok": True}
 

@@ -16,6 +16,7 @@ from api.services.organization import (
     UNIT_KINDS,
     USERNAME_RULE,
 )
+from api.zones import ZONES
 
 _NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"  # no NUL, and more than white space
 _NOT_BLANK_RULE = "wajib diisi, tidak hanya spasi"
@@ -60,6 +61,10 @@ class RegionInSchema(Schema):
     level = Text(required=True, validate=validate.OneOf(REGION_LEVELS), metadata={"description": "tingkat wilayah"})
     parent = Text(load_default=None, allow_none=True, validate=validate.Length(max=100),
                   metadata={"description": "kode wilayah induk; harus sudah ada (422 bila tidak)"})
+    time_zone = Text(allow_none=True, validate=validate.OneOf([*ZONES, ""]), metadata={
+        "description": "zona waktu kantor di wilayah ini (Asia/Jakarta = WIB, Asia/Makassar = WITA, "
+                       "Asia/Jayapura = WIT); kosong atau null: ikut wilayah induk (paling atas WIB); "
+                       "tidak dikirim: tetap seperti tersimpan"})
 
 
 class GrantInSchema(Schema):

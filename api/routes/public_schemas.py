@@ -46,6 +46,7 @@ class TrackSchema(Schema):
     process = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
     submitted_at = fields.String(allow_none=True)
+    time_zone = fields.String(metadata={"description": "zona waktu kantor kasus ini (IANA, mis. Asia/Makassar = WITA)"})
     finished_at = fields.String(allow_none=True)
     steps = fields.List(fields.Nested(PublicStepSchema))
     messages = fields.List(fields.Nested(PublicMessageSchema))

@@ -30,10 +30,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.db import db
 from api.errors import ApiError, invalid, not_found
 from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, Instance, PendingTask, ProcessVersionRow
+from api.moments import spoken
 from api.regions import contains, sql_contains
 from api.services.admin import stopped_by_watchdog
 from api.services.instances import Actor, lock_instance, record, save
 from api.services.versions import VersionRef, runtime
+from api.zones import DEFAULT_ZONE, zone_of
 from engine import (
     ElementChange,
     Engine,
@@ -62,10 +64,11 @@ class TimerChange:
     name: str
     before: datetime | None
     after: datetime | None
+    zone: str = DEFAULT_ZONE  # the case's office clock, which the note reads both moments on
 
     def note(self) -> str:
         def text(moment: datetime | None) -> str:
-            return moment.isoformat(timespec="minutes") if moment else "tidak ada"
+            return spoken(moment, self.zone) if moment else "tidak ada"
 
         return f"penanda waktu '{self.name}' dihitung ulang: {text(self.before)} -> {text(self.after)}"
 
@@ -192,7 +195,8 @@ def dry_run(process_id: str, instance_ids: list[int], target: VersionRef,
                 reasons, ok = check.reasons, check.ok
                 if ok and instance.next_timer_at is not None:
                     moved = migrate(engine, source.version, target.version, instance.state)  # not stored
-                    timers = timer_changes(engine, source.version, instance.state, target.version, moved.state)
+                    timers = timer_changes(engine, source.version, instance.state, target.version, moved.state,
+                                           zone_of(instance.region))
             except MigrationRefused as exc:
                 reasons, ok = exc.reasons, False
             except StateError:
@@ -231,7 +235,8 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
         db.session.rollback()
         return InstanceResult(instance_id, False, "refused", instance.status, source.number,
                               ["keadaan kasus tersimpan tidak dapat dibaca"])
-    timers = (timer_changes(runtime().engine, source.version, instance.state, target.version, result.state)
+    timers = (timer_changes(runtime().engine, source.version, instance.state, target.version, result.state,
+                            zone_of(instance.region))
               if instance.next_timer_at is not None or result.next_timer is not None else [])
     lanes_before: dict[str, str] = dict(db.session.execute(
         db.select(PendingTask.id, PendingTask.lane).filter_by(instance_id=instance.id)
@@ -261,8 +266,9 @@ def migrate_one(process_id: str, instance_id: int, target: VersionRef, actor: Ac
 
 
 def timer_changes(engine: Engine, source: ProcessVersion, before: str, target: ProcessVersion,
-                  after: str) -> list[TimerChange]:
-    """The waiting timers whose due moment differs between the state before and after a move."""
+                  after: str, zone: str = DEFAULT_ZONE) -> list[TimerChange]:
+    """The waiting timers whose due moment differs between the state before and after a move (`zone`: the case's
+    office clock, for the notes)."""
     old = engine.inspect(source, before).timers
     new = engine.inspect(target, after).timers
     by_id = {t.task_id: t for t in old}
@@ -273,8 +279,8 @@ def timer_changes(engine: Engine, source: ProcessVersion, before: str, target: P
         if previous is not None:
             matched.add(previous.task_id)
         if previous is None or previous.due != timer.due:
-            changes.append(TimerChange(timer.name, previous.due if previous else None, timer.due))
-    changes += [TimerChange(t.name, t.due, None) for t in old if t.task_id not in matched]
+            changes.append(TimerChange(timer.name, previous.due if previous else None, timer.due, zone))
+    changes += [TimerChange(t.name, t.due, None, zone) for t in old if t.task_id not in matched]
     return changes
 
 

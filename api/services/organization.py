@@ -24,6 +24,8 @@ from api.errors import ApiError, conflict, invalid, not_found
 from api.models import ACTIVE_STATUSES, Instance, PendingTask, ProcessVersionRow, Region, Role, RoleGrant, Unit, User
 from api.regions import contains, is_valid_path, sql_contains
 from api.services.versions import runtime
+from api.zones import forget as forget_zones
+from api.zones import zone_problem
 from engine import now
 
 UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")  # ASCII slug: also a safe form value
@@ -38,7 +40,7 @@ REGION_LEVELS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa", "keluraha
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "peran": ("nama", "keterangan"),
     "unit": ("kode", "nama", "jenis", "induk", "wilayah"),
-    "wilayah": ("kode", "nama", "tingkat", "induk"),
+    "wilayah": ("kode", "nama", "tingkat", "induk", "zona_waktu"),
     # One line per grant; a user without grants has one line with an empty role.
     "pengguna": ("username", "nama_lengkap", "email", "aktif", "kata_sandi", "peran", "wilayah", "unit"),
 }
@@ -251,7 +253,7 @@ def _region_codes() -> set[str]:
 
 
 def list_regions() -> list[dict[str, Any]]:
-    return [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent}
+    return [{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "time_zone": r.time_zone}
             for r in db.session.execute(db.select(Region).order_by(Region.code)).scalars()]
 
 
@@ -292,6 +294,9 @@ def region_problems(row: dict[str, str], tree: RegionTree) -> list[tuple[str, st
                        if p == code and c != code and REGION_RANK.get(child_level) != REGION_RANK[level] + 1)
         if below:
             problems.append(("tingkat", f"tingkat {level} tidak cocok dengan wilayah di bawahnya ({', '.join(below)})"))
+    zone_wrong = zone_problem(row.get("zona_waktu") or "")
+    if zone_wrong:
+        problems.append(("zona_waktu", zone_wrong))
     return problems
 
 
@@ -323,7 +328,8 @@ def _with_rows(tree: RegionTree, rows: Iterable[dict[str, str]]) -> RegionTree:
 
 
 def save_region(row: dict[str, str]) -> bool:
-    """Create or update a region from its fields (kode, nama, tingkat, induk); True when new. Does not commit."""
+    """Create or update a region (kode, nama, tingkat, induk, zona_waktu); a row without `zona_waktu` keeps
+    the stored zone, so a CSV of the older columns changes none. True when new. Does not commit."""
     problems = region_problems(row, _with_rows(region_tree(), [row]))
     if problems:
         raise invalid([{"field": column, "message": message} for column, message in problems])
@@ -333,6 +339,9 @@ def save_region(row: dict[str, str]) -> bool:
         region = Region(code=row["kode"])
         db.session.add(region)
     region.name, region.level, region.parent = row["nama"].strip()[:200], row["tingkat"], row.get("induk") or None
+    if "zona_waktu" in row:
+        region.time_zone = row["zona_waktu"] or None
+        forget_zones()
     db.session.flush()
     return new
 
@@ -586,7 +595,8 @@ def export_csv(kind: str) -> str:
     elif kind == "unit":
         writer.writerows([u["code"], u["name"], u["kind"], u["parent"] or "", u["region"]] for u in list_units())
     elif kind == "wilayah":
-        writer.writerows([r["code"], r["name"], r["level"], r["parent"] or ""] for r in list_regions())
+        writer.writerows([r["code"], r["name"], r["level"], r["parent"] or "", r["time_zone"] or ""]
+                         for r in list_regions())
     else:
         for u in list_users():
             first = [u["username"], u["full_name"], u["email"] or "", "ya" if u["active"] else "tidak", ""]

@@ -24,6 +24,7 @@ from api.moments import is_late, iso
 from api.services import case_links, instances
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
+from api.zones import zone_of
 from engine import FormRef, ProcessVersion, now
 
 # The public status for each instance status: a fault, or the engine waiting on a timer or a message,
@@ -172,6 +173,7 @@ def tracking(code: str) -> dict[str, Any]:
         "title": instance.title,
         "submitted_at": iso(received_at(instance, version)),
         "finished_at": iso(instance.finished_at),
+        "time_zone": zone_of(instance.region),  # the office's clock, which the moments are read on
         # What it waits for: the steps its diagram declares public, and decisions of another process (a forum).
         "steps": public_steps(list(tasks), version, moment)
         + [{"title": wait_words(w, version), "due_at": None, "late": False} for w in waits],

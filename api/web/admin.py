@@ -123,7 +123,7 @@ def admin_instance(instance_id: int):
     return render_template(
         "admin_instance.html", d=detail, ref=ref, markers=json.dumps(markers), error_text=error_text, stopped=stopped,
         diagram_url=url_for("web.diagram_xml", process_id=ref.version.process_id, number=ref.number),
-        context=context_rows(detail["data"], ref.version, set()),
+        context=context_rows(detail["data"], ref.version, set(), detail["region"]),
         can_act=bool(scope_prefixes(principal(), act=True)), region=detail["region"],
         parse_moment=lambda s: datetime.fromisoformat(s) if s else None,
     )

@@ -27,9 +27,11 @@ from flask import (
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from api import zones
 from api.auth import Principal, current_principal
 from api.config import ROOT
 from api.errors import PAGE_ERRORS, ApiError
+from api.moments import spoken
 from api.presenters import page
 from api.schemas import MAX_PAGE
 from api.services.deploy import analyst_role
@@ -49,14 +51,7 @@ CSP = (
     "frame-ancestors 'none'"
 )
 
-# Province code -> time zone (kode wilayah Kemendagri); anything else is WIB.
-_ZONES = {
-    **{p: ("Asia/Makassar", "WITA") for p in ("51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76")},
-    **{p: ("Asia/Jayapura", "WIT") for p in ("81", "82", "91", "92", "94", "95", "96", "97")},
-}
-_WIB = ("Asia/Jakarta", "WIB")
-ZONE_OFFSETS = [("+07:00", "WIB"), ("+08:00", "WITA"), ("+09:00", "WIT")]
-_MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+ZONE_OFFSETS = [(zones.offset(z), label) for z, label in zones.ZONES.items()]
 STATUS_NAMES = CASE_STATUS_NAMES
 EVENT_NAMES = {
     "instance_started": "dimulai",
@@ -264,7 +259,19 @@ def vendor_ready() -> bool:
 
 
 def zone_for(region: str | None) -> tuple[str, str]:
-    return _ZONES.get((region or "")[:2], _WIB)
+    """(IANA name, WIB/WITA/WIT) of the office of a region, as its admin set it (api/zones.py)."""
+    zone = zones.zone_of(region)
+    return zone, zones.abbreviation(zone)
+
+
+def start_zone(region_field: str | None, values: dict[str, Any], prefixes: list[str] = ()) -> str:
+    """The clock a start form's date-time inputs open on: the chosen (or preset) region's, else the one all
+    the user's regions for that start share, else WIB."""
+    chosen = values.get(region_field) if region_field else None
+    if isinstance(chosen, str) and chosen:
+        return zones.zone_of(chosen)
+    found = {zones.zone_of(p) for p in prefixes}
+    return found.pop() if len(found) == 1 else zones.DEFAULT_ZONE
 
 
 def local(moment: datetime | None, region: str | None = None) -> datetime | None:
@@ -273,7 +280,9 @@ def local(moment: datetime | None, region: str | None = None) -> datetime | None
     return moment.astimezone(ZoneInfo(zone_for(region)[0]))
 
 
-def fmt_moment(moment: datetime | str | None, region: str | None = None, *, with_time: bool = True) -> str:
+def fmt_moment(moment: datetime | str | None, region: str | None = None, *, with_time: bool = True,
+               zone: str | None = None) -> str:
+    """A moment as people read it, on the clock of the region's office (or of `zone`, an IANA name, when given)."""
     if moment is None or moment == "":
         return "-"
     if isinstance(moment, str):
@@ -281,11 +290,9 @@ def fmt_moment(moment: datetime | str | None, region: str | None = None, *, with
             moment = datetime.fromisoformat(moment)
         except ValueError:
             return moment
-        if moment.tzinfo is None:
-            return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-    shown = local(moment, region)
-    text = f"{shown.day} {_MONTHS[shown.month - 1]} {shown.year}"
-    return f"{text} {shown:%H:%M} {zone_for(region)[1]}" if with_time else text
+        if moment.tzinfo is None:  # a date: no clock to read it on
+            return spoken(moment.replace(tzinfo=ZoneInfo(zones.DEFAULT_ZONE)), with_time=False)
+    return spoken(moment, zone or zone_for(region)[0], with_time=with_time)
 
 
 def due_mark(due: datetime | None, region: str | None = None, moment: datetime | None = None) -> tuple[str, str]:
@@ -309,8 +316,8 @@ def first_upper(text: Any) -> str:
 
 
 @bp.app_template_filter("moment")
-def _moment_filter(value: Any, region: str | None = None) -> str:
-    return fmt_moment(value, region)
+def _moment_filter(value: Any, region: str | None = None, zone: str | None = None) -> str:
+    return fmt_moment(value, region, zone=zone)
 
 
 @bp.app_template_filter("tojson_attr")
@@ -406,7 +413,7 @@ def query_with(args: Any, **changes: str) -> str:
 
 def period(args: Any, default_days: int = 365) -> tuple[datetime, datetime, str, str]:
     """A [from, to) period from `dari`/`sampai` dates (YYYY-MM-DD, WIB days); default the last year."""
-    zone = ZoneInfo(_WIB[0])
+    zone = ZoneInfo(zones.DEFAULT_ZONE)
     today = now().astimezone(zone).date()
 
     def day(name: str, fallback):

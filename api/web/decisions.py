@@ -84,7 +84,8 @@ def document(instance_id: int) -> dict[str, Any]:
     for form in (version.start.form, step.form):
         for name, spec in ((form.schema.get("properties", {}) if form else {}).items()):
             if name != field and name in data:
-                header.append((spec.get("title", name), display_value(data[name], spec, name=name, vocab=vocab),
+                header.append((spec.get("title", name),
+                               display_value(data[name], spec, name=name, vocab=vocab, region=instance.region),
                                data[name], spec))
     rank = step.properties.get(messages.BATCH_RANK)
     rows = [r for r in data.get(field) or [] if isinstance(r, dict)]
@@ -95,19 +96,22 @@ def document(instance_id: int) -> dict[str, Any]:
             "rows": rows, "decided": decided, "vocab": vocab}
 
 
-def cell(row: dict[str, Any], column: tuple[str, str, dict], vocab: Vocabulary | None = None) -> Any:
-    """One cell of a download: numbers stay numbers for the spreadsheet, the rest as the page shows it."""
+def cell(row: dict[str, Any], column: tuple[str, str, dict], vocab: Vocabulary | None = None,
+         region: str | None = None) -> Any:
+    """One cell of a download: numbers stay numbers for the spreadsheet, the rest as the page shows it
+    (a moment on the clock of the forum's region)."""
     value = row.get(column[0])
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    text = shown(row, column, vocab)
+    text = shown(row, column, vocab, region)
     return "" if text == "-" else text
 
 
-def shown(row: dict[str, Any], column: tuple[str, str, dict], vocab: Vocabulary | None = None) -> str:
+def shown(row: dict[str, Any], column: tuple[str, str, dict], vocab: Vocabulary | None = None,
+          region: str | None = None) -> str:
     """One cell of the page, as people read it."""
     name, _title, spec = column
-    return display_value(row.get(name), spec, name=name, vocab=vocab)
+    return display_value(row.get(name), spec, name=name, vocab=vocab, region=region)
 
 
 @bp.route("/keputusan")
@@ -132,7 +136,7 @@ def decision_csv(instance_id: int) -> Response:
     doc = document(instance_id)
     rows = [[title, text] for title, text, _value, _spec in doc["header"]] + [[]]
     rows.append([title for _, title, _ in doc["columns"]])
-    rows += [[cell(row, c, doc["vocab"]) for c in doc["columns"]] for row in doc["rows"]]
+    rows += [[cell(row, c, doc["vocab"], doc["instance"].region) for c in doc["columns"]] for row in doc["rows"]]
     return csv_download(rows, _filename(doc, "csv"))
 
 
@@ -158,6 +162,6 @@ def decision_xlsx(instance_id: int) -> Response:
         c.font = Font(bold=True)
     for row in doc["rows"]:
         moments = [sheet_moment(row.get(c[0]), c[2], region) for c in doc["columns"]]
-        sheet.append([m if m is not None else safe_cell(cell(row, c, doc["vocab"]))
+        sheet.append([m if m is not None else safe_cell(cell(row, c, doc["vocab"], region))
                       for m, c in zip(moments, doc["columns"], strict=True)])
     return xlsx_download(book, _filename(doc, "xlsx"))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from api.zones import DEFAULT_ZONE, OFFSETS, offset
 from engine import FieldError, FormRef, indonesian_number
 
 ZONE_SUFFIX = "__zona"
@@ -368,22 +370,35 @@ def rendered_paths(fields: list[Field], values: dict[str, Any]) -> set[str]:
     return paths
 
 
-def datetime_parts(value: Any) -> tuple[str, str]:
-    """An ISO moment -> (value for datetime-local, zone offset)."""
+def datetime_parts(value: Any, form_offset: str = "+07:00") -> tuple[str, str]:
+    """An ISO moment -> (value for datetime-local, zone offset), the form's offset when it has none.
+
+    A moment written in an offset the selector does not offer (UTC, from a script or the API) is shown
+    on the form's clock: the selector could not show its own, and sending it back would shift it.
+    """
     if not isinstance(value, str):
-        return "", "+07:00"
+        return "", form_offset
     found = re.match(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$", value)
     if not found:
-        return value, "+07:00"
-    zone = found.group(2) or "+07:00"
-    return found.group(1), "+00:00" if zone == "Z" else zone
+        return value, form_offset
+    written = found.group(2)
+    if written is None or written in OFFSETS.values():
+        return found.group(1), written or form_offset
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:  # as typed (a 31 February): the user sees it again with the form's message
+        return found.group(1), form_offset
+    sign, hours, minutes = form_offset[0], int(form_offset[1:3]), int(form_offset[4:6])
+    shift = timedelta(hours=hours, minutes=minutes) * (-1 if sign == "-" else 1)
+    return moment.astimezone(timezone(shift)).strftime("%Y-%m-%dT%H:%M"), form_offset
 
 
 def form_view(form: FormRef, values: dict[str, Any], errors: list[FieldError] | list[dict[str, str]] | None = None,
-              skip: set[str] = frozenset()) -> dict[str, Any]:
-    """What the `form_body` macro needs: fields, values, errors by path and the errors with no input of their own."""
+              skip: set[str] = frozenset(), zone: str = DEFAULT_ZONE) -> dict[str, Any]:
+    """What the `form_body` macro needs: fields, values, errors by path, the errors with no input of their own,
+    and the offset a date-time input starts at (`zone`, an IANA name: the office's clock)."""
     fields = fields_of(form, skip)
     by_path = errors_by_path(errors or [], _kinds(fields))
     placed = rendered_paths(fields, values)
     general = {p: m for p, m in by_path.items() if p not in placed}
-    return {"fields": fields, "values": values, "errors": by_path, "general": general}
+    return {"fields": fields, "values": values, "errors": by_path, "general": general, "zone": offset(zone)}

@@ -27,7 +27,7 @@ from api.web.formkit import form_view, initial_values
 from engine import BPMN_NAME, FormFileError, parse_form
 
 PREVIEW = """{% from "_form.html" import form_body with context %}<div class="formulir pratinjau-isi">
-{{ form_body(ctx.fields, ctx['values'], ctx.errors, ctx.general, zone_offsets) }}</div>"""
+{{ form_body(ctx.fields, ctx['values'], ctx.errors, ctx.general, zone_offsets, ctx.zone) }}</div>"""
 
 
 def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:

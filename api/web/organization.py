@@ -12,6 +12,7 @@ from api.errors import ApiError
 from api.services import organization as org
 from api.web import bp
 from api.web.common import PageError, page_login, principal
+from api.zones import ZONES
 
 KINDS = {"peran": "Peran", "unit": "Unit organisasi", "wilayah": "Wilayah", "pengguna": "Pengguna"}
 
@@ -29,7 +30,7 @@ def _kind(kind: str) -> str:
 
 # The form's inputs of each kind: a refusal of one of them is shown beside it.
 FORM_INPUTS = {"peran": ("nama", "keterangan"), "unit": ("kode", "nama", "jenis", "induk", "wilayah"),
-               "wilayah": ("kode", "nama", "tingkat", "induk"),
+               "wilayah": ("kode", "nama", "tingkat", "induk", "zona_waktu"),
                "pengguna": ("username", "nama_lengkap", "email", "kata_sandi", "hak")}
 
 
@@ -65,7 +66,7 @@ def _render(kind: str, values: dict[str, str] | None = None, errors: dict[str, l
     listing = {"peran": org.list_roles, "unit": org.list_units, "wilayah": org.list_regions,
                "pengguna": org.list_users}
     return render_template("organization.html", kind=kind, kinds=KINDS, rows=listing[kind](),
-                           unit_kinds=org.UNIT_KINDS, region_levels=org.REGION_LEVELS,
+                           unit_kinds=org.UNIT_KINDS, region_levels=org.REGION_LEVELS, zones=ZONES,
                            columns=org.CSV_COLUMNS[kind], values=values or {}, errors=errors or {})
 
 
@@ -94,7 +95,8 @@ def org_save(kind: str):
         elif kind == "unit":
             new = org.save_unit({k: form.get(k, "").strip() for k in ("kode", "nama", "jenis", "induk", "wilayah")})
         elif kind == "wilayah":
-            new = org.save_region({k: form.get(k, "").strip() for k in ("kode", "nama", "tingkat", "induk")})
+            new = org.save_region({k: form.get(k, "").strip()
+                                  for k in ("kode", "nama", "tingkat", "induk", "zona_waktu")})
         else:
             new = org.save_user(form.get("username", "").strip(), form.get("nama_lengkap", "").strip(),
                                 form.get("email", "").strip(), form.get("kata_sandi") or None,

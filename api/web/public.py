@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
 
 from api.db import db
@@ -10,6 +12,7 @@ from api.services.public import public_ref, submit, system_answered, tracking
 from api.services.tracking import normalize
 from api.services.versions import VersionRef, runtime
 from api.web import bp
+from api.web.common import start_zone
 from api.web.formkit import form_view, initial_values, parse
 from engine import FormInvalid
 
@@ -24,25 +27,30 @@ def public_list():
     return render_template("public_list.html", refs=public_refs())
 
 
+def _view(ref: VersionRef, values: dict[str, Any], errors: list | None, skip: set[str]) -> dict[str, Any]:
+    zone = start_zone(ref.version.start.properties.get("regionField"), values)
+    return form_view(ref.version.start.form, values, errors, skip, zone=zone)
+
+
 @bp.route("/publik/<process_id>", methods=["GET", "POST"])
 def public_form(process_id: str):
     ref = public_ref(process_id)
     form = ref.version.start.form
     skip = system_answered(form)  # the channel and the moment received: the system answers them, not asked
     if request.method == "GET":
-        return render_template("public_form.html", ref=ref, form_ctx=form_view(form, initial_values(form), skip=skip))
+        return render_template("public_form.html", ref=ref, form_ctx=_view(ref, initial_values(form), None, skip))
     data = parse(form, request.form, skip)
     try:
         instance = submit(ref, data)  # checked before the rate limit is spent, as the JSON route is
     except FormInvalid as exc:
         db.session.rollback()
-        return render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, exc.errors, skip)), 422
+        return render_template("public_form.html", ref=ref, form_ctx=_view(ref, data, exc.errors, skip)), 422
     except ApiError as exc:
         db.session.rollback()
         if exc.status == 422:
-            return render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, exc.fields, skip)), 422
+            return render_template("public_form.html", ref=ref, form_ctx=_view(ref, data, exc.fields, skip)), 422
         if exc.status == 429:  # the complaint was fine, only too soon: keep it on screen to send again later
-            return (render_template("public_form.html", ref=ref, form_ctx=form_view(form, data, None, skip),
+            return (render_template("public_form.html", ref=ref, form_ctx=_view(ref, data, None, skip),
                                     notice=exc.message), 429, exc.headers)
         raise
     return render_template("public_done.html", ref=ref, code=instance.tracking_code), 201

@@ -146,14 +146,16 @@ def last_error(instance_id: int) -> str | None:
     return (detail or {}).get("message")
 
 
-def completion_of(task_id: str) -> tuple[str, Any] | None:
-    """(who, when) completed a task, from its audit event: the user's full name when known, else the actor."""
+def completion_of(task_id: str) -> tuple[str, Any, str] | None:
+    """(who, when, the case's region) completed a task, from its audit event: the user's full name when known,
+    else the actor."""
     found = db.session.execute(
-        db.select(AuditEvent.actor, AuditEvent.at, User.full_name)
+        db.select(AuditEvent.actor, AuditEvent.at, User.full_name, Instance.region)
         .outerjoin(User, User.username == AuditEvent.actor)
+        .join(Instance, Instance.id == AuditEvent.instance_id)
         .where(AuditEvent.task_id == task_id, AuditEvent.kind == "task_completed").limit(1)
     ).first()
-    return (found.full_name or found.actor, found.at) if found else None
+    return (found.full_name or found.actor, found.at, found.region) if found else None
 
 
 def form_fields(version: Any) -> dict[str, dict[str, Any]]:

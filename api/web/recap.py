@@ -120,7 +120,7 @@ def cell(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: Vocabular
         return fmt_moment(value, row.get("wilayah"))
     if key in ("kode_lacak", "judul", "wilayah", "posisi"):
         return value or ""
-    return display_value(value, specs.get(key), name=key, vocab=vocab)
+    return display_value(value, specs.get(key), name=key, vocab=vocab, region=row.get("wilayah"))
 
 
 def export_value(row: dict[str, Any], key: str, specs: dict[str, dict], vocab: Vocabulary | None = None) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 
 from api.db import db
@@ -9,7 +11,7 @@ from api.errors import ApiError
 from api.services import instances
 from api.services.versions import VersionRef, runtime
 from api.web import bp
-from api.web.common import PageError, page_login, principal
+from api.web.common import PageError, page_login, principal, start_zone
 from api.web.formkit import form_view, initial_values, parse
 from engine import FormInvalid
 
@@ -34,6 +36,12 @@ def _ref(process_id: str) -> VersionRef:
     return found
 
 
+def _view(ref: VersionRef, values: dict[str, Any], errors: list | None = None) -> dict[str, Any]:
+    zone = start_zone(ref.version.start.properties.get("regionField"), values,
+                      principal().prefixes(ref.version.start.lane))
+    return form_view(ref.version.start.form, values, errors, zone=zone)
+
+
 def _defaults(ref: VersionRef) -> dict:
     """The start form's defaults, and the region field set to the user's region when they hold only one."""
     values = initial_values(ref.version.start.form)
@@ -50,7 +58,7 @@ def start_form(process_id: str):
     ref = _ref(process_id)
     form = ref.version.start.form
     if request.method == "GET":
-        return render_template("start.html", ref=ref, form_ctx=form_view(form, _defaults(ref)))
+        return render_template("start.html", ref=ref, form_ctx=_view(ref, _defaults(ref)))
     who = principal()
     data = parse(form, request.form)
     lane = ref.version.start.lane
@@ -65,11 +73,11 @@ def start_form(process_id: str):
         instance = instances.start(ref, data, instances.Actor(who.user.username, who.user.id), check=may_start)
     except FormInvalid as exc:
         db.session.rollback()
-        return render_template("start.html", ref=ref, form_ctx=form_view(form, data, exc.errors)), 422
+        return render_template("start.html", ref=ref, form_ctx=_view(ref, data, exc.errors)), 422
     except ApiError as exc:
         db.session.rollback()
         if exc.status != 422:
             raise
-        return render_template("start.html", ref=ref, form_ctx=form_view(form, data, exc.fields)), 422
+        return render_template("start.html", ref=ref, form_ctx=_view(ref, data, exc.fields)), 422
     flash(f"{ref.version.name} dimulai: \u201c{instance.title}\u201d, kode lacak {instance.tracking_code}.", "sukses")
     return redirect(url_for("web.inbox"))

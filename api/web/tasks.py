@@ -13,7 +13,7 @@ from api.services import case_links, instances, messages, trail
 from api.services.inbox import open_task
 from api.services.versions import runtime
 from api.web import bp
-from api.web.common import page_login, principal
+from api.web.common import page_login, principal, zone_for
 from api.web.formkit import form_view, initial_values, parse
 from api.web.queries import completion_of, form_fields, region_label
 from api.web.values import Table, Vocabulary, display_value, label, value_table
@@ -23,9 +23,10 @@ from engine import FormInvalid
 _INTERNAL = {"kode_lacak"}
 
 
-def context_rows(data: dict[str, Any], version: Any, skip: set[str]) -> list[tuple[str, str, Table | None]]:
+def context_rows(data: dict[str, Any], version: Any, skip: set[str], region: str | None = None
+                 ) -> list[tuple[str, str, Table | None]]:
     """(label, text, table) of the case data, form fields first in form order, then computed values; a list of
-    objects comes as a table (column labels, rows), anything else as text."""
+    objects comes as a table (column labels, rows), anything else as text; moments on `region`'s clock."""
     specs = form_fields(version)
     vocab = Vocabulary.of(version)
     rows = []
@@ -33,8 +34,8 @@ def context_rows(data: dict[str, Any], version: Any, skip: set[str]) -> list[tup
         if name in skip or name in _INTERNAL or value in (None, "", [], {}):
             continue
         spec = specs.get(name, {})
-        rows.append((label(name, spec, vocab), display_value(value, spec, name=name, vocab=vocab),
-                     value_table(value, spec, vocab=vocab)))
+        rows.append((label(name, spec, vocab), display_value(value, spec, name=name, vocab=vocab, region=region),
+                     value_table(value, spec, vocab=vocab, region=region)))
     return rows
 
 
@@ -53,9 +54,9 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     return render_template(
         "task.html",
         task=row, instance=instance, version=ref, info=info, form=form,
-        form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors)
-        if form else None,
-        context=context_rows(task.data, ref.version, own), events=trail.history(instance, ref, who),
+        form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors,
+                           zone=zone_for(instance.region)[0]) if form else None,
+        context=context_rows(task.data, ref.version, own, instance.region), events=trail.history(instance, ref, who),
         region=region_label(row.region),
         claimed_by=claimed_by, claimed_by_username=claimer.username if claimer else None,
         mine=row.claimed_by_id == who.user.id, refused=refused, links=case_links.links_of(instance, who),
@@ -66,7 +67,8 @@ def _gone(task_id: str, message: str, title: str | None = None):
     """The page for a task no longer waiting: who completed it and when, if a person did."""
     done = completion_of(task_id)
     return render_template("task_gone.html", message=message, title=title,
-                           done_by=done[0] if done else None, done_at=done[1] if done else None), 409
+                           done_by=done[0] if done else None, done_at=done[1] if done else None,
+                           done_region=done[2] if done else None), 409
 
 
 @bp.route("/tugas/<task_id>", methods=["GET"])

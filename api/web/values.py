@@ -100,8 +100,9 @@ def label(name: str, spec: dict[str, Any] | None = None, vocab: Vocabulary | Non
 
 
 def display_value(value: Any, spec: dict[str, Any] | None = None, *, name: str = "",
-                  vocab: Vocabulary | None = None) -> str:
-    """A data value as people read it: choice titles, Ya/Tidak, numbers, dates in words, lists."""
+                  vocab: Vocabulary | None = None, region: str | None = None) -> str:
+    """A data value as people read it: choice titles, Ya/Tidak, numbers, dates in words, lists; a moment on
+    the clock of `region`'s office."""
     spec = spec if isinstance(spec, dict) else {}
     if value is None or value == "":
         return "-"
@@ -109,11 +110,12 @@ def display_value(value: Any, spec: dict[str, Any] | None = None, *, name: str =
         return "Ya" if value else "Tidak"
     if isinstance(value, list):
         item = spec.get("items") if isinstance(spec.get("items"), dict) else {}
-        return "; ".join(display_value(v, item, name=name, vocab=vocab) for v in value)
+        return "; ".join(display_value(v, item, name=name, vocab=vocab, region=region) for v in value)
     if isinstance(value, dict):
         props = spec.get("properties") or {}
-        return ", ".join(f"{label(k, props.get(k), vocab)}: {display_value(v, props.get(k), name=k, vocab=vocab)}"
-                         for k, v in value.items())
+        return ", ".join(
+            f"{label(k, props.get(k), vocab)}: {display_value(v, props.get(k), name=k, vocab=vocab, region=region)}"
+            for k, v in value.items())
     title = choices(spec).get(value) or (vocab.choice(name, value) if vocab is not None else None)
     if title is not None:
         return title
@@ -123,20 +125,21 @@ def display_value(value: Any, spec: dict[str, Any] | None = None, *, name: str =
         if spec.get("format") == "date" or ISO_DATE.match(value):
             return fmt_moment(value, with_time=False)
         if spec.get("format") == "date-time" or ISO_MOMENT.match(value):
-            return fmt_moment(value)
+            return fmt_moment(value, region)
         if not spec and _CODE.match(value):  # a script's code no form names: its words, not its spelling
             return value.replace("_", " ")
     return str(value)
 
 
-def value_table(value: Any, spec: dict[str, Any] | None = None, *, vocab: Vocabulary | None = None) -> Table | None:
+def value_table(value: Any, spec: dict[str, Any] | None = None, *, vocab: Vocabulary | None = None,
+                region: str | None = None) -> Table | None:
     """A list of objects as (column labels, rows of text), columns in the form's order; an object of objects
     (a calendar by level) likewise, each row led by its key's label; None for other values."""
     spec = spec if isinstance(spec, dict) else {}
     if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
         props = spec.get("properties") or {}
         inner = next((s for s in props.values() if isinstance(s, dict)), {})
-        columns, rows = value_table(list(value.values()), {"items": inner}, vocab=vocab) or ([], [])
+        columns, rows = value_table(list(value.values()), {"items": inner}, vocab=vocab, region=region) or ([], [])
         keys = [label(k, props.get(k), vocab) for k in value]
         return ["", *columns], [[k, *row] for k, row in zip(keys, rows, strict=True)]
     if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
@@ -145,7 +148,7 @@ def value_table(value: Any, spec: dict[str, Any] | None = None, *, vocab: Vocabu
     props = item.get("properties") or {}
     keys = [k for k in props if any(k in v for v in value)]
     keys += list(dict.fromkeys(k for v in value for k in v if k not in props))
-    rows = [[display_value(v.get(k), props.get(k), name=k, vocab=vocab) for k in keys] for v in value]
+    rows = [[display_value(v.get(k), props.get(k), name=k, vocab=vocab, region=region) for k in keys] for v in value]
     return [label(k, props.get(k), vocab) for k in keys], rows
 
 

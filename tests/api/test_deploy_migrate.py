@@ -468,7 +468,7 @@ def test_a_changed_duration_counts_from_the_move_and_the_dry_run_says_so(app, cl
     moved = migrate(client, users, instance_id=started["id"]).get_json()
 
     assert checked["ok"] and checked["notes"] == [
-        "penanda waktu 'Batas verifikasi' dihitung ulang: 2026-03-17T06:00+00:00 -> 2026-03-17T09:00+00:00"]
+        "penanda waktu 'Batas verifikasi' dihitung ulang: 17 Mar 2026 13:00 WIB -> 17 Mar 2026 16:00 WIB"]
     assert moved["results"][0]["notes"] == checked["notes"]
     with app.app_context():  # six hours from the move at 10:00
         assert db.session.get(Instance, started["id"]).next_timer_at == datetime(2026, 3, 17, 16, 0, tzinfo=WIB)

@@ -19,6 +19,26 @@ def test_the_migrations_produce_the_same_schema_as_the_models(app):
     assert differences == []
 
 
+def test_given_regions_stored_before_zones_were_data_when_migrated_then_their_provinces_keep_their_zone(app):
+    """0015 moves the province-number rule the code used into the rows: an upgraded office sees no moment move."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        downgrade(directory=directory, revision="0014_inbox_speed")
+        db.session.execute(text("INSERT INTO regions (code, name, level, parent) VALUES "
+                                "('63', 'Kalimantan Selatan', 'provinsi', NULL), "
+                                "('63.10', 'Kabupaten Tanah Bumbu', 'kabupaten', '63'), "
+                                "('94', 'Papua', 'provinsi', NULL), ('33', 'Jawa Tengah', 'provinsi', NULL)"))
+        db.session.commit()
+        upgrade(directory=directory)
+        zones = dict(db.session.execute(text("SELECT code, time_zone FROM regions")).all())
+        db.session.execute(text("DELETE FROM regions"))
+        db.session.commit()
+    assert zones == {"63": "Asia/Makassar", "63.10": None, "94": "Asia/Jayapura", "33": None}
+
+
 def test_the_openapi_document_and_its_page(client):
     document = client.get("/api/openapi.json").get_json()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -165,6 +167,30 @@ def test_the_check_lists_what_changed_and_the_plan_for_the_running_instances_and
         assert runtime().current("musrenbang").number == 1
         assert db.session.execute(db.select(db.func.count()).select_from(ProcessVersionRow)
                                   .filter_by(process_id="musrenbang")).scalar() == 1
+
+
+def test_given_a_deadline_the_draft_moves_when_checked_then_the_dry_run_reads_both_moments_on_the_offices_clock(
+        analyst, app):
+    staff = app.test_client()
+    login(staff, "ketua_rt")
+    start_proposal(staff)
+    later = MUSRENBANG.replace(">batas_rkpd</bpmn:timeDate>",
+                               ">end_of_office_day(add_working_days(batas_rkpd, 10))</bpmn:timeDate>")
+
+    body = send(analyst, "/analis/modeler/periksa", berkas="musrenbang.bpmn", proses="musrenbang", xml=later).get_json()
+
+    [result] = body["plan"]["results"]
+    assert body["plan"]["timers"] == 1 and result["outcome"] == "can_migrate"
+    [note] = result["notes"]
+    found = re.fullmatch(r"penanda waktu '6 bulan sejak usulan RT' dihitung ulang: "
+                         r"(\d{1,2}) (\w{3}) (\d{4}) 16:00 WIB -> (\d{1,2}) (\w{3}) (\d{4}) 16:00 WIB", note)
+    assert found, note  # the end of the office day in Karanganyar, as every page writes a moment
+    with app.app_context():
+        due = db.session.execute(db.select(Instance.next_timer_at)).scalar_one().astimezone(ZoneInfo("Asia/Jakarta"))
+    months = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+    assert found.group(1, 2, 3) == (str(due.day), months[due.month - 1], str(due.year)) and due.hour == 16
+    later_due = date(int(found.group(6)), months.index(found.group(5)) + 1, int(found.group(4)))
+    assert later_due > due.date()  # ten working days on
 
 
 def test_the_deploy_needs_the_confirmation(analyst, app):
