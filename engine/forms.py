@@ -83,6 +83,18 @@ class FormRef:
         props = self.schema.get("properties", {})
         return [name for name, spec in props.items() if isinstance(spec, dict) and spec.get(keyword)]
 
+    def row_fields_marked(self, keyword: str) -> dict[str, list[str]]:
+        """Per top-level list of objects (a batch list), the names of its row fields carrying the keyword."""
+        found: dict[str, list[str]] = {}
+        for name, spec in self.schema.get("properties", {}).items():
+            items = spec.get("items") if isinstance(spec, dict) else None
+            props = items.get("properties") if isinstance(items, dict) else None
+            if isinstance(props, dict):
+                marked = [row for row, sub in props.items() if isinstance(sub, dict) and sub.get(keyword)]
+                if marked:
+                    found[name] = marked
+        return found
+
 
 def parse_form(schema_file: str, schema_text: str, ui_file: str | None = None, ui_text: str | None = None) -> FormRef:
     """Build a FormRef from file contents, or raise FormFileError naming the file."""

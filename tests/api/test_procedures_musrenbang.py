@@ -118,6 +118,44 @@ DESA = {  # given the 2027 RKPD cycle with three desa in Kecamatan Matesih, and 
 }
 
 
+def decide_again(client, users, level, rows):
+    """The forum's decision task, still waiting after a refusal, sent again with `rows`."""
+    who = FORUMS[level][5]
+    [task] = [t for t in client.get("/api/v1/tasks", headers=users.headers(who)).get_json()["items"]
+              if t["name"] == FORUMS[level][4]]
+    return client.post(f"/api/v1/tasks/{task['id']}/complete", headers=users.headers(who),
+                       json={"data": {"nomor_berita_acara": "050/07/2026", "usulan": rows}})
+
+
+def test_given_a_forum_at_any_level_when_a_row_merges_into_a_code_of_no_case_then_422_names_the_row(
+        client, levels, clock):
+    clock.set(PROPOSED)
+    started = propose(client, levels).get_json()
+    code = started["tracking_code"]
+
+    for name, lane, form, when in STEPS:
+        if name not in FORUMS:
+            do(client, levels, WHO[lane], name, form, clock, when)
+            continue
+        clock.set(when)
+        _, listed, ghost = hold_forum(client, levels, lambda listed: [
+            {**listed[0], "skor_prioritas": 60, "keputusan": "gabung", "gabung_ke": "ALR-ZZZZZ-ZZZZZ"}], name)
+        assert ghost.status_code == 422, (name, ghost.get_json())
+        assert ghost.get_json()["fields"] == [
+            {"field": "usulan.0.gabung_ke", "message": "baris 1: kode lacak ALR-ZZZZZ-ZZZZZ tidak ditemukan"}]
+        itself = decide_again(client, levels, name, [
+            {**listed[0], "skor_prioritas": 60, "keputusan": "gabung", "gabung_ke": code.lower()}])
+        assert itself.status_code == 422, (name, itself.get_json())
+        assert [f["field"] for f in itself.get_json()["fields"]] == ["usulan.0.gabung_ke"]
+        detail = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()
+        assert detail["status"] == "waiting" and "hasil" not in detail["data"]  # nothing stored, still waiting
+        accepted = decide_again(client, levels, name, [{**listed[0], "skor_prioritas": 60, "keputusan": "terima"}])
+        assert accepted.status_code == 200, (name, accepted.get_json())
+
+    detail = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()
+    assert (detail["status"], detail["data"]["hasil"]) == ("complete", "masuk_rkpd")
+
+
 def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_list(client, users, clock):
     users.add("desa_matesih", ("Ketua RT", "33.13.05"), ("Ketua RW", "33.13.05"), ("Kepala Desa", "33.13.05"),
               ("Operator Kecamatan", "33.13.05"))
@@ -265,7 +303,7 @@ def test_a_village_merges_a_proposal_into_another_and_it_ends_merged(client, lev
     do(client, levels, "rw_02", "verifikasi_rw", TERIMA_RW)
     assert names(client, levels, "kades") == []  # the desa decides in its musyawarah, not per proposal
 
-    target = "Normalisasi saluran irigasi Dusun Ngemplak (usulan RT 002)"
+    target = propose(client, levels, "rt_001").get_json()["tracking_code"]  # the proposal that takes it over
     _, listed, refused = hold_forum(client, levels, lambda listed: [
         {**listed[0], "skor_prioritas": 40, "keputusan": "gabung"}], "tunggu_musyawarah_desa")
     assert refused.status_code == 422
