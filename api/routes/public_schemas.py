@@ -47,6 +47,8 @@ class TrackSchema(Schema):
     title = fields.String(allow_none=True)
     submitted_at = fields.String(allow_none=True)
     finished_at = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={
+        "description": "hasil akhir kasus yang selesai, dengan kata-kata yang dinyatakan diagramnya (bila ada)"})
     steps = fields.List(fields.Nested(PublicStepSchema))
     messages = fields.List(fields.Nested(PublicMessageSchema))
     links = fields.Nested(PublicCaseLinksSchema, metadata={

@@ -108,6 +108,33 @@ def test_a_proposal_accepted_at_every_level_reaches_the_rkpd(client, levels, clo
     assert data["skor_prioritas_kecamatan"] == 87.5 and data["peringkat_kecamatan"] == 1
     assert (data["hasil"], data["nomor_perkada_rkpd"]) == ("masuk_rkpd", "Peraturan Bupati Karanganyar Nomor 45 Tahun 2026")
 
+    # The public reads the outcome in the diagram's words, not only "selesai".
+    tracked = client.get(f"/api/v1/public/track/{started.get_json()['tracking_code']}").get_json()
+    assert (tracked["status"], tracked["steps"]) == ("complete", [])
+    assert tracked["outcome"] == (f"Usulan masuk RKPD tahun {data['tahun_rkpd']}, dimuat dalam "
+                                  "Peraturan Bupati Karanganyar Nomor 45 Tahun 2026")
+
+
+def test_given_a_proposal_rejected_at_the_desa_forum_then_tracking_names_the_level_and_reason(client, levels, clock):
+    clock.set(PROPOSED)
+    started = propose(client, levels).get_json()
+    do(client, levels, "rw_02", "verifikasi_rw", TERIMA_RW)
+    tracked = client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()
+    assert tracked["outcome"] is None  # still running: no outcome yet
+
+    _, _, answer = hold_forum(client, levels, lambda listed: [
+        {**listed[0], "skor_prioritas": 10, "keputusan": "tolak", "alasan_tolak": "bukan_kewenangan_kabupaten"}],
+        "tunggu_musyawarah_desa")
+    assert answer.status_code == 200, answer.get_json()
+
+    tracked = client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()
+    assert tracked["status"] == "complete"
+    assert tracked["outcome"] == ("Usulan tidak dilanjutkan: ditolak di musyawarah desa/kelurahan dengan alasan "
+                                  "Bukan kewenangan kabupaten")
+    page = client.get(f"/lacak?kode={started['tracking_code']}").get_data(as_text=True)
+    assert "ditolak di musyawarah desa/kelurahan dengan alasan Bukan kewenangan kabupaten" in page
+    assert "Tidak ada langkah yang sedang menunggu" not in page
+
 
 DESA = {  # given the 2027 RKPD cycle with three desa in Kecamatan Matesih, and one proposal elsewhere
     "girilayu": ("33.13.05.2002/RW01/RT003", "Pengerasan jalan usaha tani Desa Girilayu", 2027),
@@ -317,4 +344,6 @@ def test_a_village_merges_a_proposal_into_another_and_it_ends_merged(client, lev
     assert done.status_code == 200, done.get_json()
     data = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()["data"]
     assert (data["hasil"], data["digabung_di_tingkat"], data["digabung_ke"]) == ("digabungkan", "desa", target)
+    assert client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()["outcome"] == (
+        f"Usulan digabung di musyawarah desa/kelurahan ke usulan {target}, yang dilanjutkan menggantikannya")
     assert names(client, levels, "operator_matesih") == []

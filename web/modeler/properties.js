@@ -323,6 +323,10 @@ function entries(element) {
     add('alur-public-status', propertyEntry('publicStatus', 'Status untuk publik (publicStatus)',
       'Kalimat untuk halaman lacak publik selama kasus menunggu di sini ({isian} diisi dari batchFields); kosong: nama langkah yang tampil.'));
   }
+  if (is(element, 'bpmn:EndEvent') && is(bo.$parent, 'bpmn:Process')) {
+    add('alur-public-status', propertyEntry('publicStatus', 'Hasil untuk publik (publicStatus)',
+      'Kalimat hasil akhir di halaman lacak publik bila kasus selesai di sini ({isian} diisi dari data akhir); kosong: hanya "selesai".'));
+  }
   if (is(element, 'bpmn:StartEvent') && is(bo.$parent, 'bpmn:Process')) {
     add('alur-region', propertyEntry('regionField', 'Isian wilayah (regionField)', 'Isian formulir awal yang memuat kode wilayah.'));
     add('alur-title', propertyEntry('titleField', 'Isian judul (titleField)', 'Isian yang menjadi judul kasus di kotak tugas.'));
