@@ -60,14 +60,17 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     form = info.form if info else None
     own = set(form.schema.get("properties", {})) if form else set()
     start_values = dict(view.data)
+    fixed: set[str] = set()
     if messages.is_batch(info):  # a batch step opens with what waits for its decision, ranked
+        fixed.add(info.properties[messages.BATCH_FIELD])
         start_values[info.properties[messages.BATCH_FIELD]] = task.data.get(info.properties[messages.BATCH_FIELD])
     specs = form_fields(ref.version)
     claimed_by = usernames({row.claimed_by_id}).get(row.claimed_by_id) if row.claimed_by_id else None
     return render_template(
         "task.html",
         task=row, instance=instance, version=ref, info=info, form=form,
-        form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors)
+        form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors,
+                           fixed_rows=fixed)
         if form else None,
         context=context_rows(task.data, specs, own), events=trail.history(instance, ref, who),
         region=region_label(row.region),

@@ -552,6 +552,13 @@ def test_a_forums_decided_list_is_its_document_ranked_as_a_page_csv_and_xlsx_for
     missed = by_title["Pemasangan penerangan jalan umum tenaga surya"]
     assert 'name="usulan.0.kode_lacak"' in form and f'value="{missed}"' in form
     assert 'name="usulan.0.peringkat"' in form and 'value="1"' in form
+    # Its rows are the waiting proposals: no row can be added by hand, and what the proposal shares is read-only.
+    listing = re.search(r'<fieldset class="daftar daftar-tetap" data-array="usulan" data-fixed-rows>(.*?)</fieldset>',
+                        form, re.S).group(1)
+    assert "tambah-butir" not in listing and "<template>" not in listing
+    assert "Keluarkan dari daftar" in listing and "tetap menunggu" in listing
+    assert re.search(r'<input id="i-usulan\.0\.kode_lacak" name="usulan\.0\.kode_lacak"[^>]* readonly', listing)
+    assert not re.search(r'<input id="i-usulan\.0\.skor_prioritas"[^>]* readonly', listing)
 
     other = app.test_client()
     login(other, "operator_kec_jaten")  # another kecamatan does not see it
