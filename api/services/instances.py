@@ -267,7 +267,7 @@ def start(
     if not isinstance(data, dict):
         raise invalid([{"field": "data", "message": "harus berupa objek"}])
     if version.start.form is not None:
-        version.start.form.validate(data)  # FormInvalid -> 422 with every field
+        runtime().engine.validate(version.start.form, data)  # FormInvalid -> 422 with every field
     region = region_of(ref, data)
     if check is not None:
         check(region)

@@ -105,7 +105,7 @@ def submit(ref: VersionRef, data: dict[str, Any], also: Callable[[Instance], Non
     form = ref.version.start.form
     if form is not None:
         data = public_data(form, data)
-        form.validate(data)  # FormInvalid -> 422 with every field, and no rate-limit hit spent
+        runtime().engine.validate(form, data)  # FormInvalid -> 422 with every field, and no rate-limit hit spent
     instances.region_of(ref, data)
     case_links.resolve(form, data)  # a code that names no case is refused before the rate limit too
     rate_limit()

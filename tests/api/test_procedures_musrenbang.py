@@ -347,3 +347,24 @@ def test_a_village_merges_a_proposal_into_another_and_it_ends_merged(client, lev
     assert client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()["outcome"] == (
         f"Usulan digabung di musyawarah desa/kelurahan ke usulan {target}, yang dilanjutkan menggantikannya")
     assert names(client, levels, "operator_matesih") == []
+
+
+KNOWN_YEARS = "2027, 2028, 2029, 2030, 2031, 2032, 2033, 2034, 2035"  # processes/kalender_musrenbang.json
+
+
+@pytest.mark.parametrize("year", [2026, 2036])
+def test_given_an_rkpd_year_the_calendar_does_not_know_when_a_proposal_or_forum_starts_then_422_names_the_years(
+        client, levels, clock, year):
+    clock.set(PROPOSED)
+    proposal = client.post("/api/v1/processes/musrenbang/instances", headers=levels.headers("rt_001"),
+                           json={"data": {**USULAN, "tahun_rkpd": year}})
+    process, start, *_, who = FORUMS["tunggu_musrenbang_cam"]
+    forum = client.post(f"/api/v1/processes/{process}/instances", headers=levels.headers(who),
+                        json={"data": {**start, "tahun_rkpd": year}})
+
+    for answer in (proposal, forum):
+        assert answer.status_code == 422
+        assert answer.get_json()["fields"] == [
+            {"field": "tahun_rkpd", "message": f"{year} tidak ada dalam kalender_musrenbang; yang tersedia: {KNOWN_YEARS}"}]
+    listed = client.get("/api/v1/admin/instances", headers=levels.headers("admin")).get_json()["items"]
+    assert listed == []  # nothing started, nothing stuck waiting for a forum that never comes

@@ -599,3 +599,16 @@ def test_a_computed_field_without_a_title_keeps_the_capitals_the_forms_use():
 
     upper = _upper_words({"tahun_rkpd": {"title": "Tahun RKPD yang dituju"}, "opd": {"title": "OPD tujuan"}})
     assert _label("batas_rkpd", upper) == "Batas RKPD" and _label("opd_tujuan_awal", upper) == "OPD tujuan awal"
+
+
+def test_given_a_year_the_musrenbang_calendar_lacks_then_the_start_page_says_which_years_it_knows(client, app):
+    login(client, "ketua_rt")
+    answer = start_proposal(client, {**USULAN, "tahun_rkpd": 2026, "judul": "Usulan tahun tanpa kalender"})
+
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    error = re.search(r'<p class="galat-isian" id="galat-tahun_rkpd">(.*?)</p>', page).group(1)
+    assert error.startswith("2026 tidak ada dalam kalender_musrenbang; yang tersedia: 2027, 2028")
+    assert "Usulan tahun tanpa kalender" in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.execute(db.select(Instance).filter_by(title="Usulan tahun tanpa kalender")).first() is None
