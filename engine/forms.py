@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -31,7 +31,7 @@ WAIT_FIELDS_PROPERTY = "batchFields"
 # What the public reads on the tracking page while a step waits; a step without it is internal and not shown.
 PUBLIC_STATUS_PROPERTY = "publicStatus"
 # On a form field: the name of a data file beside the diagrams (`data_lookup`) whose top-level keys are the only
-# values the field accepts, e.g. the RKPD years the musrenbang calendar knows.
+# values the field accepts, e.g. the years a yearly calendar knows.
 DATA_KEY_KEYWORD = "x-alur-data-key"
 # Digests of schema texts that passed the metaschema check (about 6 ms a form): a sync, a deploy's lint
 # and the modeler's live lint see the same form texts again and again. Only passes are remembered.
@@ -100,7 +100,7 @@ class FormRef:
 
 
 def data_key_errors(form: FormRef, data: Any, keys_of: Callable[[str], list[str] | None],
-                    already: set[str] = frozenset()) -> list[FieldError]:
+                    already: Set[str] = frozenset()) -> list[FieldError]:
     """A field marked `x-alur-data-key` whose value is no key of that data file, naming the keys it has.
 
     Fields in `already` (refused by the form itself) are left alone: one message per field is enough.

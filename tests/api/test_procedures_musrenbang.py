@@ -368,3 +368,27 @@ def test_given_an_rkpd_year_the_calendar_does_not_know_when_a_proposal_or_forum_
             {"field": "tahun_rkpd", "message": f"{year} tidak ada dalam kalender_musrenbang; yang tersedia: {KNOWN_YEARS}"}]
     listed = client.get("/api/v1/admin/instances", headers=levels.headers("admin")).get_json()["items"]
     assert listed == []  # nothing started, nothing stuck waiting for a forum that never comes
+
+
+def test_given_a_musrenbang_kab_for_a_year_when_a_second_one_starts_then_409_names_it_until_the_first_is_cancelled(
+        client, levels, clock):
+    clock.set(datetime(2026, 4, 1, 9, 0, tzinfo=WIB))
+    process, start, *_ = FORUMS["tunggu_musrenbang_kab"]
+    url = f"/api/v1/processes/{process}/instances"
+    first = client.post(url, headers=levels.headers("perencana"), json={"data": start})
+    assert first.status_code == 201, first.get_json()
+
+    again = client.post(url, headers=levels.headers("perencana"),
+                        json={"data": {**start, "nama_forum": "MUSRENBANG-KAB 2027 kedua"}})
+    assert again.status_code == 409
+    body = again.get_json()
+    assert body["code"] == "duplicate_start" and first.get_json()["tracking_code"] in body["message"]
+    assert [f["field"] for f in body["fields"]] == ["wilayah", "tahun_rkpd"]
+    assert "Tahun RKPD 2027" in body["message"]
+    other_year = client.post(url, headers=levels.headers("perencana"), json={"data": {**start, "tahun_rkpd": 2028}})
+    assert other_year.status_code == 201, other_year.get_json()
+
+    cancelled = client.post(f"/api/v1/admin/instances/{first.get_json()['id']}/cancel", headers=levels.headers("admin"),
+                            json={"reason": "salah jadwal"})
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert client.post(url, headers=levels.headers("perencana"), json={"data": start}).status_code == 201

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -612,3 +612,20 @@ def test_given_a_year_the_musrenbang_calendar_lacks_then_the_start_page_says_whi
     assert "Usulan tahun tanpa kalender" in page  # what was typed is kept
     with app.app_context():
         assert db.session.execute(db.select(Instance).filter_by(title="Usulan tahun tanpa kalender")).first() is None
+
+
+def test_given_a_musrenbang_kab_of_a_year_then_the_start_page_refuses_a_second_beside_the_year(client, app):
+    login(client, "baperlitbang")
+    page = "/mulai/forum_musrenbang_kab"
+    year = date.today().year + 4  # a year the calendar knows and the demo holds no forum of
+    start = {"nama_forum": f"MUSRENBANG-KAB RKPD {year}", "tahun_rkpd": year, "wilayah": "33.13",
+             "tanggal_forum": date.today().isoformat(), "tempat_forum": "Pendapa Rumah Dinas Bupati"}
+    assert post(client, page, as_form(start), token_page=page).status_code == 302
+
+    again = post(client, page, as_form({**start, "nama_forum": "MUSRENBANG-KAB kedua"}), token_page=page)
+
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    error = re.search(r'<p class="galat-isian" id="galat-tahun_rkpd">(.*?)</p>', html).group(1)
+    assert f"Tahun RKPD {year}" in error and "tidak boleh dimulai dua kali" in error
+    assert "MUSRENBANG-KAB kedua" in html  # what was typed is kept

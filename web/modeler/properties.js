@@ -332,6 +332,8 @@ function entries(element) {
     add('alur-title', propertyEntry('titleField', 'Isian judul (titleField)', 'Isian yang menjadi judul kasus di kotak tugas.'));
     add('alur-received', propertyEntry('receivedField', 'Isian waktu diterima (receivedField)',
       'Isian formulir awal (date-time) yang memuat saat kasus diterima, ditampilkan di halaman lacak publik.'));
+    add('alur-unique-start', propertyEntry('uniqueStart', 'Isian yang tidak boleh berulang (uniqueStart)',
+      'Isian data (dipisah koma) yang nilainya tidak boleh sama dengan kasus proses ini yang berjalan atau selesai, mis. wilayah,tahun_rkpd.'));
     add('alur-public', propertyEntry('publicStart', 'Dapat dimulai publik (publicStart)', 'Isi "true" agar warga dapat memulai tanpa masuk.'));
   }
   if (is(element, 'bpmn:Task') && !is(element, 'bpmn:ScriptTask')) {
