@@ -9,8 +9,8 @@ Revises: 0014_inbox_speed
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_unique_start"
-down_revision = "0014_inbox_speed"
+revision = "0016_unique_start"
+down_revision = "0015_region_zone"
 branch_labels = None
 depends_on = None
 
