@@ -224,6 +224,24 @@ class OutboxMessage(db.Model):
     )
 
 
+class UniqueStart(db.Model):
+    """The values of a start event's `uniqueStart` fields that one open or finished case of a process holds.
+
+    One forum per desa and RKPD year: the unique constraint refuses a second case with the same values even
+    when two starts race; a cancelled case gives its row up, so the forum can be held again.
+    """
+
+    __tablename__ = "unique_starts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    key: Mapped[str] = mapped_column(String(64), nullable=False)  # SHA-256 of the fields' values as JSON
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), nullable=False)
+    __table_args__ = (
+        UniqueConstraint("process_id", "key", name="uq_unique_starts"),
+        Index("ix_unique_starts_instance", "instance_id"),
+    )
+
+
 class CaseLink(db.Model):
     """One case naming another by its tracking code, in a form field marked `x-alur-case-link`.
 

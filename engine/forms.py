@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -31,6 +31,9 @@ CORRELATION_PROPERTY = "correlationField"
 WAIT_FIELDS_PROPERTY = "batchFields"
 # What the public reads on the tracking page while a step waits; a step without it is internal and not shown.
 PUBLIC_STATUS_PROPERTY = "publicStatus"
+# On a form field: the name of a data file beside the diagrams (`data_lookup`) whose top-level keys are the only
+# values the field accepts, e.g. the years a yearly calendar knows.
+DATA_KEY_KEYWORD = "x-alur-data-key"
 # Digests of schema texts that passed the metaschema check (about 6 ms a form): a sync, a deploy's lint
 # and the modeler's live lint see the same form texts again and again. Only passes are remembered.
 _SOUND_SCHEMAS: set[str] = set()
@@ -85,6 +88,40 @@ class FormRef:
         """Top-level property names carrying a custom keyword such as `x-alur-personal`."""
         props = self.schema.get("properties", {})
         return [name for name, spec in props.items() if isinstance(spec, dict) and spec.get(keyword)]
+
+    def row_fields_marked(self, keyword: str) -> dict[str, list[str]]:
+        """Per top-level list of objects (a batch list), the names of its row fields carrying the keyword."""
+        found: dict[str, list[str]] = {}
+        for name, spec in self.schema.get("properties", {}).items():
+            items = spec.get("items") if isinstance(spec, dict) else None
+            props = items.get("properties") if isinstance(items, dict) else None
+            if isinstance(props, dict):
+                marked = [row for row, sub in props.items() if isinstance(sub, dict) and sub.get(keyword)]
+                if marked:
+                    found[name] = marked
+        return found
+
+
+def data_key_errors(form: FormRef, data: Any, keys_of: Callable[[str], list[str] | None],
+                    already: Set[str] = frozenset()) -> list[FieldError]:
+    """A field marked `x-alur-data-key` whose value is no key of that data file, naming the keys it has.
+
+    Fields in `already` (refused by the form itself) are left alone: one message per field is enough.
+    """
+    if not isinstance(data, Mapping):
+        return []
+    errors = []
+    for name in form.fields_marked(DATA_KEY_KEYWORD):
+        value = data.get(name)
+        if name in already or value is None or isinstance(value, bool):
+            continue
+        source = str(form.schema["properties"][name][DATA_KEY_KEYWORD])
+        known = keys_of(source)
+        if known is None:
+            errors.append(FieldError(name, f"data {source} tidak tersedia; nilai ini tidak dapat diperiksa"))
+        elif str(value) not in known:
+            errors.append(FieldError(name, f"{value} tidak ada dalam {source}; yang tersedia: {', '.join(known)}"))
+    return errors
 
 
 def parse_form(schema_file: str, schema_text: str, ui_file: str | None = None, ui_text: str | None = None) -> FormRef:

@@ -22,7 +22,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, StartEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.forms import (
@@ -121,6 +121,9 @@ class ProcessVersion:
     # Plain words for the public while the instance waits at a message catch (its `publicStatus`), by element
     # id; `{field}` in them is filled from the data the catch shares (`batchFields`), e.g. the RKPD year.
     wait_public_status: dict[str, str] = field(default_factory=dict)
+    # Plain words for the public once the instance finished at an end event (its `publicStatus`), by element
+    # id; `{field}` in them is filled from the final data, e.g. the level and reason of a rejection.
+    end_public_status: dict[str, str] = field(default_factory=dict)
 
     @property
     def short_hash(self) -> str:
@@ -230,6 +233,7 @@ def build_version(process_id: str, sources: Mapping[str, str]) -> ProcessVersion
         start=_start_info(spec, forms),
         tasks=_task_infos(all_specs, forms),
         wait_public_status=_wait_public_status(all_specs),
+        end_public_status=_end_public_status(spec),
     )
 
 
@@ -302,8 +306,21 @@ def _wait_public_status(specs: Iterable[BpmnProcessSpec]) -> dict[str, str]:
     for spec in specs:
         for task_spec in spec.task_specs.values():
             words = (_props(task_spec).get(PUBLIC_STATUS_PROPERTY) or "").strip()
-            if words and not task_spec.manual:
+            if words and not task_spec.manual and not isinstance(task_spec, EndEvent):
                 found[task_spec.bpmn_id or task_spec.name] = words
+    return found
+
+
+def _end_public_status(spec: BpmnProcessSpec) -> dict[str, str]:
+    """`publicStatus` of the process's own end events: the outcome a finished case tells the public.
+
+    Only the top level: an end inside a sub-process box closes a phase, not the case.
+    """
+    found: dict[str, str] = {}
+    for task_spec in spec.task_specs.values():
+        words = (_props(task_spec).get(PUBLIC_STATUS_PROPERTY) or "").strip()
+        if words and isinstance(task_spec, EndEvent):
+            found[task_spec.bpmn_id or task_spec.name] = words
     return found
 
 

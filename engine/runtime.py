@@ -31,10 +31,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import NothingWaiting, NotInError, TaskNotReady, WrongLane
 from engine.events import EngineEvent, error_event, note_engine_task
+from engine.forms import FieldError, FormInvalid, FormRef, data_key_errors
 from engine.human_tasks import ready_human_ids, ready_human_task
 from engine.registry import ProcessVersion
 from engine.sandbox import SandboxEnvironment, SandboxScriptEngine
-from engine.script_helpers import make_helpers
+from engine.script_helpers import data_keys, make_helpers
 from engine.serializer import StateSerializer
 from engine.snapshot import InstanceView, instance_view
 from engine.step_result import StepResult, describe_step
@@ -68,6 +69,7 @@ class Engine:
             options["max_items"] = script_max_items
         if max_data_bytes is not None:
             options["max_data_bytes"] = max_data_bytes
+        self.data_dir = data_dir
         self.script_engine = SandboxScriptEngine(SandboxEnvironment(make_helpers(self.calendar, data_dir), **options))
         self.serializer = StateSerializer(**({"max_data_bytes": max_data_bytes} if max_data_bytes is not None else {}))
 
@@ -76,11 +78,25 @@ class Engine:
     def start(self, version: ProcessVersion, data: dict[str, Any], *, validate: bool = True) -> StepResult:
         """Start an instance with start data (checked against the start form)."""
         if validate and version.start.form is not None:
-            version.start.form.validate(data)
+            self.validate(version.start.form, data)
         workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self.script_engine)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
         return self.step(workflow, version, lambda wf, events: None)
+
+    def validate(self, form: FormRef, data: Any) -> None:
+        """The form's checks and, for a field marked `x-alur-data-key`, that its value is a key of that data
+        file beside the diagrams; FormInvalid with every problem."""
+        try:
+            form.validate(data)
+            errors: list[FieldError] = []
+        except FormInvalid as exc:
+            errors = list(exc.errors)
+        if self.data_dir is not None:  # an engine given no data files (a unit test) has nothing to check against
+            errors += data_key_errors(form, data, lambda name: data_keys(self.data_dir, name),
+                                      {e.field for e in errors})
+        if errors:
+            raise FormInvalid(errors)
 
     def complete(
         self,
@@ -103,7 +119,7 @@ class Engine:
             raise WrongLane(f"tugas ini milik peran '{task.task_spec.lane}', bukan '{lane}'")
         form = version.tasks.get(task.task_spec.name)
         if validate and form is not None and form.form is not None:
-            form.form.validate(data)
+            self.validate(form.form, data)
         before = ready_human_ids(workflow)
         events = fire_due_timers(workflow)
         if task.state != TaskState.READY:

@@ -102,6 +102,14 @@ def make_helpers(work_calendar: WorkCalendar, data_dir: Path | None = None) -> d
 _DATA_NAME = re.compile(r"[a-z0-9_]{1,64}")
 
 
+def data_keys(data_dir: Path | None, name: str) -> list[str] | None:
+    """The top-level keys of the data file `<name>.json` (a note under a `_` key is not one); None without it."""
+    if data_dir is None or not _DATA_NAME.fullmatch(name):
+        return None
+    value = _read_data(data_dir / f"{name}.json")
+    return [key for key in value if not key.startswith("_")] if isinstance(value, dict) else None
+
+
 def _read_data(path: Path) -> Any:
     try:
         stamp = path.stat().st_mtime_ns

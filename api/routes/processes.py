@@ -95,12 +95,15 @@ def _may_start_somewhere() -> None:
 
 @blp.route("/<process_id>/instances", methods=["POST"])
 @blp.arguments(DataSchema)
-@answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 413, 415, 422, refusal=FORM_CHECKED,
+@answers(blp, 201, InstanceSummarySchema, 400, 401, 403, 404, 409, 413, 415, 422, refusal=FORM_CHECKED,
          description="kasus yang dimulai (atau yang dimulai permintaan sebelumnya dengan `Idempotency-Key` sama)")
 @blp.doc(parameters=[idempotency.PARAMETER])
 @authorize(_may_start_somewhere)
 def start_instance(body: dict[str, Any], process_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Mulai kasus baru; data awal diperiksa terhadap formulir mulai (422 menyebut setiap isian yang salah)."""
+    """Mulai kasus baru; data awal diperiksa terhadap formulir mulai (422 menyebut setiap isian yang salah).
+
+    409 `duplicate_start`: proses yang menyatakan `uniqueStart` sudah punya kasus (berjalan atau selesai)
+    dengan nilai isian itu, mis. forum tahunan untuk tahun yang sama; `fields` menyebut isiannya."""
     principal = require_login()
     ref = current_or_404(process_id)
     lane = ref.version.start.lane

@@ -48,6 +48,8 @@ class TrackSchema(Schema):
     submitted_at = fields.String(allow_none=True)
     time_zone = fields.String(metadata={"description": "zona waktu kantor kasus ini (IANA, mis. Asia/Makassar = WITA)"})
     finished_at = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={
+        "description": "hasil akhir kasus yang selesai, dengan kata-kata yang dinyatakan diagramnya (bila ada)"})
     steps = fields.List(fields.Nested(PublicStepSchema))
     messages = fields.List(fields.Nested(PublicMessageSchema))
     links = fields.Nested(PublicCaseLinksSchema, metadata={

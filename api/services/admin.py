@@ -8,6 +8,7 @@ from api.db import db
 from api.errors import conflict, invalid, not_found
 from api.models import STATUS_CANCELLED, STATUS_SUSPENDED, AuditEvent, Instance, PendingTask, User
 from api.results import Acted
+from api.services import unique_starts
 from api.services.instances import Actor, commit_or_conflict, lock_instance, record, save, sync_tasks
 from api.services.messages import sync_waits
 from api.services.versions import runtime
@@ -96,6 +97,7 @@ def cancel(instance_id: int, reason: str, actor: Actor) -> Acted:
     instance.finished_at = instance.updated_at = now()
     db.session.flush()
     sync_tasks(instance, [])
+    unique_starts.release(instance)
     record(instance, "instance_cancelled", actor, {"reason": reason})
     commit_or_conflict()
     return _acted(instance)

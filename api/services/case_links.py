@@ -41,15 +41,26 @@ def link_fields(form: FormRef | None) -> list[str]:
     return form.fields_marked(KEYWORD) if form is not None else []
 
 
+def row_link_fields(form: FormRef | None) -> dict[str, list[str]]:
+    """Per list field, the linking fields of its rows (a forum's row merged into another proposal)."""
+    return form.row_fields_marked(KEYWORD) if form is not None else {}
+
+
 def resolve(form: FormRef | None, data: dict[str, Any], own_id: int | None = None) -> Resolved:
-    """The cases the form's linking fields name; 422 naming each field whose code finds no case."""
+    """The cases the form's linking fields name; 422 naming each field whose code finds no case.
+
+    A linking field inside the rows of a list is checked the same way and named by row
+    (`usulan.2.gabung_ke`), but writes no link: a row speaks for the case it lists, not for this one.
+    """
     sent = frozenset(name for name in link_fields(form) if name in data)
     wanted = {name: normalize(data[name]) for name in sent if isinstance(data[name], str) and data[name].strip()}
-    if not sent:
+    in_rows = _row_codes(form, data)
+    if not sent and not in_rows:
         return NOTHING
+    codes = set(wanted.values()) | {code for code, _ in in_rows.values()}
     ids = dict(db.session.execute(
-        db.select(Instance.tracking_code, Instance.id).where(Instance.tracking_code.in_(set(wanted.values())))
-    ).all()) if wanted else {}
+        db.select(Instance.tracking_code, Instance.id).where(Instance.tracking_code.in_(codes))
+    ).all()) if codes else {}
     errors, targets = [], {}
     for name, code in sorted(wanted.items()):
         if code not in ids:
@@ -58,9 +69,27 @@ def resolve(form: FormRef | None, data: dict[str, Any], own_id: int | None = Non
             errors.append({"field": name, "message": "kode lacak ini milik kasus ini sendiri"})
         else:
             targets[name] = ids[code]
+    for where, (code, row) in in_rows.items():
+        if code not in ids:
+            errors.append({"field": where, "message": f"baris {row + 1}: kode lacak {code} tidak ditemukan"})
+        elif ids[code] == own_id:
+            errors.append({"field": where, "message": f"baris {row + 1}: kode lacak ini milik kasus ini sendiri"})
     if errors:
         raise invalid(errors)
     return Resolved(sent, targets)
+
+
+def _row_codes(form: FormRef | None, data: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    """The non-empty linking fields sent in list rows: `list.index.field` -> (normalized code, index)."""
+    found: dict[str, tuple[str, int]] = {}
+    for name, fields in row_link_fields(form).items():
+        rows = data.get(name)
+        for index, row in enumerate(rows if isinstance(rows, list) else []):
+            for field in fields:
+                value = row.get(field) if isinstance(row, dict) else None
+                if isinstance(value, str) and value.strip():
+                    found[f"{name}.{index}.{field}"] = (normalize(value), index)
+    return found
 
 
 def write(instance: Instance, resolved: Resolved) -> None:

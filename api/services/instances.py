@@ -34,7 +34,7 @@ from api.models import (
 )
 from api.regions import is_valid_path
 from api.results import Completion
-from api.services import case_links, messages, privacy, search
+from api.services import case_links, messages, privacy, search, unique_starts
 from api.services.tracking import new_code
 from api.services.versions import VersionRef, runtime
 from api.words import case_status_name
@@ -268,10 +268,11 @@ def start(
     if not isinstance(data, dict):
         raise invalid([{"field": "data", "message": "harus berupa objek"}])
     if version.start.form is not None:
-        version.start.form.validate(data)  # FormInvalid -> 422 with every field
+        runtime().engine.validate(version.start.form, data)  # FormInvalid -> 422 with every field
     region = region_of(ref, data)
     if check is not None:
         check(region)
+    unique_starts.check(version, data)
     links = case_links.resolve(version.start.form, data)
     code = new_code()
     result = runtime().engine.start(version, {**data, "kode_lacak": code}, validate=False)
@@ -292,6 +293,7 @@ def start(
     )
     db.session.add(instance)
     db.session.flush()
+    unique_starts.hold(version, data, instance)
     search.index_instance(instance, data, version)
     save(instance, result, actor, recorded=(_event("instance_started", {"data": data, "version": ref.number}),))
     case_links.write(instance, links)

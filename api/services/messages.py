@@ -26,6 +26,8 @@ from api.db import db
 from api.errors import invalid
 from api.models import ACTIVE_STATUSES, Instance, WaitingMessageRow
 from api.regions import sql_contains
+from api.services import case_links
+from api.services.tracking import normalize
 from engine import OutgoingMessage, TaskInfo, WaitingMessage, now
 
 BATCH_OF, BATCH_FIELD, BATCH_MATCH = "batchOf", "batchField", "batchMatch"
@@ -153,6 +155,7 @@ def check_batch(instance: Instance, info: TaskInfo, context: Mapping[str, Any],
     by_code = {r.get(key): r for r in waiting}
     open_codes = set(by_code)
     rank = props.get(BATCH_RANK)
+    links = case_links.row_link_fields(info.form).get(field, [])
     errors: list[dict[str, str]] = []
     seen: set[Any] = set()
     ranks: dict[Any, int] = {}
@@ -167,6 +170,11 @@ def check_batch(instance: Instance, info: TaskInfo, context: Mapping[str, Any],
         elif code in seen:
             errors.append({"field": f"{where}.{key}", "message": f"baris {index + 1}: {code} tercantum dua kali"})
         seen.add(code)
+        # The code exists (checked with the form's links), but a proposal cannot be merged into itself.
+        for link in links:
+            if isinstance(row.get(link), str) and isinstance(code, str) and normalize(row[link]) == normalize(code):
+                errors.append({"field": f"{where}.{link}",
+                               "message": f"baris {index + 1}: kode lacak {code} milik usulan baris ini sendiri"})
         if rank and row.get(rank) is not None:
             if row[rank] in ranks:
                 errors.append({"field": f"{where}.{rank}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,7 +106,7 @@ def submit(ref: VersionRef, data: dict[str, Any], also: Callable[[Instance], Non
     form = ref.version.start.form
     if form is not None:
         data = public_data(form, data)
-        form.validate(data)  # FormInvalid -> 422 with every field, and no rate-limit hit spent
+        runtime().engine.validate(form, data)  # FormInvalid -> 422 with every field, and no rate-limit hit spent
     instances.region_of(ref, data)
     case_links.resolve(form, data)  # a code that names no case is refused before the rate limit too
     rate_limit()
@@ -174,6 +174,7 @@ def tracking(code: str) -> dict[str, Any]:
         "submitted_at": iso(received_at(instance, version)),
         "finished_at": iso(instance.finished_at),
         "time_zone": zone_of(instance.region),  # the office's clock, which the moments are read on
+        "outcome": outcome_words(instance, version) if instance.status == "complete" else None,
         # What it waits for: the steps its diagram declares public, and decisions of another process (a forum).
         "steps": public_steps(list(tasks), version, moment)
         + [{"title": wait_words(w, version), "due_at": None, "late": False} for w in waits],
@@ -204,13 +205,62 @@ def wait_words(wait: WaitingMessageRow, version: ProcessVersion) -> str:
     words = version.wait_public_status.get(wait.element)
     if not words:
         return wait.title
-    fields = wait.fields or {}
+    return fill_words(words, wait.fields or {}, version)
+
+
+def outcome_words(instance: Instance, version: ProcessVersion) -> str | None:
+    """How a finished case ended, for the public: the `publicStatus` of the end event it reached (the last
+    one, when a branch ended earlier), filled from its final data; None when that end declares none."""
+    if not version.end_public_status:
+        return None
+    view = runtime().engine.inspect(version, instance.state)
+    reached = [step for step in view.completed if step.name in version.end_public_status]
+    if not reached:
+        return None
+    last = max(reached, key=lambda step: step.finished or datetime.min.replace(tzinfo=UTC))
+    return fill_words(version.end_public_status[last.name], view.data, version)
+
+
+def fill_words(words: str, fields: Mapping[str, Any], version: ProcessVersion) -> str:
+    """`{field}` in a diagram's public words replaced by the field's value; a value one of the procedure's
+    forms offers as a choice reads as that choice's title (`bukan_kewenangan_kabupaten` is "Bukan
+    kewenangan kabupaten"); an empty field leaves nothing, and the spaces around it are closed up."""
+    titles = choice_titles(version)
 
     def value(found: re.Match) -> str:
         shown = fields.get(found.group(1))
-        return str(shown) if isinstance(shown, str | int) and not isinstance(shown, bool) else ""
+        if not isinstance(shown, str | int) or isinstance(shown, bool):
+            return ""
+        return titles.get(shown, str(shown)) if isinstance(shown, str) else str(shown)
 
-    return _PLACEHOLDER.sub(value, words)
+    return " ".join(_PLACEHOLDER.sub(value, words).split())
+
+
+_CHOICE_TITLES: dict[str, dict[str, str]] = {}  # by version hash: a version's files never change
+
+
+def choice_titles(version: ProcessVersion) -> dict[str, str]:
+    """Every `oneOf` choice (`const` with a `title`) of the version's forms, rows included; the first wins."""
+    found = _CHOICE_TITLES.get(version.hash)
+    if found is None:
+        found = {}
+        for form in version.forms.values():
+            _collect_choices(form.schema, found)
+        _CHOICE_TITLES[version.hash] = found
+    return found
+
+
+def _collect_choices(schema: Any, found: dict[str, str]) -> None:
+    if isinstance(schema, Mapping):
+        for choice in schema.get("oneOf", ()) if isinstance(schema.get("oneOf"), list) else ():
+            if isinstance(choice, Mapping) and isinstance(choice.get("const"), str) and choice.get("title"):
+                found.setdefault(choice["const"], str(choice["title"]))
+        for key, sub in schema.items():
+            if key != "oneOf":
+                _collect_choices(sub, found)
+    elif isinstance(schema, list):
+        for sub in schema:
+            _collect_choices(sub, found)
 
 
 RECEIVED_FIELD = "receivedField"  # start-event property: the data field holding the moment the case was received

@@ -50,6 +50,9 @@ class Field:
     subfields: list[Field] = field(default_factory=list)  # objects: the fields of one item
     readonly: bool = False  # a column of a list shown, not set (`readOnly`, `ui:readonly`): the server fills it
     hint: str = ""  # the bounds of a number in words: "min 0 (tidak termasuk) · maks 1.000.000"
+    # objects whose rows are the cases waiting for a batch step (`ui:widget` "batch", or the step's `batchField`):
+    # a row added by hand could name no case, so none is offered; a row taken out is simply not decided now
+    fixed_rows: bool = False
 
 
 def _options(spec: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -85,6 +88,7 @@ def build_field(name: str, spec: dict[str, Any], ui: dict[str, Any], required: b
             made.kind, made.options = "checkboxes", _options(items)
         elif items.get("type") == "object":
             made.kind = "objects"
+            made.fixed_rows = widget == "batch"
             inner = set(items.get("required", []))
             made.subfields = [build_field(f"{name}.__i__.{n}", items["properties"][n], item_ui.get(n, {}), n in inner)
                               for n in ordered(items, item_ui)]
@@ -394,10 +398,17 @@ def datetime_parts(value: Any, form_offset: str = "+07:00") -> tuple[str, str]:
 
 
 def form_view(form: FormRef, values: dict[str, Any], errors: list[FieldError] | list[dict[str, str]] | None = None,
-              skip: set[str] = frozenset(), zone: str = DEFAULT_ZONE) -> dict[str, Any]:
+              skip: set[str] = frozenset(), zone: str = DEFAULT_ZONE, fixed_rows: set[str] = frozenset()
+              ) -> dict[str, Any]:
     """What the `form_body` macro needs: fields, values, errors by path, the errors with no input of their own,
-    and the offset a date-time input starts at (`zone`, an IANA name: the office's clock)."""
+    and the offset a date-time input starts at (`zone`, an IANA name: the office's clock).
+
+    `fixed_rows`: the lists whose rows come from elsewhere (a batch step's list), even if the UI schema says nothing.
+    """
     fields = fields_of(form, skip)
+    for fld in fields:
+        if fld.name in fixed_rows and fld.kind == "objects":
+            fld.fixed_rows = True
     by_path = errors_by_path(errors or [], _kinds(fields))
     placed = rendered_paths(fields, values)
     general = {p: m for p, m in by_path.items() if p not in placed}

@@ -76,8 +76,8 @@ def start_form(process_id: str):
         return render_template("start.html", ref=ref, form_ctx=_view(ref, data, exc.errors)), 422
     except ApiError as exc:
         db.session.rollback()
-        if exc.status != 422:
+        if exc.status not in (409, 422) or not exc.fields:  # a refusal naming fields is shown beside them
             raise
-        return render_template("start.html", ref=ref, form_ctx=_view(ref, data, exc.fields)), 422
+        return render_template("start.html", ref=ref, form_ctx=_view(ref, data, exc.fields)), exc.status
     flash(f"{ref.version.name} dimulai: \u201c{instance.title}\u201d, kode lacak {instance.tracking_code}.", "sukses")
     return redirect(url_for("web.inbox"))

@@ -47,7 +47,9 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
     form = info.form if info else None
     own = set(form.schema.get("properties", {})) if form else set()
     start_values = dict(view.data)
+    fixed: set[str] = set()
     if messages.is_batch(info):  # a batch step opens with what waits for its decision, ranked
+        fixed.add(info.properties[messages.BATCH_FIELD])
         start_values[info.properties[messages.BATCH_FIELD]] = task.data.get(info.properties[messages.BATCH_FIELD])
     claimer = db.session.get(User, row.claimed_by_id) if row.claimed_by_id else None
     claimed_by = (claimer.full_name or claimer.username) if claimer else None
@@ -55,7 +57,7 @@ def _page(task_id: str, values: dict[str, Any] | None = None, errors: list | Non
         "task.html",
         task=row, instance=instance, version=ref, info=info, form=form,
         form_ctx=form_view(form, values if values is not None else initial_values(form, start_values), errors,
-                           zone=zone_for(instance.region)[0]) if form else None,
+                           zone=zone_for(instance.region)[0], fixed_rows=fixed) if form else None,
         context=context_rows(task.data, ref.version, own, instance.region), events=trail.history(instance, ref, who),
         region=region_label(row.region),
         claimed_by=claimed_by, claimed_by_username=claimer.username if claimer else None,

@@ -108,6 +108,33 @@ def test_a_proposal_accepted_at_every_level_reaches_the_rkpd(client, levels, clo
     assert data["skor_prioritas_kecamatan"] == 87.5 and data["peringkat_kecamatan"] == 1
     assert (data["hasil"], data["nomor_perkada_rkpd"]) == ("masuk_rkpd", "Peraturan Bupati Karanganyar Nomor 45 Tahun 2026")
 
+    # The public reads the outcome in the diagram's words, not only "selesai".
+    tracked = client.get(f"/api/v1/public/track/{started.get_json()['tracking_code']}").get_json()
+    assert (tracked["status"], tracked["steps"]) == ("complete", [])
+    assert tracked["outcome"] == (f"Usulan masuk RKPD tahun {data['tahun_rkpd']}, dimuat dalam "
+                                  "Peraturan Bupati Karanganyar Nomor 45 Tahun 2026")
+
+
+def test_given_a_proposal_rejected_at_the_desa_forum_then_tracking_names_the_level_and_reason(client, levels, clock):
+    clock.set(PROPOSED)
+    started = propose(client, levels).get_json()
+    do(client, levels, "rw_02", "verifikasi_rw", TERIMA_RW)
+    tracked = client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()
+    assert tracked["outcome"] is None  # still running: no outcome yet
+
+    _, _, answer = hold_forum(client, levels, lambda listed: [
+        {**listed[0], "skor_prioritas": 10, "keputusan": "tolak", "alasan_tolak": "bukan_kewenangan_kabupaten"}],
+        "tunggu_musyawarah_desa")
+    assert answer.status_code == 200, answer.get_json()
+
+    tracked = client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()
+    assert tracked["status"] == "complete"
+    assert tracked["outcome"] == ("Usulan tidak dilanjutkan: ditolak di musyawarah desa/kelurahan dengan alasan "
+                                  "Bukan kewenangan kabupaten")
+    page = client.get(f"/lacak?kode={started['tracking_code']}").get_data(as_text=True)
+    assert "ditolak di musyawarah desa/kelurahan dengan alasan Bukan kewenangan kabupaten" in page
+    assert "Tidak ada langkah yang sedang menunggu" not in page
+
 
 DESA = {  # given the 2027 RKPD cycle with three desa in Kecamatan Matesih, and one proposal elsewhere
     "girilayu": ("33.13.05.2002/RW01/RT003", "Pengerasan jalan usaha tani Desa Girilayu", 2027),
@@ -116,6 +143,44 @@ DESA = {  # given the 2027 RKPD cycle with three desa in Kecamatan Matesih, and 
     "jaten": ("33.13.11.2001/RW01/RT001", "Drainase Jaten", 2027),
     "ngemplak_2028": ("33.13.05.2001/RW02/RT002", "Gedung serbaguna Dusun Ngemplak", 2028),
 }
+
+
+def decide_again(client, users, level, rows):
+    """The forum's decision task, still waiting after a refusal, sent again with `rows`."""
+    who = FORUMS[level][5]
+    [task] = [t for t in client.get("/api/v1/tasks", headers=users.headers(who)).get_json()["items"]
+              if t["name"] == FORUMS[level][4]]
+    return client.post(f"/api/v1/tasks/{task['id']}/complete", headers=users.headers(who),
+                       json={"data": {"nomor_berita_acara": "050/07/2026", "usulan": rows}})
+
+
+def test_given_a_forum_at_any_level_when_a_row_merges_into_a_code_of_no_case_then_422_names_the_row(
+        client, levels, clock):
+    clock.set(PROPOSED)
+    started = propose(client, levels).get_json()
+    code = started["tracking_code"]
+
+    for name, lane, form, when in STEPS:
+        if name not in FORUMS:
+            do(client, levels, WHO[lane], name, form, clock, when)
+            continue
+        clock.set(when)
+        _, listed, ghost = hold_forum(client, levels, lambda listed: [
+            {**listed[0], "skor_prioritas": 60, "keputusan": "gabung", "gabung_ke": "ALR-ZZZZZ-ZZZZZ"}], name)
+        assert ghost.status_code == 422, (name, ghost.get_json())
+        assert ghost.get_json()["fields"] == [
+            {"field": "usulan.0.gabung_ke", "message": "baris 1: kode lacak ALR-ZZZZZ-ZZZZZ tidak ditemukan"}]
+        itself = decide_again(client, levels, name, [
+            {**listed[0], "skor_prioritas": 60, "keputusan": "gabung", "gabung_ke": code.lower()}])
+        assert itself.status_code == 422, (name, itself.get_json())
+        assert [f["field"] for f in itself.get_json()["fields"]] == ["usulan.0.gabung_ke"]
+        detail = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()
+        assert detail["status"] == "waiting" and "hasil" not in detail["data"]  # nothing stored, still waiting
+        accepted = decide_again(client, levels, name, [{**listed[0], "skor_prioritas": 60, "keputusan": "terima"}])
+        assert accepted.status_code == 200, (name, accepted.get_json())
+
+    detail = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()
+    assert (detail["status"], detail["data"]["hasil"]) == ("complete", "masuk_rkpd")
 
 
 def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_list(client, users, clock):
@@ -265,7 +330,7 @@ def test_a_village_merges_a_proposal_into_another_and_it_ends_merged(client, lev
     do(client, levels, "rw_02", "verifikasi_rw", TERIMA_RW)
     assert names(client, levels, "kades") == []  # the desa decides in its musyawarah, not per proposal
 
-    target = "Normalisasi saluran irigasi Dusun Ngemplak (usulan RT 002)"
+    target = propose(client, levels, "rt_001").get_json()["tracking_code"]  # the proposal that takes it over
     _, listed, refused = hold_forum(client, levels, lambda listed: [
         {**listed[0], "skor_prioritas": 40, "keputusan": "gabung"}], "tunggu_musyawarah_desa")
     assert refused.status_code == 422
@@ -279,4 +344,51 @@ def test_a_village_merges_a_proposal_into_another_and_it_ends_merged(client, lev
     assert done.status_code == 200, done.get_json()
     data = client.get(f"/api/v1/admin/instances/{started['id']}", headers=levels.headers("admin")).get_json()["data"]
     assert (data["hasil"], data["digabung_di_tingkat"], data["digabung_ke"]) == ("digabungkan", "desa", target)
+    assert client.get(f"/api/v1/public/track/{started['tracking_code']}").get_json()["outcome"] == (
+        f"Usulan digabung di musyawarah desa/kelurahan ke usulan {target}, yang dilanjutkan menggantikannya")
     assert names(client, levels, "operator_matesih") == []
+
+
+KNOWN_YEARS = "2027, 2028, 2029, 2030, 2031, 2032, 2033, 2034, 2035"  # processes/kalender_musrenbang.json
+
+
+@pytest.mark.parametrize("year", [2026, 2036])
+def test_given_an_rkpd_year_the_calendar_does_not_know_when_a_proposal_or_forum_starts_then_422_names_the_years(
+        client, levels, clock, year):
+    clock.set(PROPOSED)
+    proposal = client.post("/api/v1/processes/musrenbang/instances", headers=levels.headers("rt_001"),
+                           json={"data": {**USULAN, "tahun_rkpd": year}})
+    process, start, *_, who = FORUMS["tunggu_musrenbang_cam"]
+    forum = client.post(f"/api/v1/processes/{process}/instances", headers=levels.headers(who),
+                        json={"data": {**start, "tahun_rkpd": year}})
+
+    for answer in (proposal, forum):
+        assert answer.status_code == 422
+        assert answer.get_json()["fields"] == [
+            {"field": "tahun_rkpd", "message": f"{year} tidak ada dalam kalender_musrenbang; yang tersedia: {KNOWN_YEARS}"}]
+    listed = client.get("/api/v1/admin/instances", headers=levels.headers("admin")).get_json()["items"]
+    assert listed == []  # nothing started, nothing stuck waiting for a forum that never comes
+
+
+def test_given_a_musrenbang_kab_for_a_year_when_a_second_one_starts_then_409_names_it_until_the_first_is_cancelled(
+        client, levels, clock):
+    clock.set(datetime(2026, 4, 1, 9, 0, tzinfo=WIB))
+    process, start, *_ = FORUMS["tunggu_musrenbang_kab"]
+    url = f"/api/v1/processes/{process}/instances"
+    first = client.post(url, headers=levels.headers("perencana"), json={"data": start})
+    assert first.status_code == 201, first.get_json()
+
+    again = client.post(url, headers=levels.headers("perencana"),
+                        json={"data": {**start, "nama_forum": "MUSRENBANG-KAB 2027 kedua"}})
+    assert again.status_code == 409
+    body = again.get_json()
+    assert body["code"] == "duplicate_start" and first.get_json()["tracking_code"] in body["message"]
+    assert [f["field"] for f in body["fields"]] == ["wilayah", "tahun_rkpd"]
+    assert "Tahun RKPD 2027" in body["message"]
+    other_year = client.post(url, headers=levels.headers("perencana"), json={"data": {**start, "tahun_rkpd": 2028}})
+    assert other_year.status_code == 201, other_year.get_json()
+
+    cancelled = client.post(f"/api/v1/admin/instances/{first.get_json()['id']}/cancel", headers=levels.headers("admin"),
+                            json={"reason": "salah jadwal"})
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert client.post(url, headers=levels.headers("perencana"), json={"data": start}).status_code == 201

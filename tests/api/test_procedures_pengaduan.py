@@ -68,6 +68,7 @@ def test_a_website_complaint_is_handled_inside_baperlitbang_and_the_reporter_fol
     assert done["instance"]["status"] == "complete"
     tracked = client.get(f"/api/v1/public/track/{code}").get_json()
     assert tracked["status_label"] == "selesai" and tracked["steps"] == []
+    assert tracked["outcome"] == "Pengaduan Anda selesai ditanggapi dan diarsipkan"  # its end event's words
     assert [(m["jenis"], m["isi"]) for m in tracked["messages"]] == [
         ("respon_awal", RESPON_AWAL["isi_respon_awal"]), ("respon_akhir", RESPON_AKHIR["isi_respon_akhir"])]
     assert PENGADUAN["email"] not in str(tracked) and PENGADUAN["nama_pelapor"] not in str(tracked)

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -746,6 +746,13 @@ def test_a_forums_decided_list_is_its_document_ranked_as_a_page_csv_and_xlsx_for
     missed = by_title["Pemasangan penerangan jalan umum tenaga surya"]
     assert 'name="usulan.0.kode_lacak"' in form and f'value="{missed}"' in form
     assert 'name="usulan.0.peringkat"' in form and 'value="1"' in form
+    # Its rows are the waiting proposals: no row can be added by hand, and what the proposal shares is read-only.
+    listing = re.search(r'<fieldset class="daftar daftar-tetap" data-array="usulan" data-fixed-rows>(.*?)</fieldset>',
+                        form, re.S).group(1)
+    assert "tambah-butir" not in listing and "<template>" not in listing
+    assert "Keluarkan dari daftar" in listing and "tetap menunggu" in listing
+    assert re.search(r'<input id="i-usulan\.0\.kode_lacak" name="usulan\.0\.kode_lacak"[^>]* readonly', listing)
+    assert not re.search(r'<input id="i-usulan\.0\.skor_prioritas"[^>]* readonly', listing)
 
     other = app.test_client()
     login(other, "operator_kec_jaten")  # another kecamatan does not see it
@@ -1003,3 +1010,33 @@ def test_a_moment_or_date_typed_as_the_message_shows_is_read_in_the_zone_chosen_
     typed = MultiDict({"waktu": "17/03/2026 09.00", "waktu__zona": "+08:00", "tanggal": "7/3/2026",
                        "tahun": "2.027"})
     assert parse(form, typed) == {"waktu": "2026-03-17T09:00:00+08:00", "tanggal": "2026-03-07", "tahun": 2027}
+
+
+def test_given_a_year_the_musrenbang_calendar_lacks_then_the_start_page_says_which_years_it_knows(client, app):
+    login(client, "ketua_rt")
+    answer = start_proposal(client, {**USULAN, "tahun_rkpd": 2026, "judul": "Usulan tahun tanpa kalender"})
+
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    error = re.search(r'<p class="galat-isian" id="galat-tahun_rkpd">(.*?)</p>', page).group(1)
+    assert error.startswith("2026 tidak ada dalam kalender_musrenbang; yang tersedia: 2027, 2028")
+    assert "Usulan tahun tanpa kalender" in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.execute(db.select(Instance).filter_by(title="Usulan tahun tanpa kalender")).first() is None
+
+
+def test_given_a_musrenbang_kab_of_a_year_then_the_start_page_refuses_a_second_beside_the_year(client, app):
+    login(client, "baperlitbang")
+    page = "/mulai/forum_musrenbang_kab"
+    year = date.today().year + 4  # a year the calendar knows and the demo holds no forum of
+    start = {"nama_forum": f"MUSRENBANG-KAB RKPD {year}", "tahun_rkpd": year, "wilayah": "33.13",
+             "tanggal_forum": date.today().isoformat(), "tempat_forum": "Pendapa Rumah Dinas Bupati"}
+    assert post(client, page, as_form(start), token_page=page).status_code == 302
+
+    again = post(client, page, as_form({**start, "nama_forum": "MUSRENBANG-KAB kedua"}), token_page=page)
+
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    error = re.search(r'<p class="galat-isian" id="galat-tahun_rkpd">(.*?)</p>', html).group(1)
+    assert f"Tahun RKPD {year}" in error and "tidak boleh dimulai dua kali" in error
+    assert "MUSRENBANG-KAB kedua" in html  # what was typed is kept

@@ -323,11 +323,17 @@ function entries(element) {
     add('alur-public-status', propertyEntry('publicStatus', 'Status untuk publik (publicStatus)',
       'Kalimat untuk halaman lacak publik selama kasus menunggu di sini ({isian} diisi dari batchFields); kosong: nama langkah yang tampil.'));
   }
+  if (is(element, 'bpmn:EndEvent') && is(bo.$parent, 'bpmn:Process')) {
+    add('alur-public-status', propertyEntry('publicStatus', 'Hasil untuk publik (publicStatus)',
+      'Kalimat hasil akhir di halaman lacak publik bila kasus selesai di sini ({isian} diisi dari data akhir); kosong: hanya "selesai".'));
+  }
   if (is(element, 'bpmn:StartEvent') && is(bo.$parent, 'bpmn:Process')) {
     add('alur-region', propertyEntry('regionField', 'Isian wilayah (regionField)', 'Isian formulir awal yang memuat kode wilayah.'));
     add('alur-title', propertyEntry('titleField', 'Isian judul (titleField)', 'Isian yang menjadi judul kasus di kotak tugas.'));
     add('alur-received', propertyEntry('receivedField', 'Isian waktu diterima (receivedField)',
       'Isian formulir awal (date-time) yang memuat saat kasus diterima, ditampilkan di halaman lacak publik.'));
+    add('alur-unique-start', propertyEntry('uniqueStart', 'Isian yang tidak boleh berulang (uniqueStart)',
+      'Isian data (dipisah koma) yang nilainya tidak boleh sama dengan kasus proses ini yang berjalan atau selesai, mis. wilayah,tahun_rkpd.'));
     add('alur-public', propertyEntry('publicStart', 'Dapat dimulai publik (publicStart)', 'Isi "true" agar warga dapat memulai tanpa masuk.'));
   }
   if (is(element, 'bpmn:Task') && !is(element, 'bpmn:ScriptTask')) {

@@ -26,6 +26,24 @@
     });
   }
 
+  // A list whose rows are the cases waiting for a decision: a row can be taken out (it keeps waiting) while
+  // another stays, since the decision needs at least one; nothing is cleared and nothing added.
+  document.querySelectorAll("fieldset.daftar[data-fixed-rows]").forEach(function (list) {
+    var items = list.querySelector(".butir-butir");
+    function refresh() {
+      list.querySelectorAll(".keluarkan-butir").forEach(function (button) {
+        button.hidden = items.children.length < 2;
+      });
+    }
+    list.querySelectorAll(".keluarkan-butir").forEach(function (button) {
+      button.addEventListener("click", function () {
+        if (items.children.length > 1) { button.closest(".butir").remove(); }
+        refresh();
+      });
+    });
+    refresh();
+  });
+
   document.querySelectorAll("fieldset.daftar[data-array]").forEach(function (list) {
     var template = list.querySelector("template");
     var add = list.querySelector(".tambah-butir");
