@@ -17,7 +17,7 @@ from engine.errors import (
     WrongLane,
 )
 from engine.events import EngineEvent
-from engine.forms import FieldError, FormFileError, FormInvalid, FormRef, parse_form
+from engine.forms import NOT_FINITE, FieldError, FormFileError, FormInvalid, FormRef, non_finite_paths, parse_form
 from engine.human_tasks import HumanTask
 from engine.lint import LintReport, Problem, lane_names, lint_paths, lint_text
 from engine.messages import OutgoingMessage, WaitingMessage
@@ -69,6 +69,8 @@ __all__ = [
     "FormFileError",
     "FormInvalid",
     "FormRef",
+    "NOT_FINITE",
+    "non_finite_paths",
     "HumanTask",
     "InstanceView",
     "LintReport",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -74,7 +75,8 @@ class FormRef:
     def validate(self, data: Any) -> None:
         """Raise FormInvalid with every error (not only the first)."""
         errors = sorted(self._validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-        found = list(dict.fromkeys(_field_error(e, self.schema) for e in errors))  # one line per distinct error
+        found = [FieldError(path or "(formulir)", NOT_FINITE) for path in non_finite_paths(data)]
+        found = list(dict.fromkeys(found + [_field_error(e, self.schema) for e in errors]))  # one line per error
         if found:
             raise FormInvalid(found)
 
@@ -123,6 +125,22 @@ def load_form_json(name: str | None, text: str | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FormFileError(f"{name}: isi berkas harus objek JSON")
     return value
+
+
+# JSON Schema's "number" takes NaN and Infinity, and every bound lets NaN pass (NaN < 0 and NaN > 0 are false):
+# stored, they would be shown as "nan" and written as the bare word NaN, which is not JSON.
+NOT_FINITE = "harus berupa angka yang sah (NaN dan Infinity tidak diterima)"
+
+
+def non_finite_paths(value: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """Dotted paths of every NaN or infinite number in a JSON-like value ("" for the value itself)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [_dotted(list(path))]
+    if isinstance(value, Mapping):
+        return [p for key, item in value.items() for p in non_finite_paths(item, (*path, key))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, item in enumerate(value) for p in non_finite_paths(item, (*path, i))]
+    return []
 
 
 def _too_deep(name: str | None) -> str:

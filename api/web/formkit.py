@@ -9,6 +9,7 @@ again with the engine's message.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -192,6 +193,8 @@ def convert(spec: dict[str, Any], raw: str) -> Any:
         try:
             number = float(cleaned)
         except ValueError:
+            return text
+        if not math.isfinite(number):  # float() reads "nan" and "inf"; kept as typed, validation refuses the text
             return text
         return int(number) if number.is_integer() and "." not in cleaned else number
     if kind == "boolean":

@@ -86,3 +86,20 @@ def test_a_broken_schema_is_refused_every_time_and_a_sound_one_accepted_every_ti
 def test_personal_fields_are_found_by_their_marker():
     marked = parse_form("x.json", json.dumps({"properties": {"nama": {"x-alur-personal": True}, "isi": {}}}))
     assert marked.fields_marked("x-alur-personal") == ["nama"]
+
+
+NOT_FINITE = "harus berupa angka yang sah (NaN dan Infinity tidak diterima)"
+
+
+def error_pairs(data) -> list[tuple[str, str]]:
+    with pytest.raises(FormInvalid) as refused:
+        form.validate(data)
+    return [(e.field, e.message) for e in refused.value.errors]
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_given_a_non_finite_number_then_its_field_is_refused_though_no_bound_would_catch_it(number):
+    valid = {"judul": "Jalan desa", "kontak": {"email": "a@b.id"}}
+
+    assert ("biaya", NOT_FINITE) in error_pairs({**valid, "biaya": number})
+    assert ("lampiran.1", NOT_FINITE) in error_pairs({**valid, "biaya": 1, "lampiran": ["ok", number]})
