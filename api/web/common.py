@@ -31,7 +31,7 @@ from api.config import ROOT
 from api.errors import ApiError
 from api.services.deploy import analyst_role
 from api.web import bp
-from api.web.formkit import datetime_parts
+from api.web.formkit import datetime_parts, number_text
 from engine import EngineError, now
 
 log = logging.getLogger(__name__)
@@ -284,9 +284,7 @@ def display_value(value: Any, spec: dict[str, Any] | None = None) -> str:
     if value in options:
         return str(options[value])
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer():  # 150.000.000; a year stays 2027
-            return f"{value:,.0f}".replace(",", ".") if abs(value) >= 10_000 else f"{value:.0f}"
-        return str(value).replace(".", ",")
+        return number_text(value)
     if isinstance(value, str) and (spec.get("format") in ("date-time", "date") or _ISO_MOMENT.match(value)):
         return fmt_moment(value)
     return str(value)
@@ -314,7 +312,8 @@ def _json_attr(value: Any) -> str:
 def _context() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "CSRF_FIELD": CSRF_FIELD, "status_name": lambda s: STATUS_NAMES.get(s, s),
             "event_name": lambda k: EVENT_NAMES.get(k, k), "display_value": display_value, "due_mark": due_mark,
-            "datetime_parts": datetime_parts, "zone_offsets": ZONE_OFFSETS, "vendor_ready": vendor_ready}
+            "datetime_parts": datetime_parts, "number_text": number_text, "zone_offsets": ZONE_OFFSETS,
+            "vendor_ready": vendor_ready}
 
 
 def header_user() -> dict[str, Any] | None:
