@@ -17,6 +17,7 @@ from engine.errors import (
     WrongLane,
 )
 from engine.events import EngineEvent
+from engine.form_bounds import hint as date_hint
 from engine.forms import NOT_FINITE, FieldError, FormFileError, FormInvalid, FormRef, non_finite_paths, parse_form
 from engine.human_tasks import HumanTask
 from engine.lint import LintReport, Problem, lane_names, lint_paths, lint_text
@@ -69,6 +70,7 @@ __all__ = [
     "FormFileError",
     "FormInvalid",
     "FormRef",
+    "date_hint",
     "NOT_FINITE",
     "non_finite_paths",
     "HumanTask",

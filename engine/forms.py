@@ -20,6 +20,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from engine.form_bounds import annotation_problems, bound_errors
+
 SCHEMA_PROPERTY = "formJsonSchemaFilename"
 UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
 # A human task's target unit (OPD, bidang, Komisi): the name of the data field that holds the unit code.
@@ -67,18 +69,33 @@ class FormRef:
     schema: dict[str, Any]
     ui_schema_file: str | None = None
     ui_schema: dict[str, Any] = field(default_factory=dict)
+    # Titles of the fields every form of the process asks, by name: a date bound may name one of them.
+    case_titles: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @cached_property
     def _validator(self) -> Draft202012Validator:
         return Draft202012Validator(self.schema, format_checker=FormatChecker())
 
-    def validate(self, data: Any) -> None:
-        """Raise FormInvalid with every error (not only the first)."""
+    def validate(self, data: Any, context: Mapping[str, Any] | None = None) -> None:
+        """Raise FormInvalid with every error (not only the first).
+
+        `context` is the case data so far, which a date bound may name (`x-alur-not-before-field`)."""
         errors = sorted(self._validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
         found = [FieldError(path or "(formulir)", NOT_FINITE) for path in non_finite_paths(data)]
-        found = list(dict.fromkeys(found + [_field_error(e, self.schema) for e in errors]))  # one line per error
+        found += [_field_error(e, self.schema) for e in errors]
+        if isinstance(data, Mapping):
+            bounds = bound_errors(self.schema, data, context, self.titles)
+            found += [FieldError(path, message) for path, message in bounds]
+        found = list(dict.fromkeys(found))  # one line per distinct error
         if found:
             raise FormInvalid(found)
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Field titles by name: this form's, else those of the process's other forms."""
+        own = {n: s["title"] for n, s in self.schema.get("properties", {}).items()
+               if isinstance(s, dict) and isinstance(s.get("title"), str)}
+        return {**self.case_titles, **own}
 
     def fields_marked(self, keyword: str) -> list[str]:
         """Top-level property names carrying a custom keyword such as `x-alur-personal`."""
@@ -90,6 +107,7 @@ def parse_form(schema_file: str, schema_text: str, ui_file: str | None = None, u
     """Build a FormRef from file contents, or raise FormFileError naming the file."""
     schema = load_form_json(schema_file, schema_text)
     _check_schema(schema_file, schema_text, schema)
+    _check_annotations(schema_file, schema)
     ui_schema = load_form_json(ui_file, ui_text) if ui_file and ui_text is not None else {}
     return FormRef(schema_file, schema, ui_file, ui_schema)
 
@@ -110,6 +128,26 @@ def _check_schema(schema_file: str, schema_text: str, schema: dict[str, Any]) ->
         if len(_SOUND_SCHEMAS) >= _SOUND_SCHEMAS_SIZE:
             _SOUND_SCHEMAS.clear()
         _SOUND_SCHEMAS.add(digest)
+
+
+def _check_annotations(schema_file: str, schema: dict[str, Any]) -> None:
+    """Raise FormFileError naming the field whose Alur annotations (date bounds) are malformed."""
+    found = []
+    for name, spec in _annotated_fields(schema):
+        found += [f"isian {name}: {problem}" for problem in annotation_problems(spec)]
+    if found:
+        raise FormFileError(f"{schema_file}: " + "; ".join(found))
+
+
+def _annotated_fields(schema: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Mapping[str, Any]]]:
+    props = schema.get("properties")
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for name, spec in (props.items() if isinstance(props, Mapping) else []):
+        if isinstance(spec, Mapping):
+            out.append((prefix + name, spec))
+            if isinstance(spec.get("items"), Mapping):
+                out += _annotated_fields(spec["items"], f"{prefix}{name}[].")
+    return out
 
 
 def load_form_json(name: str | None, text: str | None) -> dict[str, Any]:

@@ -103,7 +103,7 @@ class Engine:
             raise WrongLane(f"tugas ini milik peran '{task.task_spec.lane}', bukan '{lane}'")
         form = version.tasks.get(task.task_spec.name)
         if validate and form is not None and form.form is not None:
-            form.form.validate(data)
+            form.form.validate(data, context=task.data)
         before = ready_human_ids(workflow)
         events = fire_due_timers(workflow)
         if task.state != TaskState.READY:

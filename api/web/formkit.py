@@ -17,7 +17,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from engine import FieldError, FormRef
+from engine import FieldError, FormRef, date_hint
 
 ZONE_SUFFIX = "__zona"
 GENERAL = "(formulir)"
@@ -39,6 +39,7 @@ class Field:
     item: Field | None = None  # list: the item's field (name holds __i__)
     subfields: list[Field] = field(default_factory=list)  # objects: the fields of one item
     readonly: bool = False  # a column of a list shown, not set (`readOnly`, `ui:readonly`): the server fills it
+    bounds: str = ""  # a date's bounds in words (x-alur-not-before ...), the form's hint beside the input
 
 
 def _options(spec: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -111,6 +112,9 @@ def fields_of(form: FormRef, skip: set[str] = frozenset()) -> list[Field]:
         made = build_field(name, spec, field_ui, name in required)
         if not made.required:
             made.required_when = conditional.get(name, "")
+        for one in (made, made.item, *made.subfields):
+            if one is not None:
+                one.bounds = date_hint(one.spec, form.titles)
         out.append(made)
     return out
 

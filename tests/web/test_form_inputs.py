@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -91,3 +92,32 @@ def test_given_a_form_shown_again_then_its_numbers_are_written_by_the_rule_and_s
 
     assert answer.status_code == 302
     assert stored_data(app)["perkiraan_biaya"] == 1_500_000.5
+
+
+# -- dates within their bounds: the pages run on the real clock ---------------------------------------------
+
+
+def test_given_the_start_form_then_the_rt_meeting_date_shows_its_bounds_as_a_hint(client):
+    login(client, "ketua_rt")
+
+    page = client.get("/mulai/musrenbang").get_data(as_text=True)
+
+    hint = re.search(r'id="i-tanggal_musyawarah_rt"[^>]*><small class="batas">([^<]*)</small>', page)
+    assert hint, "no hint beside the RT meeting date"
+    assert html.unescape(hint.group(1)).startswith("paling awal 3 bulan yang lalu (")
+    assert "paling lambat hari ini (" in html.unescape(hint.group(1))
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("2000-01-01", "tidak boleh sebelum 3 bulan yang lalu"),  # its 6-month deadline long past
+    ((date.today() + timedelta(days=2)).isoformat(), "tidak boleh setelah hari ini"),
+])
+def test_given_an_rt_meeting_date_that_cannot_be_then_the_form_comes_back_and_no_case_escalates(
+        client, app, typed, words):
+    login(client, "ketua_rt")
+
+    answer = start_proposal(client, {**USULAN, "tanggal_musyawarah_rt": typed})
+
+    assert words in refusal_beside(answer, "tanggal_musyawarah_rt")
+    assert f'value="{typed}"' in answer.get_data(as_text=True)
+    assert count_instances(app) == 0
