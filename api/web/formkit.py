@@ -75,9 +75,12 @@ def build_field(name: str, spec: dict[str, Any], ui: dict[str, Any], required: b
             made.kind, made.options = "checkboxes", _options(items)
         elif items.get("type") == "object":
             made.kind = "objects"
-            inner = set(items.get("required", []))
+            inner, inner_when = set(items.get("required", [])), required_conditions(items)
             made.subfields = [build_field(f"{name}.__i__.{n}", items["properties"][n], item_ui.get(n, {}), n in inner)
                               for n in ordered(items, item_ui)]
+            for sub in made.subfields:
+                if not sub.required:
+                    sub.required_when = inner_when.get(sub.name.rsplit(".", 1)[-1], "")
         else:
             made.kind = "list"
             made.item = build_field(f"{name}.__i__", items, item_ui, False)

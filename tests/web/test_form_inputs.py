@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import date, timedelta
 
 import pytest
 
 from api.db import db
-from api.models import Instance
+from api.models import Instance, PendingTask
 from api.services.versions import runtime
-from tests.web.conftest import login
+from api.web.formkit import fields_of
+from engine.forms import parse_form
+from tests.web.conftest import login, post
 from tests.web.proposal import USULAN
-from tests.web.test_pages import start_proposal
+from tests.web.test_pages import _answer_first_response, start_proposal, submit_complaint
 
 
 def count_instances(app) -> int:
@@ -121,3 +124,46 @@ def test_given_an_rt_meeting_date_that_cannot_be_then_the_form_comes_back_and_no
     assert words in refusal_beside(answer, "tanggal_musyawarah_rt")
     assert f'value="{typed}"' in answer.get_data(as_text=True)
     assert count_instances(app) == 0
+
+
+# -- which fields are marked required ------------------------------------------------------------------------
+
+
+def analysis_task(client, app) -> str:
+    """A public complaint classified and answered first, waiting for the analysis of its bidang."""
+    code = submit_complaint(client)
+    team = app.test_client()
+    login(team, "tim_pengaduan")
+    _answer_first_response(team, app, code)
+    with app.app_context():
+        return db.session.execute(db.select(PendingTask.id).filter_by(name="analisis")).scalar_one()
+
+
+def test_given_a_list_required_only_for_cross_opd_handling_then_its_legend_is_marked_with_the_condition(client, app):
+    tid = analysis_task(client, app)
+    analyst = app.test_client()
+    login(analyst, "analis_sosbud")
+
+    page = analyst.get(f"/tugas/{tid}").get_data(as_text=True)
+
+    legend = re.search(r'data-array="opd_terkait"><legend>(.*?)</legend>', page, re.S).group(1)
+    assert legend.startswith("OPD yang perlu dilibatkan") and 'class="wajib"' in legend
+    assert "wajib bila Penanganan = Perlu koordinasi lintas OPD (respon akhir 5 hari kerja)" in legend
+    choice = re.search(r'id="isian-penanganan".*?<legend>(.*?)</legend>', page, re.S).group(1)
+    assert 'class="wajib"' in choice  # an always-required choice keeps its plain mark
+    refused = post(analyst, f"/tugas/{tid}", [("penanganan", "lintas_opd"), ("pejabat_analis", "Dra. Sri Lestari"),
+                                              ("hasil_analisis", "Perlu jawaban Dinas PMD tentang RW 03.")])
+    assert refusal_beside(refused, "opd_terkait") == "OPD yang perlu dilibatkan wajib diisi"
+
+
+def test_given_a_column_of_a_list_required_under_a_condition_of_its_row_then_it_says_so_too():
+    rows = {"type": "object", "properties": {
+        "hadir": {"type": "boolean", "title": "Hadir"}, "alasan": {"type": "string", "title": "Alasan"}},
+        "if": {"properties": {"hadir": {"const": False}}}, "then": {"required": ["alasan"]}}
+    form = parse_form("uji/peserta.schema.json", json.dumps(
+        {"type": "object", "properties": {"peserta": {"type": "array", "title": "Peserta", "items": rows}}}))
+
+    [listed] = fields_of(form)
+
+    assert [(sub.title, sub.required_when) for sub in listed.subfields] == [
+        ("Hadir", ""), ("Alasan", "wajib bila Hadir tidak dicentang")]
