@@ -55,7 +55,7 @@ def refuse_deep_json(limit: int | None = None) -> None:
 
 # Python's reader takes these bare words as floats, which no JSON reader elsewhere accepts and which no
 # comparison of a form's bounds ever refuses (NaN < 0 and NaN > 0 are both false).
-_NON_FINITE = re.compile(rb"NaN|-?Infinity")
+_NON_FINITE = re.compile(rb"NaN|Infinity")
 
 
 def refuse_non_finite_json(limit: int | None = None) -> None:
