@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.spec import openapi_cli
 from flask_smorest.spec.plugins import integerconverter2paramschema
@@ -17,7 +19,7 @@ from api.auth import has_bearer
 from api.config import ROOT, load_config
 from api.cookie_session import BearerFirstSessionInterface
 from api.db import db, migrate
-from api.json_depth import refuse_deep_json
+from api.json_depth import refuse_deep_json, refuse_non_finite_json
 from api.routes.guard import authorize_first
 from api.schemas import MAX_ID, ErrorSchema
 from api.services.versions import init_runtime, runtime
@@ -32,6 +34,29 @@ class _IdConverter(IntegerConverter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class _FiniteJSONProvider(DefaultJSONProvider):
+    """Answers are strict JSON: NaN or Infinity (a script's result, data stored before forms refused them)
+    leave as null, since Python would write the bare words NaN/Infinity that other JSON readers refuse."""
+
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        try:
+            return super().dumps(obj, allow_nan=False, **kwargs)
+        except ValueError:  # only then is the value walked: answers without such numbers cost nothing more
+            return super().dumps(_finite(obj), allow_nan=False, **kwargs)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 class _Api(Api):
@@ -84,10 +109,10 @@ class _Api(Api):
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.json = _FiniteJSONProvider(app)
     app.url_map.converters["int"] = _IdConverter
     app.session_interface = BearerFirstSessionInterface()
     app.config.update(load_config(overrides))
-    app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SpiffWorkflow logs every task state change at INFO: noise in our log and a write per step.
     logging.getLogger("spiff").setLevel(logging.WARNING)
@@ -122,6 +147,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             _check_csrf()
             runtime().ensure_synced()
             authorize_first()
+        refuse_non_finite_json()
 
     @app.after_request
     def _transport_security(response: Response) -> Response:

@@ -1,4 +1,4 @@
-"""Request bodies nested too deep are refused before anything parses them.
+"""Request bodies nested too deep, or holding NaN or Infinity, are refused before anything parses them.
 
 Python's JSON reader recurses once per level: a body of 10,000 `[` raises
 RecursionError (a 500) in whichever parser meets it first (Flask's, webargs'), and
@@ -10,12 +10,14 @@ builds the value, and costs a few milliseconds for a body at the size limit.
 
 from __future__ import annotations
 
+import json
 import re
 from itertools import accumulate
 
 from flask import current_app, request
 
-from api.errors import ApiError
+from api.errors import ApiError, invalid
+from engine import NOT_FINITE, non_finite_paths
 
 JSON_TOO_DEEP = "json_too_deep"
 
@@ -49,6 +51,33 @@ def refuse_deep_json(limit: int | None = None) -> None:
     body = request.get_data(cache=True)
     if body and json_depth(body) > MAX_JSON_DEPTH:
         raise too_deep()
+
+
+# Python's reader takes these bare words as floats, which no JSON reader elsewhere accepts and which no
+# comparison of a form's bounds ever refuses (NaN < 0 and NaN > 0 are both false).
+_NON_FINITE = re.compile(rb"NaN|Infinity")
+
+
+def refuse_non_finite_json(limit: int | None = None) -> None:
+    """before_request, after the login check: a JSON body with NaN or Infinity is a 422 naming the field.
+
+    Only the bodies that carry such a word outside every text are parsed here, to find where it is.
+    """
+    if not request.is_json:
+        return
+    length = request.content_length
+    if length is None or length > (limit or current_app.config["MAX_CONTENT_LENGTH"]):
+        return
+    body = request.get_data(cache=True)
+    if not body or not _NON_FINITE.search(_STRING.sub(b"", body)):
+        return
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # malformed: the route's own parse refuses it with a 400
+    paths = non_finite_paths(value)
+    if paths:
+        raise invalid([{"field": path or "(permintaan)", "message": NOT_FINITE} for path in paths])
 
 
 def too_deep() -> ApiError:

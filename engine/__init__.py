@@ -17,7 +17,17 @@ from engine.errors import (
     WrongLane,
 )
 from engine.events import EngineEvent
-from engine.forms import FieldError, FormFileError, FormInvalid, FormRef, indonesian_number, parse_form
+from engine.form_bounds import hint as date_hint
+from engine.forms import (
+    NOT_FINITE,
+    FieldError,
+    FormFileError,
+    FormInvalid,
+    FormRef,
+    indonesian_number,
+    non_finite_paths,
+    parse_form,
+)
 from engine.human_tasks import HumanTask
 from engine.lint import LintReport, Problem, lane_names, lint_paths, lint_text
 from engine.messages import OutgoingMessage, WaitingMessage
@@ -69,6 +79,9 @@ __all__ = [
     "FormFileError",
     "FormInvalid",
     "FormRef",
+    "date_hint",
+    "NOT_FINITE",
+    "non_finite_paths",
     "HumanTask",
     "InstanceView",
     "LintReport",

@@ -11,14 +11,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import threading
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
+
+from engine.form_bounds import annotation_problems, bound_errors
 
 SCHEMA_PROPERTY = "formJsonSchemaFilename"
 UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
@@ -72,17 +76,33 @@ class FormRef:
     schema: dict[str, Any]
     ui_schema_file: str | None = None
     ui_schema: dict[str, Any] = field(default_factory=dict)
+    # Titles of the fields every form of the process asks, by name: a date bound may name one of them.
+    case_titles: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @cached_property
     def _validator(self) -> Draft202012Validator:
         return Draft202012Validator(self.schema, format_checker=FormatChecker())
 
-    def validate(self, data: Any) -> None:
-        """Raise FormInvalid with every error (not only the first)."""
+    def validate(self, data: Any, context: Mapping[str, Any] | None = None) -> None:
+        """Raise FormInvalid with every error (not only the first).
+
+        `context` is the case data so far, which a date bound may name (`x-alur-not-before-field`)."""
         errors = sorted(self._validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-        found = list(dict.fromkeys(_field_error(e, self.schema) for e in errors))  # one line per distinct error
+        found = [FieldError(path or "(formulir)", NOT_FINITE) for path in non_finite_paths(data)]
+        found += [_field_error(e, self.schema) for e in errors]
+        if isinstance(data, Mapping):
+            bounds = bound_errors(self.schema, data, context, self.titles)
+            found += [FieldError(path, message) for path, message in bounds]
+        found = list(dict.fromkeys(found))  # one line per distinct error
         if found:
             raise FormInvalid(found)
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Field titles by name: this form's, else those of the process's other forms."""
+        own = {n: s["title"] for n, s in self.schema.get("properties", {}).items()
+               if isinstance(s, dict) and isinstance(s.get("title"), str)}
+        return {**self.case_titles, **own}
 
     def fields_marked(self, keyword: str) -> list[str]:
         """Top-level property names carrying a custom keyword such as `x-alur-personal`."""
@@ -128,6 +148,7 @@ def parse_form(schema_file: str, schema_text: str, ui_file: str | None = None, u
     """Build a FormRef from file contents, or raise FormFileError naming the file."""
     schema = load_form_json(schema_file, schema_text)
     _check_schema(schema_file, schema_text, schema)
+    _check_annotations(schema_file, schema)
     ui_schema = load_form_json(ui_file, ui_text) if ui_file and ui_text is not None else {}
     return FormRef(schema_file, schema, ui_file, ui_schema)
 
@@ -150,6 +171,26 @@ def _check_schema(schema_file: str, schema_text: str, schema: dict[str, Any]) ->
         _SOUND_SCHEMAS.add(digest)
 
 
+def _check_annotations(schema_file: str, schema: dict[str, Any]) -> None:
+    """Raise FormFileError naming the field whose Alur annotations (date bounds) are malformed."""
+    found = []
+    for name, spec in _annotated_fields(schema):
+        found += [f"isian {name}: {problem}" for problem in annotation_problems(spec)]
+    if found:
+        raise FormFileError(f"{schema_file}: " + "; ".join(found))
+
+
+def _annotated_fields(schema: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Mapping[str, Any]]]:
+    props = schema.get("properties")
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for name, spec in (props.items() if isinstance(props, Mapping) else []):
+        if isinstance(spec, Mapping):
+            out.append((prefix + name, spec))
+            if isinstance(spec.get("items"), Mapping):
+                out += _annotated_fields(spec["items"], f"{prefix}{name}[].")
+    return out
+
+
 def load_form_json(name: str | None, text: str | None) -> dict[str, Any]:
     """A form file's JSON object, or FormFileError naming the file (never a crash on hostile input)."""
     try:
@@ -163,6 +204,22 @@ def load_form_json(name: str | None, text: str | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FormFileError(f"{name}: isi berkas harus objek JSON")
     return value
+
+
+# JSON Schema's "number" takes NaN and Infinity, and every bound lets NaN pass (NaN < 0 and NaN > 0 are false):
+# stored, they would be shown as "nan" and written as the bare word NaN, which is not JSON.
+NOT_FINITE = "harus berupa angka yang sah (NaN dan Infinity tidak diterima)"
+
+
+def non_finite_paths(value: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """Dotted paths of every NaN or infinite number in a JSON-like value ("" for the value itself)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [_dotted(list(path))]
+    if isinstance(value, Mapping):
+        return [p for key, item in value.items() for p in non_finite_paths(item, (*path, key))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, item in enumerate(value) for p in non_finite_paths(item, (*path, i))]
+    return []
 
 
 def _too_deep(name: str | None) -> str:
@@ -207,13 +264,17 @@ def _message(error: ValidationError) -> str:
 
 
 def indonesian_number(value: Any) -> str:
-    """A number as Indonesians write it: 1.000.000.000.000 and 2,5; a year such as 2100 stays ungrouped."""
+    """A number as Indonesians write it and the pages' number inputs read it back: 150.000.000, 12.345,25
+    and 2,5; below 10.000 ungrouped, so a year such as 2027 stays as it is."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # never stored, since forms refuse it; shown as it is rather than as a number
     if float(value).is_integer():
         return f"{value:,.0f}".replace(",", ".") if abs(value) >= 10_000 else f"{value:.0f}"
-    whole, _, fraction = f"{value:,}".partition(".")
-    return whole.replace(",", ".") + ("," + fraction if fraction else "")
+    whole, _, decimals = format(Decimal(repr(value)), "f").partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".") if abs(int(whole)) >= 10_000 else whole
+    return f"{grouped},{decimals}"
 
 
 def _type_message(expected: Any) -> str:

@@ -14,7 +14,7 @@ import io
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -261,7 +261,14 @@ def _load_forms(pairs: set[tuple[str, str | None]], sources: Mapping[str, str]) 
         if schema_file not in forms or ui_file:
             ui_text = sources[f"forms/{ui_file}"] if ui_file else None
             forms[schema_file] = parse_form(schema_file, sources[f"forms/{schema_file}"], ui_file, ui_text)
-    return forms
+    # A form's date may be bounded by a field another form of the process asks (the RW's meeting by the
+    # RT's): its messages name that field by the title the users know it by.
+    titles: dict[str, str] = {}
+    for form in forms.values():
+        for name, spec in form.schema.get("properties", {}).items():
+            if isinstance(spec, dict) and isinstance(spec.get("title"), str):
+                titles.setdefault(name, spec["title"])
+    return {name: replace(form, case_titles=titles) for name, form in forms.items()}
 
 
 def _props(task_spec: Any) -> dict[str, str]:

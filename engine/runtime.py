@@ -19,7 +19,7 @@ This module is the facade; what it returns and reads lives beside it: `step_resu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +84,12 @@ class Engine:
             task.data.update(data)
         return self.step(workflow, version, lambda wf, events: None)
 
-    def validate(self, form: FormRef, data: Any) -> None:
-        """The form's checks and, for a field marked `x-alur-data-key`, that its value is a key of that data
-        file beside the diagrams; FormInvalid with every problem."""
+    def validate(self, form: FormRef, data: Any, context: Mapping[str, Any] | None = None) -> None:
+        """The form's checks (date bounds may name `context`, the case data so far) and, for a field marked
+        `x-alur-data-key`, that its value is a key of that data file beside the diagrams; FormInvalid with
+        every problem."""
         try:
-            form.validate(data)
+            form.validate(data, context)
             errors: list[FieldError] = []
         except FormInvalid as exc:
             errors = list(exc.errors)
@@ -119,7 +120,7 @@ class Engine:
             raise WrongLane(f"tugas ini milik peran '{task.task_spec.lane}', bukan '{lane}'")
         form = version.tasks.get(task.task_spec.name)
         if validate and form is not None and form.form is not None:
-            self.validate(form.form, data)
+            self.validate(form.form, data, context=task.data)
         before = ready_human_ids(workflow)
         events = fire_due_timers(workflow)
         if task.state != TaskState.READY:

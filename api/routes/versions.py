@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from api.auth import Principal, require_login
 from api.errors import ApiError, invalid, not_found
-from api.json_depth import json_body, refuse_deep_json
+from api.json_depth import json_body, refuse_deep_json, refuse_non_finite_json
 from api.models import ORIGIN_UPLOAD
 from api.routes.guard import authorize
 from api.routes.versions_schemas import (
@@ -74,6 +74,7 @@ def _upload_files(limit: int) -> tuple[dict[str, bytes | str], str | None, bool]
         dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "ya")
     else:
         refuse_deep_json(request.max_content_length)  # the app-wide check left bodies over the global limit to here
+        refuse_non_finite_json(request.max_content_length)
         body = json_body()
         if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
             raise invalid([{"field": "files", "message": "kirim multipart files[] atau JSON {files: {nama: isi}}"}])

@@ -38,7 +38,7 @@ from api.services.deploy import analyst_role
 from api.web import bp
 from api.web.formkit import datetime_parts
 from api.words import CASE_STATUS_NAMES, outbox_status_name
-from engine import EngineError, now
+from engine import EngineError, indonesian_number, now
 
 log = logging.getLogger(__name__)
 CSRF_FIELD = "csrf_token"
@@ -332,7 +332,8 @@ bp.add_app_template_filter(outbox_status_name, "outbox_status")
 def _context() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "CSRF_FIELD": CSRF_FIELD, "status_name": lambda s: STATUS_NAMES.get(s, s),
             "event_name": lambda k: EVENT_NAMES.get(k, k), "due_mark": due_mark,
-            "datetime_parts": datetime_parts, "zone_offsets": ZONE_OFFSETS, "vendor_ready": vendor_ready}
+            "datetime_parts": datetime_parts, "number_text": indonesian_number, "zone_offsets": ZONE_OFFSETS,
+            "vendor_ready": vendor_ready}
 
 
 def header_user() -> dict[str, Any] | None:

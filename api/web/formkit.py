@@ -4,7 +4,7 @@ Field names in the HTML are the data paths the engine reports errors on: `judul`
 `lampiran.0`, `jawaban_opd.1.opd`, so an error lands next to its input. Typed
 strings become the schema's types (integer, number, boolean, array) before
 validation; a value that does not convert stays as typed, so the user sees it
-again with the engine's message.
+again, with the rule it broke (numbers: `read_number`) beside it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from api.zones import DEFAULT_ZONE, OFFSETS, offset
-from engine import FieldError, FormRef, indonesian_number
+from engine import FieldError, FormRef, date_hint, indonesian_number
 
 ZONE_SUFFIX = "__zona"
 GENERAL = "(formulir)"
@@ -25,7 +25,6 @@ _LOCAL_DT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 # What a clerk types where the browser offers no date picker: 17/03/2026 09:00 (or 09.00), 17/03/2026.
 _TYPED_DT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2})[:.](\d{2})$")
 _TYPED_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_GROUPED = re.compile(r"^-?\d{1,3}(\.\d{3})+$")  # 1.500.000: dots group thousands
 _INDEX = re.compile(r"^(\d+)(?:\.(.+))?$")
 # The page's own input formats, for the message of a moment or a date the validation refused: the form's
 # errorMessage may show the ISO text scripts send, which no clerk types.
@@ -53,6 +52,7 @@ class Field:
     # objects whose rows are the cases waiting for a batch step (`ui:widget` "batch", or the step's `batchField`):
     # a row added by hand could name no case, so none is offered; a row taken out is simply not decided now
     fixed_rows: bool = False
+    bounds: str = ""  # a date's bounds in words (x-alur-not-before ...), the form's hint beside the input
 
 
 def _options(spec: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -89,9 +89,12 @@ def build_field(name: str, spec: dict[str, Any], ui: dict[str, Any], required: b
         elif items.get("type") == "object":
             made.kind = "objects"
             made.fixed_rows = widget == "batch"
-            inner = set(items.get("required", []))
+            inner, inner_when = set(items.get("required", [])), required_conditions(items)
             made.subfields = [build_field(f"{name}.__i__.{n}", items["properties"][n], item_ui.get(n, {}), n in inner)
                               for n in ordered(items, item_ui)]
+            for sub in made.subfields:
+                if not sub.required:
+                    sub.required_when = inner_when.get(sub.name.rsplit(".", 1)[-1], "")
         else:
             made.kind = "list"
             made.item = build_field(f"{name}.__i__", items, item_ui, False)
@@ -138,6 +141,9 @@ def fields_of(form: FormRef, skip: set[str] = frozenset()) -> list[Field]:
         made = build_field(name, spec, field_ui, name in required)
         if not made.required:
             made.required_when = conditional.get(name, "")
+        for one in (made, made.item, *made.subfields):
+            if one is not None:
+                one.bounds = date_hint(one.spec, form.titles)
         out.append(made)
     return out
 
@@ -205,36 +211,51 @@ def initial_values(form: FormRef, data: dict[str, Any] | None = None) -> dict[st
 # -- parsing a POST ----------------------------------------------------------------
 
 
-def convert(spec: dict[str, Any], raw: str) -> Any:
-    """One typed string to the schema's type; unconvertible text stays text (validation then says why)."""
-    kind = spec.get("type")
+# The one way a number is typed in a form (and written back into an input): digits, a dot only between
+# groups of three digits (5.000.000, as the pages show costs), a comma before the decimals (1.500.000,50).
+# "1.5" could be one and a half or fifteen, so a dot anywhere else is refused rather than guessed.
+_PLAIN_NUMBER = re.compile(r"^-?\d+(?:,\d+)?$")
+_GROUPED_NUMBER = re.compile(r"^-?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
+DOT_RULE = "titik hanya pemisah ribuan di antara kelompok tiga angka (misalnya 5.000.000)"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one typed input became: the typed value, or the text kept as typed with why it was not read."""
+
+    value: Any
+    problem: str = ""
+
+
+def read_number(spec: dict[str, Any], text: str) -> Reading:
+    """A typed number by the forms' rule (integer fields take no decimals); the text itself when it breaks it."""
+    integer = spec.get("type") == "integer"
+    if not (_PLAIN_NUMBER.match(text) or _GROUPED_NUMBER.match(text)):
+        if "." in text and re.fullmatch(r"-?[\d.]+(?:,\d+)?", text):
+            decimals = "" if integer else "; tulis desimal dengan koma, misalnya 1,5"
+            return Reading(text, DOT_RULE + decimals)
+        example = "240 atau 5.000" if integer else "5.000.000 atau 1.500,5"
+        return Reading(text, f"bukan {'bilangan bulat' if integer else 'angka'}; tulis misalnya {example}")
+    whole, _, decimals = text.replace(".", "").partition(",")
+    if integer and decimals:
+        return Reading(text, "harus bilangan bulat, tanpa pecahan di belakang koma")
+    if len(whole) + len(decimals) > 30:  # beyond any amount a form holds, and int() refuses 4,300 digits
+        return Reading(text, "angka terlalu panjang")
+    return Reading(float(f"{whole}.{decimals}") if decimals else int(whole))
+
+
+def read(spec: dict[str, Any], raw: str) -> Reading:
+    """One typed string to the schema's type; text that does not convert stays text, with the reason."""
     text = raw.strip()
-    if kind == "integer":
-        cleaned = text.replace(" ", "")
-        if _GROUPED.match(cleaned):
-            cleaned = cleaned.replace(".", "")
-        try:
-            return int(cleaned)
-        except ValueError:
-            pass
-        try:  # 2027.5 or 2027,5: a number, so validation says it must be whole rather than some bound
-            return float(cleaned.replace(",", "."))
-        except ValueError:
-            return text
-    if kind == "number":
-        cleaned = text.replace(" ", "")
-        if "," in cleaned:  # Indonesian: 1.500.000,50
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        try:
-            number = float(cleaned)
-        except ValueError:
-            return text
-        return int(number) if number.is_integer() and "." not in cleaned else number
+    options = _options(spec)
+    if options:  # a choice comes back as the option's own text: its value is the option's, whatever its type
+        return Reading(next((v for v, _ in options if str(v) == text), text))
+    kind = spec.get("type")
+    if kind in ("integer", "number"):
+        return read_number(spec, text)
     if kind == "boolean":
-        return text.lower() in ("1", "true", "on", "ya", "yes")
-    if spec.get("format") == "date-time" and _LOCAL_DT.match(text):
-        return text
-    return text
+        return Reading(text.lower() in ("1", "true", "on", "ya", "yes"))
+    return Reading(text)
 
 
 def _typed_date(text: str) -> str:
@@ -253,18 +274,18 @@ def _with_zone(text: str, zone: str) -> str:
     return (text if text.count(":") == 2 else text + ":00") + (zone or "+07:00")
 
 
-def _scalar(spec: dict[str, Any], form: MultiDict, name: str) -> tuple[bool, Any]:
-    """(present, value) of one input; an empty input is absent."""
+def _scalar(spec: dict[str, Any], form: MultiDict, name: str) -> tuple[bool, Reading]:
+    """(present, reading) of one input; an empty input is absent."""
     if spec.get("type") == "boolean":
-        return True, name in form and form.get(name) not in ("", "0", "false")
+        return True, Reading(name in form and form.get(name) not in ("", "0", "false"))
     raw = form.get(name, "")
     if raw.strip() == "":
-        return False, None
+        return False, Reading(None)
     if spec.get("format") == "date-time":
-        return True, _with_zone(raw.strip(), form.get(name + ZONE_SUFFIX, ""))
+        return True, Reading(_with_zone(raw.strip(), form.get(name + ZONE_SUFFIX, "")))
     if spec.get("format") == "date":
-        return True, _typed_date(raw.strip())
-    return True, convert(spec, raw)
+        return True, Reading(_typed_date(raw.strip()))
+    return True, read(spec, raw)
 
 
 def _indexed(form: MultiDict, name: str) -> dict[int, dict[str, str]]:
@@ -279,52 +300,69 @@ def _indexed(form: MultiDict, name: str) -> dict[int, dict[str, str]]:
     return dict(sorted(groups.items()))
 
 
-def _object_item(items: dict[str, Any], form: MultiDict, keys: dict[str, str]) -> dict[str, Any]:
-    """One item of a list of objects; {} for an untouched row.
+def _object_item(items: dict[str, Any], form: MultiDict, keys: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """One item of a list of objects ({} for an untouched row) and why any of its inputs was not read.
 
     An unticked checkbox sends nothing, so a boolean is false unless its input came, but only
     in a row that holds something: a blank row the page offers must not become an item.
     """
     props = items.get("properties", {})
     item: dict[str, Any] = {}
+    problems: dict[str, str] = {}
     for sub, key in keys.items():
         if sub in props:
-            present, value = _scalar(props[sub], form, key)
-            if present and (value is not False or props[sub].get("type") != "boolean"):
-                item[sub] = value
+            present, reading = _scalar(props[sub], form, key)
+            if present and (reading.value is not False or props[sub].get("type") != "boolean"):
+                item[sub] = reading.value
+                if reading.problem:
+                    problems[sub] = reading.problem
     if item:
         for sub, prop in props.items():
             if prop.get("type") == "boolean":
                 item.setdefault(sub, False)
-    return item
+    return item, problems
 
 
-def parse(form_ref: FormRef, form: MultiDict, skip: set[str] = frozenset()) -> dict[str, Any]:
+class Parsed(dict[str, Any]):
+    """A submitted form's typed data, with `problems`: why an input kept as typed text was not read (by path).
+
+    The engine refuses such text for its type; the page says what the rule is instead (`form_view`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: dict[str, str] = {}
+
+    def put(self, path: str, reading: Reading) -> Any:
+        if reading.problem:
+            self.problems[path] = reading.problem
+        return reading.value
+
+
+def parse(form_ref: FormRef, form: MultiDict, skip: set[str] = frozenset()) -> Parsed:
     """The typed data of a submitted form (hidden fields from the schema, not from the browser)."""
-    data: dict[str, Any] = {}
+    data = Parsed()
     for fld in fields_of(form_ref, skip):
         spec = fld.spec
         if fld.kind == "checkboxes":
-            chosen = [convert(spec["items"], v) for v in form.getlist(fld.name) if v.strip()]
+            chosen = [read(spec["items"], v) for v in form.getlist(fld.name) if v.strip()]
             if chosen:
-                data[fld.name] = chosen
+                data[fld.name] = [data.put(f"{fld.name}.{i}", r) for i, r in enumerate(chosen)]
         elif fld.kind == "list":
-            values = []
-            for _, keys in _indexed(form, fld.name).items():
-                present, value = _scalar(spec["items"], form, keys.get("", ""))
-                if present:
-                    values.append(value)
-            if values:
-                data[fld.name] = values
+            readings = [reading for keys in _indexed(form, fld.name).values()
+                        for present, reading in [_scalar(spec["items"], form, keys.get("", ""))] if present]
+            if readings:
+                data[fld.name] = [data.put(f"{fld.name}.{i}", r) for i, r in enumerate(readings)]
         elif fld.kind == "objects":
             rows = [_object_item(spec["items"], form, keys) for keys in _indexed(form, fld.name).values()]
-            items = [item for item in rows if item]
-            if items:
-                data[fld.name] = items
+            kept = [(item, problems) for item, problems in rows if item]
+            if kept:
+                data[fld.name] = [item for item, _ in kept]
+                for i, (_, problems) in enumerate(kept):
+                    data.problems.update({f"{fld.name}.{i}.{sub}": why for sub, why in problems.items()})
         else:
-            present, value = _scalar(spec, form, fld.name)
+            present, reading = _scalar(spec, form, fld.name)
             if present:
-                data[fld.name] = value
+                data[fld.name] = data.put(fld.name, reading)
     data.update(fixed_values(form_ref))
     return data
 
@@ -410,6 +448,9 @@ def form_view(form: FormRef, values: dict[str, Any], errors: list[FieldError] | 
         if fld.name in fixed_rows and fld.kind == "objects":
             fld.fixed_rows = True
     by_path = errors_by_path(errors or [], _kinds(fields))
+    for path, problem in getattr(values, "problems", {}).items():
+        if path in by_path:  # the engine's "harus bertipe angka" for text the page's rule could not read
+            by_path[path] = [problem]
     placed = rendered_paths(fields, values)
     general = {p: m for p, m in by_path.items() if p not in placed}
     return {"fields": fields, "values": values, "errors": by_path, "general": general, "zone": offset(zone)}

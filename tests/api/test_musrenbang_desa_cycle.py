@@ -52,7 +52,9 @@ def propose(client, users, clock, key, when=datetime(2026, 1, 14, 9, 0, tzinfo=W
         "data": {**USULAN, "wilayah": f"{DESA[desa]}/RW01/RT001", "judul": judul, **changes}})
     assert started.status_code == 201, started.get_json()
     body = started.get_json()
-    complete_own(client, users, "warga_matesih", body["id"], "verifikasi_rw", None, TERIMA_RW, None)
+    rw_met = changes.get("tanggal_musyawarah_rt", TERIMA_RW["tanggal_musyawarah_rw"])  # not before the RT met
+    complete_own(client, users, "warga_matesih", body["id"], "verifikasi_rw", None,
+                 {**TERIMA_RW, "tanggal_musyawarah_rw": rw_met}, None)
     return body
 
 

@@ -207,6 +207,7 @@ def test_given_three_desa_of_one_kecamatan_its_forum_decides_them_in_one_ranked_
             {**row, "skor_prioritas": 80, "keputusan": "terima"} for row in listed],
             "tunggu_musyawarah_desa", who=who, wilayah=DESA[key][0].split("/")[0])
         assert answer.status_code == 200, answer.get_json()
+    clock.set(STEPS[2][3])  # the day of the SIMDA entry: its date may not lie ahead
     for key in ("girilayu", "ngemplak", "karangbangun", "jaten"):
         who = "desa_jaten" if key == "jaten" else "desa_matesih"
         complete_own(client, users, who, instance_id(client, users, codes[key]), *STEPS[2])  # SIMDA

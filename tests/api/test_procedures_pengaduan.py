@@ -63,7 +63,7 @@ def test_a_website_complaint_is_handled_inside_baperlitbang_and_the_reporter_fol
     do(client, staff, "analis_bidang", "analisis", ANALISIS_INTERN)
     do(client, staff, "tim", "respon_akhir", RESPON_AKHIR)
     do(client, staff, "kepala_baperlitbang", "laporan_kepala", LAPORAN)
-    done = do(client, staff, "tim", "arsip_pengaduan", ARSIP)
+    done = do(client, staff, "tim", "arsip_pengaduan", {**ARSIP, "tanggal_arsip": "2026-03-17"})  # the clock's day
 
     assert done["instance"]["status"] == "complete"
     tracked = client.get(f"/api/v1/public/track/{code}").get_json()
@@ -83,7 +83,8 @@ def test_a_complaint_needing_other_opds_goes_through_the_liaison(client, staff):
     do(client, staff, "analis_bidang", "analisis", ANALISIS_LINTAS_OPD)
 
     assert names(client, staff, "penghubung") == ["koordinasi_lintas_opd"]
-    do(client, staff, "penghubung", "koordinasi_lintas_opd", KOORDINASI)
+    answered_today = [{**answer, "tanggal": "2026-03-17"} for answer in KOORDINASI["jawaban_opd"]]  # the clock's day
+    do(client, staff, "penghubung", "koordinasi_lintas_opd", {**KOORDINASI, "jawaban_opd": answered_today})
     assert names(client, staff, "tim") == ["respon_akhir"]
 
 

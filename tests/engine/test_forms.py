@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine import FormFileError, FormInvalid
+from engine import FixedClock, FormFileError, FormInvalid, date_hint, use_clock
 from engine.forms import parse_form
 
 SCHEMA = {
@@ -88,7 +89,7 @@ def test_personal_fields_are_found_by_their_marker():
     assert marked.fields_marked("x-alur-personal") == ["nama"]
 
 
-BOUNDED = parse_form("uji/batas.schema.json", json.dumps({
+LIMITED = parse_form("uji/batas.schema.json", json.dumps({
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "properties": {
@@ -102,7 +103,7 @@ BOUNDED = parse_form("uji/batas.schema.json", json.dumps({
 
 def _messages(data: dict) -> dict[str, str]:
     with pytest.raises(FormInvalid) as caught:
-        BOUNDED.validate(data)
+        LIMITED.validate(data)
     return {e.field: e.message for e in caught.value.errors}
 
 
@@ -116,6 +117,78 @@ def test_given_bounds_and_a_required_tick_when_broken_then_messages_say_what_is_
 
 def test_a_failed_rule_is_named_beside_the_message_but_the_api_answer_stays_field_and_message():
     with pytest.raises(FormInvalid) as caught:
-        BOUNDED.validate({"tahun": "dua ribu"})
+        LIMITED.validate({"tahun": "dua ribu"})
     error = caught.value.errors[0]
     assert error.rule == "type" and error.as_dict() == {"field": "tahun", "message": error.message}
+
+
+NOT_FINITE = "harus berupa angka yang sah (NaN dan Infinity tidak diterima)"
+
+
+def error_pairs(data) -> list[tuple[str, str]]:
+    with pytest.raises(FormInvalid) as refused:
+        form.validate(data)
+    return [(e.field, e.message) for e in refused.value.errors]
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_given_a_non_finite_number_then_its_field_is_refused_though_no_bound_would_catch_it(number):
+    valid = {"judul": "Jalan desa", "kontak": {"email": "a@b.id"}}
+
+    assert ("biaya", NOT_FINITE) in error_pairs({**valid, "biaya": number})
+    assert ("lampiran.1", NOT_FINITE) in error_pairs({**valid, "biaya": 1, "lampiran": ["ok", number]})
+
+
+# -- date bounds: x-alur-not-before / -not-after, relative to now or to another field ----------------------
+
+BOUNDED = parse_form("uji/jadwal.schema.json", json.dumps({
+    "type": "object",
+    "properties": {
+        "rapat": {"type": "string", "format": "date", "title": "Tanggal rapat",
+                  "x-alur-not-before": "P1Y", "x-alur-not-after": "now"},
+        "tindak_lanjut": {"type": "string", "format": "date", "title": "Tindak lanjut",
+                          "x-alur-not-before-field": "rapat", "x-alur-not-after": "P2W"},
+        "dicatat": {"type": "string", "format": "date-time", "x-alur-not-after": "now"},
+    },
+}))
+
+
+@pytest.fixture
+def march_17():
+    with use_clock(FixedClock(datetime(2026, 3, 17, 9, 0, tzinfo=timezone(timedelta(hours=7))))) as clock:
+        yield clock
+
+
+def bound_errors_of(data, context=None) -> dict[str, str]:
+    try:
+        BOUNDED.validate(data, context=context)
+    except FormInvalid as refused:
+        return {e.field: e.message for e in refused.errors}
+    return {}
+
+
+def test_given_bounds_relative_to_now_then_dates_on_them_pass_and_beyond_them_are_refused(march_17):
+    assert bound_errors_of({"rapat": "2025-03-17"}) == {}
+    assert bound_errors_of({"rapat": "2025-03-16"}) == {"rapat": "tidak boleh sebelum 1 tahun yang lalu (17 Maret 2025)"}
+    assert bound_errors_of({"rapat": "2026-03-18"}) == {"rapat": "tidak boleh setelah hari ini (17 Maret 2026)"}
+    assert bound_errors_of({"dicatat": "2026-03-17T09:05:00+07:00"}) == {}  # another computer's clock, a bit ahead
+    assert bound_errors_of({"dicatat": "2026-03-17T09:06:00+07:00"}) == {
+        "dicatat": "tidak boleh setelah saat ini (17 Maret 2026 09:00 WIB)"}
+
+
+def test_given_a_bound_by_another_field_then_it_is_read_from_the_data_else_the_case_and_absent_it_bounds_nothing(
+        march_17):
+    assert bound_errors_of({"rapat": "2026-03-10", "tindak_lanjut": "2026-03-09"}) == {
+        "tindak_lanjut": "tidak boleh sebelum tanggal rapat (10 Maret 2026)"}
+    assert bound_errors_of({"tindak_lanjut": "2026-03-09"}, context={"rapat": "2026-03-10"}) == {
+        "tindak_lanjut": "tidak boleh sebelum tanggal rapat (10 Maret 2026)"}
+    assert bound_errors_of({"tindak_lanjut": "2026-03-09"}) == {}
+    assert bound_errors_of({"tindak_lanjut": "2026-04-01"}) == {
+        "tindak_lanjut": "tidak boleh setelah 2 minggu dari sekarang (31 Maret 2026)"}
+
+
+def test_given_a_bounded_field_then_its_hint_names_the_bounds(march_17):
+    spec = BOUNDED.schema["properties"]
+    assert date_hint(spec["rapat"]) == "paling awal 1 tahun yang lalu (17 Maret 2025) · paling lambat hari ini (17 Maret 2026)"
+    assert date_hint(spec["tindak_lanjut"], BOUNDED.titles) == (
+        "paling awal tanggal rapat · paling lambat 2 minggu dari sekarang (31 Maret 2026)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -102,6 +104,27 @@ def test_an_invalid_json_schema_is_reported(project):
     problems, _ = lint(project, body(task))
     [(element, message)] = problems
     assert element == "periksa" and "bukan JSON Schema yang sah" in message
+
+
+@pytest.mark.parametrize(("annotation", "words"), [
+    ({"format": "date", "x-alur-not-after": "besok"}, "x-alur-not-after harus \"now\" atau durasi ISO 8601"),
+    ({"format": "date", "x-alur-not-before": "P1X"}, "x-alur-not-before harus \"now\" atau durasi ISO 8601"),
+    ({"format": "date", "x-alur-not-before": 365}, "x-alur-not-before harus"),
+    ({"format": "date", "x-alur-not-before-field": "tanggal rt"}, "x-alur-not-before-field harus nama sebuah isian"),
+    ({"x-alur-not-after": "now"}, "x-alur-not-after hanya untuk isian berformat date atau date-time"),
+])
+def test_given_a_malformed_date_bound_then_lint_reports_the_form_and_the_field(project, annotation, words):
+    (project.forms / "uji").mkdir()
+    schema = {"type": "object", "properties": {"tanggal": {"type": "string", "title": "Tanggal", **annotation}}}
+    (project.forms / "uji" / "batas.schema.json").write_text(json.dumps(schema))
+    task = (
+        f'<bpmn:userTask id="periksa" name="Periksa">{form_props("uji/batas.schema.json")}'
+        '<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>'
+    )
+    problems, report = lint(project, body(task))
+    [(element, message)] = problems
+    assert element == "periksa" and message.startswith("uji/batas.schema.json: isian tanggal: ")
+    assert words in message and not report.ok
 
 
 @pytest.mark.parametrize(

@@ -302,7 +302,8 @@ def test_given_a_proposal_reaching_the_desa_after_its_cut_off_it_waits_for_the_2
     late = run("musrenbang")
     late.clock.set(datetime(2026, 2, 9, 9, 0, tzinfo=WIB))
     late.start({**USULAN, "tanggal_musyawarah_rt": "2026-02-07"}, code="ALR-DESA-LATE")
-    late.at(datetime(2026, 2, 10, 19, 0, tzinfo=WIB)).complete("verifikasi_rw", STEPS[0][2])
+    late.at(datetime(2026, 2, 10, 19, 0, tzinfo=WIB)).complete(
+        "verifikasi_rw", {**STEPS[0][2], "tanggal_musyawarah_rw": "2026-02-10"})  # the RW met after the RT
 
     assert late.fired_timers() == ["timer_batas_forum_desa"]
     fired = [e for e in late.events if e.kind == "timer_fired"][0]

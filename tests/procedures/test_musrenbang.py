@@ -39,7 +39,7 @@ USULAN = {
     "urgensi": "tinggi",
     "lampiran": ["https://arsip.example/usulan/saluran-ngemplak-1.jpg", "BA-RT001-RW02-2026.pdf"],
 }
-TERIMA_RW = {"keputusan_rw": "terima", "nomor_berita_acara_rw": "BA/RW02/I/2026", "tanggal_musyawarah_rw": "2026-01-16"}
+TERIMA_RW = {"keputusan_rw": "terima", "nomor_berita_acara_rw": "BA/RW02/I/2026", "tanggal_musyawarah_rw": "2026-01-14"}
 # The row of the musyawarah desa/kelurahan (forum_musrenbang_desa) for this proposal, as its message carries it.
 TERIMA_DESA = {
     "keputusan": "terima",
@@ -388,7 +388,7 @@ def test_the_rw_returns_a_proposal_to_the_rt_which_corrects_it(run):
     assert inst.ready == ["verifikasi_rw"]
     assert inst.data["volume"] == 250
     assert inst.data["perkiraan_biaya"] == 125_000_000
-    inst.complete("verifikasi_rw", TERIMA_RW)
+    inst.at(datetime(2026, 1, 16, 10, 0, tzinfo=WIB)).complete("verifikasi_rw", TERIMA_RW)  # the RW's meeting day
     assert inst.ready == [] and inst.waits_at() == ["tunggu_musyawarah_desa"]
     assert levels(inst) == [("rt", "diusulkan"), ("rw", "kembalikan"), ("rt", "diperbaiki"), ("rw", "terima")]
     assert inst.data["riwayat_keputusan"][2]["catatan"] == "Volume dan biaya dikoreksi."

@@ -119,9 +119,14 @@ def escalate(inst, name):
     return inst.complete(name, ESKALASI[name])
 
 
+def archived_today(inst) -> dict:
+    """The archive record, dated on the clock's day: an archive date may not lie after today."""
+    return {**ARSIP, "tanggal_arsip": inst.clock.now().astimezone(WIB).date().isoformat()}
+
+
 def close(inst):
     inst.complete("laporan_kepala", LAPORAN)
-    inst.complete("arsip_pengaduan", ARSIP)
+    inst.complete("arsip_pengaduan", archived_today(inst))
     assert inst.status == "complete"
     return inst
 
@@ -282,7 +287,7 @@ def test_a_complaint_outside_baperlitbangs_authority_is_forwarded_and_closed(run
     assert inst.ready == ["laporan_kepala"]  # no analysis, no final-response deadline
     assert inst.watches() == {}
     inst.complete("laporan_kepala", {"laporan_diketahui": True})
-    inst.complete("arsip_pengaduan", ARSIP)
+    inst.complete("arsip_pengaduan", archived_today(inst))
 
     assert inst.status == "complete"
     assert inst.done == ["klasifikasi", "respon_awal", "laporan_kepala", "arsip_pengaduan"]
