@@ -74,10 +74,16 @@ class DeployResult:
 
 
 def _describe(v: DeployedVersion) -> str:
+    """What happened, or in a dry run what would: a check must not read as if something was stored."""
     number = f"v{v.number}" if v.number is not None else "versi baru"
-    if v.outcome in ("reactivated", "would_reactivate"):
-        return f"{v.process_id}: {number} berlaku lagi (sebelumnya v{v.previous})"
-    return f"{v.process_id}: {number} dibuat" + (f" (sebelumnya v{v.previous})" if v.previous else "")
+    before = f" (sebelumnya v{v.previous})" if v.previous else ""
+    if v.outcome == "would_reactivate":
+        return f"{v.process_id}: {number} akan berlaku lagi{before}"
+    if v.outcome == "reactivated":
+        return f"{v.process_id}: {number} berlaku lagi{before}"
+    if v.outcome == "would_create":
+        return f"{v.process_id}: {number} akan dibuat{before}"
+    return f"{v.process_id}: {number} dibuat{before}"
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:

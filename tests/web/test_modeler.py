@@ -159,6 +159,7 @@ def test_the_check_lists_what_changed_and_the_plan_for_the_running_instances_and
     body = send(analyst, "/analis/modeler/periksa", berkas="musrenbang.bpmn", proses="musrenbang", xml=EDITED).get_json()
 
     assert body["ok"] and body["changed"] and body["versions"][0]["outcome"] == "would_create"
+    assert body["message"] == "musrenbang: versi baru akan dibuat (sebelumnya v1)"  # a check stores nothing
     plan = body["plan"]
     assert [(c["id"], c["change"], c["fields"]) for c in plan["changes"]] == [
         ("verifikasi_rw", "diubah", ["name", "post_script"])]

@@ -219,6 +219,7 @@ def test_analyst_edits_a_deadline_and_a_label_fixes_a_lint_error_and_deploys_wit
     page.wait_for_selector("#hasil-periksa[data-hasil=dipasang]")
     assert page.get_attribute("#hasil-pindah", "data-moved") == "1"
     assert "v2" in page.inner_text("#hasil-periksa")
+    assert page.inner_text("h1").endswith("(dari v2)")  # the page now edits the version it deployed
 
     # running instances followed the plan: the movable one is on v2 with its deadline computed again
     assert version_of(app, first) == 2 and version_of(app, second) == 1

@@ -366,6 +366,12 @@ async function deploy() {
   }
   store.edited.clear();
   box.className = 'kotak sukses'; box.dataset.hasil = 'dipasang';
+  // The page now edits the version just deployed: its heading says so, as after opening it afresh.
+  const mine = (result.versions || []).find((v) => v.process_id === data.process_id && v.number);
+  if (mine) {
+    const heading = document.querySelector('h1');
+    heading.textContent = heading.textContent.replace(/\(dari v\d+\)/, `(dari v${mine.number})`);
+  }
   const links = (result.versions || []).filter((v) => v.number).map((v) =>
     `<li data-process="${escapeHtml(v.process_id)}"><code>${escapeHtml(v.process_id)}</code>: <span class="versi-baru">v${v.number}</span> berlaku` +
     ` · <a href="${escapeHtml(v.diagram_url)}">lihat diagram</a>${v.diff_url ? ` · <a href="${escapeHtml(v.diff_url)}">bandingkan</a>` : ''}</li>`).join('');
