@@ -2,11 +2,13 @@
 
 Any process whose user task has `batchOf` (see api/services/messages.py) gets one document
 per instance: its header (the start form's and the batch form's other answers) and its
-list rows in rank order, with the row form's titles as columns. A document is read by the
-roles taking part in the forum (its lanes) or in the procedure whose cases it decides (the
-lanes of the `batchOf` process: the kecamatan team reads its desa's musyawarah), by report
-viewers and by admins, each inside the regions of those grants. Anyone else, like a user
-of another region, gets 404: not told the document exists.
+list rows in rank order, with the row form's titles as columns. A document is read as its
+forum case is (`privacy.case_scope`, the recaps' and the inbox's rule) by the roles taking part
+in the forum (its lanes) or in the procedure whose cases it decides (the lanes of the `batchOf`
+process: the kecamatan team reads its desa's musyawarah), by report viewers and by admins, each
+inside the regions of those grants. A grant for some units only reads the forums whose steps
+were routed to those units: one OPD's planner does not read another OPD's forum. Anyone else,
+like a user of another region, gets 404: not told the document exists.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, render_template, request
+from sqlalchemy import ColumnElement, and_, or_
 
 from api.db import db
 from api.models import Instance
-from api.regions import contains
 from api.services import messages, privacy
 from api.services.versions import VersionRef, runtime
 from api.web import bp
 from api.web.common import PageError, page_login, principal
-from api.web.recap import _prefixes, _sort_key, reader_roles
+from api.web.recap import _sort_key
 from api.web.spreadsheet import csv_download, safe_cell, sheet_moment, xlsx_download
 from api.web.values import Vocabulary, display_value
 from engine import TaskInfo
@@ -34,32 +36,29 @@ def _batch_step(ref: VersionRef) -> TaskInfo | None:
     return next((t for t in ref.version.tasks.values() if messages.is_batch(t)), None)
 
 
-def _readers(ref: VersionRef, step: TaskInfo) -> set[str]:
-    """The roles that read the documents of this forum version (see the module's docstring)."""
-    roles = reader_roles(ref)
+def _scope(ref: VersionRef, step: TaskInfo) -> ColumnElement[bool]:
+    """SQL on `Instance`: the documents of this forum version the user reads (see the module's docstring)."""
+    lanes = set(ref.version.lanes)
     decided = step.properties[messages.BATCH_OF].partition(".")[0]
     if decided in runtime().process_ids():
-        roles |= set(runtime().current(decided).version.lanes)
-    return roles
-
-
-def _visible(instance: Instance, readers: set[str]) -> bool:
-    prefixes = _prefixes(readers)
-    return any(contains(prefix, instance.region) for prefix in prefixes)
+        lanes |= set(runtime().current(decided).version.lanes)
+    return privacy.case_scope(principal(), lanes)
 
 
 def documents(process_id: str | None) -> list[dict[str, Any]]:
     """The instances of processes with a batch step that the user may see, newest first."""
     refs = {pid: runtime().current(pid) for pid in runtime().process_ids()}
-    readers = {pid: _readers(ref, step) for pid, ref in refs.items() if (step := _batch_step(ref))}
-    chosen = [process_id] if process_id in readers else list(readers)
-    rows = db.session.execute(
-        db.select(Instance).where(Instance.process_id.in_(chosen)).order_by(Instance.created_at.desc(), Instance.id)
-        .limit(LIST_LIMIT)
-    ).scalars().all()
     # The list asks the current version who reads a process's documents; each page asks the instance's own.
-    return [{"instance": i, "process": refs[i.process_id].version.name} for i in rows
-            if _visible(i, readers[i.process_id])]
+    scopes = {pid: and_(Instance.process_id == pid, _scope(ref, step))
+              for pid, ref in refs.items() if (step := _batch_step(ref))}
+    chosen = [scopes[process_id]] if process_id in scopes else list(scopes.values())
+    if not chosen:
+        return []
+    # Filtered in SQL before the limit, so documents the user may not read never crowd out those they may.
+    rows = db.session.execute(
+        db.select(Instance).where(or_(*chosen)).order_by(Instance.created_at.desc(), Instance.id).limit(LIST_LIMIT)
+    ).scalars().all()
+    return [{"instance": i, "process": refs[i.process_id].version.name} for i in rows]
 
 
 def document(instance_id: int) -> dict[str, Any]:
@@ -68,7 +67,8 @@ def document(instance_id: int) -> dict[str, Any]:
     ref = runtime().by_row(instance.version_id) if instance is not None else None
     step = _batch_step(ref) if ref is not None else None
     # One answer for "no such case", "no decision list" and "not yours": the id tells nobody anything.
-    if step is None or not _visible(instance, _readers(ref, step)):
+    if step is None or db.session.execute(
+            db.select(Instance.id).where(Instance.id == instance.id, _scope(ref, step))).first() is None:
         raise PageError(404, "dokumen keputusan tidak ditemukan")
     version = ref.version
     data = privacy.redact(runtime().engine.inspect(version, instance.state).data, instance, version, principal())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 
 from api.services import privacy
 from api.services.deploy import analyst_role
@@ -28,18 +28,14 @@ FIXED = [("kode_lacak", "Kode lacak"), ("judul", "Judul"), ("wilayah", "Wilayah"
          ("dimulai", "Dimulai")]
 
 
-def reader_roles(ref: VersionRef) -> set[str]:
-    """The roles that read a procedure's instance data in recaps: its lanes, report viewers and admins."""
-    return set(ref.version.lanes) | {current_app.config["ALUR_ADMIN_ROLE"], current_app.config["ALUR_VIEWER_ROLE"]}
-
-
-def _prefixes(readers: set[str] | None = None) -> list[str]:
-    """Regions of the user's grants (of the `readers` roles, when given).
+def _prefixes() -> list[str]:
+    """Regions of the user's grants, to choose the recap's first process (which cases it lists is
+    `privacy.case_scope`'s to say).
 
     An analyst grant changes diagrams and shows counts, never instance data.
     """
     analyst = analyst_role()
-    return sorted({p for role, p in principal().grants if role != analyst and (readers is None or role in readers)})
+    return sorted({p for role, p in principal().grants if role != analyst})
 
 
 def _sort_key(value: Any) -> tuple:

@@ -760,6 +760,39 @@ def test_a_forums_decided_list_is_its_document_ranked_as_a_page_csv_and_xlsx_for
     assert other.get(f"/keputusan/{forum_id}").status_code == 404
 
 
+def test_given_unit_restricted_opd_grants_when_they_read_forum_documents_then_each_reads_only_its_own_opds(
+        app):
+    from api.seed import seed_demo_cases
+
+    with app.app_context():
+        created = seed_demo_cases().created
+    dinkes, dpupr = created["forum_gabungan_opd_dinkes"], created["forum_gabungan_opd_dpupr"]
+
+    def reader(username: str):
+        client = app.test_client()
+        login(client, username)
+        return client
+
+    # The Dinkes planner holds the forum's lane in the whole regency, but only for the Dinkes unit.
+    opd = reader("opd_dinkes")
+    listing = opd.get("/keputusan").get_data(as_text=True)
+    assert f"/keputusan/{dinkes}" in listing and f"/keputusan/{dpupr}" not in listing
+    assert f"/keputusan/{dpupr}" not in opd.get("/keputusan?proses=forum_gabungan_opd").get_data(as_text=True)
+    for suffix in ("", ".csv", ".xlsx"):
+        assert opd.get(f"/keputusan/{dpupr}{suffix}").status_code == 404, suffix
+        assert opd.get(f"/keputusan/{dinkes}{suffix}").status_code == 200, suffix
+    assert "Dinas Kesehatan" in opd.get(f"/keputusan/{dinkes}").get_data(as_text=True)
+
+    # An admin and a report viewer read every forum of their region.
+    for username in ("admin", "pemantau"):
+        whole = reader(username)
+        listing = whole.get("/keputusan").get_data(as_text=True)
+        assert f"/keputusan/{dinkes}" in listing and f"/keputusan/{dpupr}" in listing, username
+        for suffix in ("", ".csv", ".xlsx"):
+            assert whole.get(f"/keputusan/{dpupr}{suffix}").status_code == 200, (username, suffix)
+            assert whole.get(f"/keputusan/{dinkes}{suffix}").status_code == 200, (username, suffix)
+
+
 def test_the_inbox_and_the_admin_list_search_title_words_and_the_reporter(client, app):
     login(client, "ketua_rt")
     start_proposal(client, {**USULAN, "judul": "Perbaikan talud Dusun Ngemplak"})
