@@ -21,10 +21,9 @@ from api.db import db
 from api.errors import ApiError
 from api.models import Instance, UniqueStart
 from engine import ProcessVersion
+from engine.registry import UNIQUE_START, UNIQUE_START_WHILE, WHILE_OPEN
 
-PROPERTY = "uniqueStart"
-WHILE = "uniqueStartWhile"
-WHILE_OPEN = "open"  # the only value besides none: none keeps finished cases holding their values
+PROPERTY, WHILE = UNIQUE_START, UNIQUE_START_WHILE
 
 
 def fields_of(version: ProcessVersion) -> list[str]:
