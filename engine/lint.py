@@ -3,8 +3,9 @@
 Each problem names the file, the line and the element id, so it can be found in a
 text editor or in the modeler. The checks catch what would otherwise fail only
 when an instance reaches the element: XSD errors, tasks no role can see, missing or
-broken forms, timer expressions that do not evaluate, scripts the sandbox refuses,
-elements without a diagram shape, and exclusive gateways that can dead-end.
+broken forms, a `uniqueStartWhile` the engine would not read, timer expressions that do
+not evaluate, scripts the sandbox refuses, elements without a diagram shape, and
+exclusive gateways that can dead-end.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, FormFileError, load_form_json, parse_form
-from engine.registry import ProcessFileError, safe_parse_xml, validator
+from engine.registry import UNIQUE_START, UNIQUE_START_WHILE, WHILE_OPEN, ProcessFileError, safe_parse_xml, validator
 from engine.sandbox import ScriptError, compile_expression, compile_script
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def lint_text(data: bytes | str, filename: str, read_form, known_roles: set[str]
     if problems:
         return problems  # the other checks assume a schema-valid document
     root = tree.getroot()
-    checks = (_lanes, _forms, _timers, _scripts, _shapes, _gateways)
+    checks = (_lanes, _forms, _unique_starts, _timers, _scripts, _shapes, _gateways)
     for check in checks:
         problems.extend(check(root, filename, read_form=read_form, known_roles=known_roles))
     problems.extend(_spiff_parse(tree, filename))
@@ -193,6 +194,22 @@ def _forms(root, filename, *, read_form, **_):
                 load_form_json(name, text)
         except FormFileError as exc:
             problems.append(Problem(filename, prop.sourceline, _id(owner), str(exc)))
+    return problems
+
+
+def _unique_starts(root, filename, **_):
+    """A misspelt `uniqueStartWhile` would quietly keep finished cases holding their values: refused here."""
+    problems = []
+    for prop in root.iterfind(f".//spiffworkflow:property[@name='{UNIQUE_START_WHILE}']", NS):
+        owner = prop.getparent().getparent().getparent()
+        value = prop.get("value", "")
+        if value != WHILE_OPEN:
+            problems.append(Problem(filename, prop.sourceline, _id(owner),
+                                    f"{UNIQUE_START_WHILE} '{value}' tidak dikenal: isi '{WHILE_OPEN}' atau hapus"))
+        named = prop.getparent().find(f"spiffworkflow:property[@name='{UNIQUE_START}']", NS)
+        if named is None or not named.get("value", "").strip():
+            problems.append(Problem(filename, prop.sourceline, _id(owner),
+                                    f"{UNIQUE_START_WHILE} tanpa {UNIQUE_START}: tidak ada isian yang ditahan"))
     return problems
 
 

@@ -82,6 +82,12 @@ def safe_parse_xml(text: str | bytes, filename: str) -> etree._ElementTree:
     return tree
 
 
+# Start-event properties of a start that must not repeat (api/services/unique_starts.py); `alur lint` checks them.
+UNIQUE_START = "uniqueStart"
+UNIQUE_START_WHILE = "uniqueStartWhile"
+WHILE_OPEN = "open"
+
+
 @dataclass(frozen=True)
 class StartInfo:
     """How an instance starts: the start event's lane (who may start), form and properties."""

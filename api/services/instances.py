@@ -177,6 +177,7 @@ def save(instance: Instance, result: StepResult, actor: Actor, pending: list[Pen
     instance.updated_at = moment
     if result.status == "complete" and instance.finished_at is None:
         instance.finished_at = moment
+        unique_starts.finished(runtime().by_row(instance.version_id).version, [instance.id])
     if pending is None:
         db.session.flush()  # the version check happens here: a stale instance raises StaleDataError
     rows = sync_tasks(instance, result.tasks, pending)

@@ -38,7 +38,7 @@ from api.models import (
     PreparedFiring,
     WaitingMessageRow,
 )
-from api.services import messages, privacy
+from api.services import messages, privacy, unique_starts
 from api.services.instances import audited_events, system_actor, task_fields
 from api.services.versions import runtime
 from engine import FixedClock, OutgoingMessage, StepResult, now, use_clock
@@ -187,7 +187,8 @@ def discard_all() -> None:
 
 def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> int:
     """Write up to `chunk` preparations due since at most `max_late`, in one transaction; returns how many."""
-    query = (db.select(_PF, Instance.finished_at, Instance.process_id, Instance.title, Instance.region)
+    query = (db.select(_PF, Instance.finished_at, Instance.process_id, Instance.title, Instance.region,
+                       Instance.version_id)
              .join(Instance, Instance.id == _PF.c.instance_id)
              .where(_PF.c.due_at < moment, _PF.c.due_at >= moment - max_late, _PF.c.fires.is_(True),
                     Instance.lock_version == _PF.c.for_lock_version, Instance.status.in_(TIMER_STATUSES))
@@ -216,6 +217,7 @@ def apply_due(moment: datetime, max_late: timedelta, chunk: int = 500) -> int:
     if written not in (-1, len(updates)):  # -1: a driver that does not sum executemany counts
         raise ChunkNotWritten(f"prepared firings: {written} of {len(updates)} instance rows written")
     _write_rows(taken, stamp)
+    _release_finished(taken)
     db.session.execute(db.delete(PreparedFiring).where(PreparedFiring.instance_id.in_([r.instance_id for r in taken])))
     db.session.commit()
     return len(taken)
@@ -240,6 +242,16 @@ def _instance_values(row: Any, stamp: datetime) -> dict[str, Any]:
             "b_status": row.status, "b_anonymous": row.anonymous, "b_confidential": row.confidential,
             "b_next_timer": row.next_timer_at, "b_due": min(dues, default=None), "b_moment": stamp,
             "b_finished": finished}
+
+
+def _release_finished(taken: Sequence[Any]) -> None:
+    """A firing that finishes a case releases its unique start as `instances.save` does, in this transaction."""
+    finishing: dict[int, list[int]] = {}
+    for row in taken:
+        if row.status == "complete" and row.finished_at is None:
+            finishing.setdefault(row.version_id, []).append(row.instance_id)
+    for version_id, ids in finishing.items():
+        unique_starts.finished(runtime().by_row(version_id).version, ids)
 
 
 def _write_rows(taken: Sequence[Any], stamp: datetime) -> None:

@@ -2,8 +2,11 @@
 process may share (one musyawarah per desa/kelurahan and RKPD year: `wilayah,tahun_rkpd`).
 
 Open and finished cases count; a cancelled one does not (its row is dropped with the cancellation).
-The row is written in the start's transaction under a unique constraint, so two starts racing make one
-case and the other is refused like any repeat. Which fields count is the diagram's business.
+With `uniqueStartWhile` = "open" only open cases count: the row is dropped in the transaction that
+finishes the case, so a second forum of the same desa and year may follow the first (a *susulan* forum)
+but never run beside it. The row is written in the start's transaction under a unique constraint, so two
+starts racing make one case and the other is refused like any repeat. Which fields count, and for how
+long, is the diagram's business.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ from api.db import db
 from api.errors import ApiError
 from api.models import Instance, UniqueStart
 from engine import ProcessVersion
+from engine.registry import UNIQUE_START, UNIQUE_START_WHILE, WHILE_OPEN
 
-PROPERTY = "uniqueStart"
+PROPERTY, WHILE = UNIQUE_START, UNIQUE_START_WHILE
 
 
 def fields_of(version: ProcessVersion) -> list[str]:
     return [f.strip() for f in version.start.properties.get(PROPERTY, "").split(",") if f.strip()]
+
+
+def only_while_open(version: ProcessVersion) -> bool:
+    return bool(fields_of(version)) and version.start.properties.get(WHILE, "").strip() == WHILE_OPEN
 
 
 def key_of(version: ProcessVersion, data: dict[str, Any]) -> str | None:
@@ -63,7 +71,18 @@ def hold(version: ProcessVersion, data: dict[str, Any], instance: Instance) -> N
 
 def release(instance: Instance) -> None:
     """A cancelled case no longer holds its values: the forum may be held again."""
-    db.session.execute(db.delete(UniqueStart).where(UniqueStart.instance_id == instance.id))
+    release_all([instance.id])
+
+
+def release_all(instance_ids: list[int]) -> None:
+    if instance_ids:
+        db.session.execute(db.delete(UniqueStart).where(UniqueStart.instance_id.in_(instance_ids)))
+
+
+def finished(version: ProcessVersion, instance_ids: list[int]) -> None:
+    """Finished cases of `version` give their values up when its start holds them only while open."""
+    if only_while_open(version):
+        release_all(instance_ids)
 
 
 def repeated(version: ProcessVersion, data: dict[str, Any], code: str | None) -> ApiError:
@@ -71,5 +90,9 @@ def repeated(version: ProcessVersion, data: dict[str, Any], code: str | None) ->
     props = version.start.form.schema.get("properties", {}) if version.start.form else {}
     named = ", ".join(f"{props.get(f, {}).get('title', f)} {data.get(f)}" for f in fields)
     which = f" ({code})" if code else ""
-    message = f"sudah ada kasus {version.name} untuk {named}{which}; tidak boleh dimulai dua kali"
+    if only_while_open(version):
+        message = (f"kasus {version.name} untuk {named}{which} masih berjalan; "
+                   "yang berikutnya dapat dimulai setelah kasus itu selesai")
+    else:
+        message = f"sudah ada kasus {version.name} untuk {named}{which}; tidak boleh dimulai dua kali"
     return ApiError(409, "duplicate_start", message, [{"field": f, "message": message} for f in fields])

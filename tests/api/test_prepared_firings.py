@@ -57,6 +57,18 @@ TEMPO_BODY = f"""
 <bpmn:sequenceFlow id="t8" sourceRef="tindak" targetRef="gabung"/>
 <bpmn:sequenceFlow id="t9" sourceRef="gabung" targetRef="akhir"/>
 """
+# A case that holds its title only while open and ends when its timer fires: the firing, prepared or not, releases it.
+SEKALI_BODY = f"""
+<bpmn:startEvent id="mulai">{form_props("uji/tempo.schema.json", regionField="wilayah", titleField="judul",
+                                         uniqueStart="judul", uniqueStartWhile="open")}
+  <bpmn:outgoing>s1</bpmn:outgoing></bpmn:startEvent>
+<bpmn:intermediateCatchEvent id="tunggu" name="Tunggu tempo"><bpmn:incoming>s1</bpmn:incoming><bpmn:outgoing>s2</bpmn:outgoing>
+  <bpmn:timerEventDefinition><bpmn:timeDate xsi:type="bpmn:tFormalExpression">tempo</bpmn:timeDate></bpmn:timerEventDefinition>
+</bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="akhir"><bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>
+<bpmn:sequenceFlow id="s1" sourceRef="mulai" targetRef="tunggu"/>
+<bpmn:sequenceFlow id="s2" sourceRef="tunggu" targetRef="akhir"/>
+"""
 TEMPO_LANES = {"Petugas Uji": ["mulai", "cabang", "catat", "tunggu", "cap", "kabar", "tindak", "gabung", "akhir"]}
 # 17 March 2026 09:00 WIB is the clock fixture's start; the LAPOR timer (`batas`) is due 25 March 16:00 WIB (holidays between).
 BATAS = datetime(2026, 3, 25, 16, 0, tzinfo=WIB)
@@ -73,6 +85,9 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
     message = '<bpmn:message id="msg_kabar" name="kabar_pelapor"/>'
     (processes / "tempo.bpmn").write_text(
         build_bpmn("uji_tempo", TEMPO_BODY, TEMPO_LANES, name="Tempo uji", extra_processes=message), encoding="utf-8")
+    (processes / "sekali.bpmn").write_text(
+        build_bpmn("uji_sekali", SEKALI_BODY, {"Petugas Uji": ["mulai", "tunggu", "akhir"]}, name="Sekali uji"),
+        encoding="utf-8")
     return processes, forms
 
 
@@ -256,3 +271,26 @@ def test_a_starting_worker_forgets_every_preparation(app, client, users, clock):
         prepared.discard_all()
         assert db.session.execute(db.select(PreparedFiring)).first() is None
         assert worker.run_once(lookahead=300).prepared == 1  # computed again
+
+
+@pytest.mark.parametrize("prepared_ahead", [True, False])
+def test_given_a_case_unique_only_while_open_when_its_timer_finishes_it_then_the_same_values_start_again(
+        app, client, users, clock, prepared_ahead):
+    url = "/api/v1/processes/uji_sekali/instances"
+    data = {"judul": "Sekali berkas", "wilayah": "33.13.05.2001", "tempo": TEMPO.isoformat()}
+    first = client.post(url, json={"data": data}, headers=users.headers("petugas"))
+    assert first.status_code == 201, first.get_json()
+    while_open = client.post(url, json={"data": data}, headers=users.headers("petugas"))
+    assert while_open.status_code == 409 and while_open.get_json()["code"] == "duplicate_start"
+
+    with app.app_context():
+        if prepared_ahead:
+            clock.set(TEMPO - timedelta(seconds=60))
+            assert worker.run_once(lookahead=300).prepared == 1
+        clock.set(TEMPO + timedelta(milliseconds=1))
+        done = worker.run_once(lookahead=0)
+        assert (done.timers_fired, done.applied) == (1, 1 if prepared_ahead else 0)
+        assert db.session.get(Instance, first.get_json()["id"]).status == "complete"
+
+    again = client.post(url, json={"data": data}, headers=users.headers("petugas"))
+    assert again.status_code == 201, again.get_json()

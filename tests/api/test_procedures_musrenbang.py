@@ -393,3 +393,52 @@ def test_given_a_musrenbang_kab_for_a_year_when_a_second_one_starts_then_409_nam
                             json={"reason": "salah jadwal"})
     assert cancelled.status_code == 200, cancelled.get_json()
     assert client.post(url, headers=levels.headers("perencana"), json={"data": start}).status_code == 201
+
+
+def test_given_an_open_musyawarah_desa_when_a_second_of_that_desa_and_year_starts_then_409_until_the_first_finishes(
+        client, levels, clock):
+    levels.add("kades_girilayu", ("Kepala Desa", "33.13.05.2002"))
+    clock.set(PROPOSED)
+    proposal = propose(client, levels).get_json()
+    do(client, levels, "rw_02", "verifikasi_rw", TERIMA_RW)
+    clock.set(datetime(2026, 1, 26, 10, 0, tzinfo=WIB))
+    process, start, attendance, present, decision, kades = FORUMS["tunggu_musyawarah_desa"]
+    url = f"/api/v1/processes/{process}/instances"
+    first = client.post(url, headers=levels.headers(kades), json={"data": start})
+    assert first.status_code == 201, first.get_json()
+    first = first.get_json()
+
+    again = client.post(url, headers=levels.headers(kades),
+                        json={"data": {**start, "nama_forum": "Musrenbang Desa Gantiwarno kedua"}})
+    assert again.status_code == 409
+    body = again.get_json()
+    assert body["code"] == "duplicate_start" and [f["field"] for f in body["fields"]] == ["wilayah", "tahun_rkpd"]
+    assert first["tracking_code"] in body["message"] and "masih berjalan" in body["message"]
+    assert "Tahun RKPD 2027" in body["message"] and "33.13.05.2001" in body["message"]
+    refused = client.get("/api/v1/admin/instances", query_string={"q": "kedua"}, headers=levels.headers("admin"))
+    assert refused.get_json()["items"] == []  # the refused start stored no case
+    # only the same desa and year are held: another year of this desa, and another desa of this year, start
+    other_year = client.post(url, headers=levels.headers(kades), json={"data": {
+        **start, "nama_forum": "Musrenbang Desa Gantiwarno RKPD 2028", "tahun_rkpd": 2028}})
+    assert other_year.status_code == 201, other_year.get_json()
+    other_desa = client.post(url, headers=levels.headers("kades_girilayu"), json={"data": {
+        **start, "nama_forum": "Musrenbang Desa Girilayu RKPD 2027", "wilayah": "33.13.05.2002"}})
+    assert other_desa.status_code == 201, other_desa.get_json()
+
+    # the first musyawarah decides its proposal and finishes: a susulan one of that desa and year may follow
+    complete_own(client, levels, kades, first["id"], attendance, None, present, None)
+    items = client.get("/api/v1/tasks", headers=levels.headers(kades)).get_json()["items"]
+    [task] = [t for t in items if t["name"] == decision and t["instance_id"] == first["id"]]
+    listed = client.get(f"/api/v1/tasks/{task['id']}", headers=levels.headers(kades)).get_json()["data"]["usulan"]
+    assert [row["kode_lacak"] for row in listed] == [proposal["tracking_code"]]
+    decided = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=levels.headers(kades), json={"data": {
+        "nomor_berita_acara": "050/07/2026", "usulan": [{**listed[0], "skor_prioritas": 80, "keputusan": "terima"}]}})
+    assert decided.status_code == 200, decided.get_json()
+    assert decided.get_json()["instance"]["status"] == "complete"
+
+    susulan = client.post(url, headers=levels.headers(kades),
+                          json={"data": {**start, "nama_forum": "Musrenbang Desa Gantiwarno susulan RKPD 2027"}})
+    assert susulan.status_code == 201, susulan.get_json()
+    # and while the susulan one is open it holds the desa and year in turn
+    third = client.post(url, headers=levels.headers(kades), json={"data": start})
+    assert third.status_code == 409 and susulan.get_json()["tracking_code"] in third.get_json()["message"]

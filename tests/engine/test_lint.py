@@ -242,3 +242,16 @@ def test_given_no_database_then_lanes_are_matched_with_the_seed_and_declared_rol
     assert first.endswith(" peran data seed (api/seed_data.json) ditambah lane yang dideklarasikan diagram")
     assert new_role == (f"peran baru dari diagram {project.processes / 'uji.bpmn'}: 'Bukan Peran Siapa Pun' "
                         "(dibuat saat deploy dengan --create-roles)")
+
+
+@pytest.mark.parametrize(("props", "expected"), [
+    ({"uniqueStart": "wilayah,tahun", "uniqueStartWhile": "open"}, []),
+    ({"uniqueStart": "wilayah,tahun", "uniqueStartWhile": "berjalan"},
+     ["uniqueStartWhile 'berjalan' tidak dikenal: isi 'open' atau hapus"]),
+    ({"uniqueStartWhile": "open"}, ["uniqueStartWhile tanpa uniqueStart: tidak ada isian yang ditahan"]),
+])
+def test_given_a_unique_start_held_while_open_then_lint_refuses_an_unknown_value_or_one_without_fields(
+        project, props, expected):
+    text = body().replace('<bpmn:startEvent id="mulai">', f'<bpmn:startEvent id="mulai">{form_props(**props)}')
+    problems, _ = lint(project, text)
+    assert [message for element, message in problems if element == "mulai"] == expected

@@ -1074,3 +1074,26 @@ def test_given_a_musrenbang_kab_of_a_year_then_the_start_page_refuses_a_second_b
     error = re.search(r'<p class="galat-isian" id="galat-tahun_rkpd">(.*?)</p>', html).group(1)
     assert f"Tahun RKPD {year}" in error and "tidak boleh dimulai dua kali" in error
     assert "MUSRENBANG-KAB kedua" in html  # what was typed is kept
+
+
+def test_given_an_open_musyawarah_desa_then_the_start_page_refuses_a_second_of_that_desa_and_year_beside_the_fields(
+        client, app):
+    login(client, "kepala_desa")
+    page = "/mulai/forum_musrenbang_desa"
+    year = date.today().year + 4  # a year the calendar knows and the demo holds no forum of
+    start = {"nama_forum": f"Musrenbang Desa Gantiwarno RKPD {year}", "tahun_rkpd": year, "wilayah": "33.13.05.2001",
+             "tanggal_forum": date.today().isoformat(), "tempat_forum": "Balai Desa Gantiwarno"}
+    assert post(client, page, as_form(start), token_page=page).status_code == 302
+
+    again = post(client, page, as_form({**start, "nama_forum": "Musyawarah Gantiwarno kedua"}), token_page=page)
+
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    for field in ("wilayah", "tahun_rkpd"):
+        error = re.search(rf'<p class="galat-isian" id="galat-{field}">(.*?)</p>', html).group(1)
+        assert f"Tahun RKPD {year}" in error and "masih berjalan" in error
+    assert "Musyawarah Gantiwarno kedua" in html  # what was typed is kept
+    with app.app_context():
+        assert db.session.execute(db.select(Instance).filter_by(title="Musyawarah Gantiwarno kedua")).first() is None
+    another_year = post(client, page, as_form({**start, "tahun_rkpd": year + 1}), token_page=page)
+    assert another_year.status_code == 302

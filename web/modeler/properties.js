@@ -32,22 +32,30 @@ function propertyEntry(name, label, description) {
   return Entry;
 }
 
-function formFileEntry(name, label, suffix) {
+// A property chosen from a list; `options()` gives it afresh each render (the form files change as forms are made).
+function choiceEntry(name, label, description, options) {
   function Entry(props) {
     const svc = services();
     return h(SelectEntry, {
-      element: props.element, id: props.id, label,
+      element: props.element, id: props.id, label, description,
       getValue: (el) => getProperty(el, name) || '',
       setValue: (value) => setProperty(props.element, name, value, svc),
       getOptions: (el) => {
+        // a value written into the XML by hand stays visible and selected instead of showing as the default
         const current = getProperty(el, name);
-        const paths = Object.keys(store.forms).filter((p) => p.endsWith(suffix));
-        if (current && !paths.includes(current)) { paths.push(current); }
-        return [ { value: '', label: '(tanpa formulir)' }, ...paths.sort().map((p) => ({ value: p, label: p })) ];
+        const listed = options();
+        return current && !listed.some((o) => o.value === current) ? [ ...listed, { value: current, label: current } ] : listed;
       }
     });
   }
   return Entry;
+}
+
+function formFileEntry(name, label, suffix) {
+  return choiceEntry(name, label, undefined, () => [
+    { value: '', label: '(tanpa formulir)' },
+    ...Object.keys(store.forms).filter((p) => p.endsWith(suffix)).sort().map((p) => ({ value: p, label: p }))
+  ]);
 }
 
 function scriptEntry(type, label) {
@@ -334,6 +342,11 @@ function entries(element) {
       'Isian formulir awal (date-time) yang memuat saat kasus diterima, ditampilkan di halaman lacak publik.'));
     add('alur-unique-start', propertyEntry('uniqueStart', 'Isian yang tidak boleh berulang (uniqueStart)',
       'Isian data (dipisah koma) yang nilainya tidak boleh sama dengan kasus proses ini yang berjalan atau selesai, mis. wilayah,tahun_rkpd.'));
+    add('alur-unique-start-while', choiceEntry('uniqueStartWhile', 'Isian tidak boleh berulang selama (uniqueStartWhile)',
+      'Kasus mana yang menahan nilai isian uniqueStart; kasus yang dibatalkan tidak pernah menahannya.', () => [
+        { value: '', label: 'kasus berjalan dan selesai' },
+        { value: 'open', label: 'kasus masih berjalan (open): berikutnya boleh setelah selesai' }
+      ]), isSelectEntryEdited);
     add('alur-public', propertyEntry('publicStart', 'Dapat dimulai publik (publicStart)', 'Isi "true" agar warga dapat memulai tanpa masuk.'));
   }
   if (is(element, 'bpmn:Task') && !is(element, 'bpmn:ScriptTask')) {
