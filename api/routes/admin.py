@@ -47,7 +47,8 @@ blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Pema
 
 @blp.route("/instances", methods=["GET"])
 @blp.arguments(InstanceQuerySchema, location="query")
-@answers(blp, 200, InstancePageSchema, 401, 403, 422, description="satu halaman kasus")
+@answers(blp, 200, InstancePageSchema, 401, 403, 422, description="satu halaman kasus",
+         refusal="isian tidak sah, atau `started_to` sebelum `started_from` (periode terbalik)")
 @authorize(partial(require_scope, act=False))
 def list_instances(args: dict[str, Any]) -> dict[str, Any]:
     """Kasus di wilayah admin atau pemantau; saringan: proses, status, wilayah, terlambat, tanggal mulai, kata."""

@@ -92,6 +92,18 @@ FORUM_RW_LANES = {"Ketua RW Uji": ["jadwalkan_musyawarah", "putuskan_usulan_rw",
                                    "musyawarah_selesai"]}
 
 
+# A register kept once per RT (`uniqueStart`): a second start of the same RT is a 409 to witness.
+ONCE_BODY = f"""
+<bpmn:startEvent id="catat_sekali" name="Catat sekali">{form_props("uji/sekali.schema.json", regionField="wilayah", titleField="judul", uniqueStart="wilayah")}
+  <bpmn:outgoing>s1</bpmn:outgoing></bpmn:startEvent>
+<bpmn:userTask id="periksa_sekali" name="Periksa catatan"><bpmn:incoming>s1</bpmn:incoming><bpmn:outgoing>s2</bpmn:outgoing></bpmn:userTask>
+<bpmn:endEvent id="catatan_selesai"><bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>
+<bpmn:sequenceFlow id="s1" sourceRef="catat_sekali" targetRef="periksa_sekali"/>
+<bpmn:sequenceFlow id="s2" sourceRef="periksa_sekali" targetRef="catatan_selesai"/>
+"""
+ONCE_LANES = {"Ketua RT Uji": ["catat_sekali", "periksa_sekali", "catatan_selesai"]}
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, Path]:
     """The API tests' diagrams plus a forum: the musyawarah of an RW deciding its RTs' proposals in one list."""
@@ -114,6 +126,11 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
     (processes / "forum_rw.bpmn").write_text(
         build_bpmn("uji_forum_rw", FORUM_RW_BODY, FORUM_RW_LANES, name="Musyawarah RW uji", extra_processes=MESSAGE),
         encoding="utf-8")
+    write_form(forms, "uji/sekali.schema.json", {"judul": {"type": "string", "title": "Judul"},
+                                                 "wilayah": {"type": "string", "title": "Wilayah"}},
+               ["judul", "wilayah"])
+    (processes / "sekali.bpmn").write_text(
+        build_bpmn("uji_sekali", ONCE_BODY, ONCE_LANES, name="Catatan sekali per RT uji"), encoding="utf-8")
     return processes, forms
 
 
