@@ -552,7 +552,9 @@ def test_the_late_only_filter_returns_the_overdue_tasks_and_nothing_else(client,
     assert set(_listed(client)) == set(every)
 
 
-def test_a_task_completed_by_a_colleague_names_who_did_it(client, app):
+def _rw_and_colleague_on_one_task(client, app):
+    """A proposal at the RW step, the RW and a colleague holding the same lane signed in, and the RW's form
+    open: (task id, the RW's client, the colleague's client, the RW's form token)."""
     with app.app_context():
         colleague = ensure_user("ketua_rw_wakil", PASSWORD, "Wakil Ketua RW 02")
         grant(colleague, "Ketua RW", "33.13.05.2001/RW02")
@@ -563,7 +565,11 @@ def test_a_task_completed_by_a_colleague_names_who_did_it(client, app):
     mine, theirs = app.test_client(), app.test_client()
     login(mine, "ketua_rw")
     login(theirs, "ketua_rw_wakil")
-    token = csrf(mine, f"/tugas/{tid}")  # the RW opens the form ...
+    return tid, mine, theirs, csrf(mine, f"/tugas/{tid}")
+
+
+def test_a_task_completed_by_a_colleague_names_who_did_it(client, app):
+    tid, mine, theirs, token = _rw_and_colleague_on_one_task(client, app)  # the RW opens the form ...
 
     assert post(theirs, f"/tugas/{tid}", as_form(TERIMA_RW)).status_code == 302  # ... the colleague is faster
     late = mine.post(f"/tugas/{tid}", data=MultiDict([*as_form(TERIMA_RW), ("csrf_token", token)]))
@@ -577,17 +583,7 @@ def test_a_task_completed_by_a_colleague_names_who_did_it(client, app):
 
 
 def test_a_task_claimed_by_a_colleague_shows_who_holds_it_and_keeps_what_was_typed(client, app):
-    with app.app_context():
-        colleague = ensure_user("ketua_rw_wakil", PASSWORD, "Wakil Ketua RW 02")
-        grant(colleague, "Ketua RW", "33.13.05.2001/RW02")
-        db.session.commit()
-    login(client, "ketua_rt")
-    start_proposal(client)
-    tid = task_id(app, "verifikasi_rw")
-    mine, theirs = app.test_client(), app.test_client()
-    login(mine, "ketua_rw")
-    login(theirs, "ketua_rw_wakil")
-    token = csrf(mine, f"/tugas/{tid}")  # the RW opens the form ...
+    tid, mine, theirs, token = _rw_and_colleague_on_one_task(client, app)  # the RW opens the form ...
     assert post(theirs, f"/tugas/{tid}/ambil", {}).status_code == 302  # ... while the colleague claims it
 
     opened = mine.get(f"/tugas/{tid}").get_data(as_text=True)
