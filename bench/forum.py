@@ -41,7 +41,8 @@ PROPOSAL = {
     "perkiraan_biaya": 150_000_000, "penerima_manfaat": 240, "urgensi": "tinggi",
 }
 STEPS = [("verifikasi_rw", {"keputusan_rw": "terima"})]  # then the desa's musyawarah, then SIMDA
-SIMDA = ("input_simda", {"nomor_simda": "SIMDA-2027-0001", "tanggal_input_simda": "2026-02-03"})
+# Entered on the clock's day: the form refuses a SIMDA date after today.
+SIMDA = ("input_simda", {"nomor_simda": "SIMDA-2027-0001", "tanggal_input_simda": "2026-01-22"})
 DESA = {"nama_forum": "Musrenbang Desa 2027", "tahun_rkpd": 2027, "wilayah": "33.13.05.2001",
         "tanggal_forum": "2026-01-22", "tempat_forum": "Balai Desa"}
 PESERTA_DESA = {"peserta": [{"nama": "Kepala Desa", "unsur": "Kepala Desa"}],

@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -57,13 +58,16 @@ from tests.procedures.test_pengaduan import (
     RESPON_AWAL,
 )
 
+JAKARTA = ZoneInfo("Asia/Jakarta")
 REAL = (servers.ROOT / "processes", servers.ROOT / "forms")
 STAFF = {"tim": "Tim Pengaduan", "analis": "Pejabat Analis", "penghubung": "Penghubung Lintas OPD",
          "kepala": "Kepala Baperlitbang"}
 # The lifecycle: who does which task, with which data (the internal-handling path of the real procedure).
 STEPS = [("tim", "klasifikasi", KLASIFIKASI), ("tim", "respon_awal", RESPON_AWAL),
          ("analis", "analisis", ANALISIS_INTERN), ("tim", "respon_akhir", RESPON_AKHIR),
-         ("kepala", "laporan_kepala", LAPORAN), ("tim", "arsip_pengaduan", ARSIP)]
+         ("kepala", "laporan_kepala", LAPORAN),
+         # archived today: the form refuses an archive date before the complaint was received (which is now)
+         ("tim", "arsip_pengaduan", {**ARSIP, "tanggal_arsip": datetime.now(JAKARTA).date().isoformat()})]
 
 
 def percentile(samples: list[float], q: float) -> float:
