@@ -1055,15 +1055,20 @@ def test_given_a_year_the_musrenbang_calendar_lacks_then_the_start_page_says_whi
         assert db.session.execute(db.select(Instance).filter_by(title="Usulan tahun tanpa kalender")).first() is None
 
 
+def _forum_started_twice(client, who: str, process_id: str, start: dict, second_name: str):
+    """`who` starts the forum on its start page, then the same again under another name: the second answer."""
+    login(client, who)
+    page = f"/mulai/{process_id}"
+    assert post(client, page, as_form(start), token_page=page).status_code == 302
+    return post(client, page, as_form({**start, "nama_forum": second_name}), token_page=page)
+
+
 def test_given_a_musrenbang_kab_of_a_year_then_the_start_page_refuses_a_second_beside_the_year(client, app):
-    login(client, "baperlitbang")
-    page = "/mulai/forum_musrenbang_kab"
     year = date.today().year + 4  # a year the calendar knows and the demo holds no forum of
     start = {"nama_forum": f"MUSRENBANG-KAB RKPD {year}", "tahun_rkpd": year, "wilayah": "33.13",
              "tanggal_forum": date.today().isoformat(), "tempat_forum": "Pendapa Rumah Dinas Bupati"}
-    assert post(client, page, as_form(start), token_page=page).status_code == 302
 
-    again = post(client, page, as_form({**start, "nama_forum": "MUSRENBANG-KAB kedua"}), token_page=page)
+    again = _forum_started_twice(client, "baperlitbang", "forum_musrenbang_kab", start, "MUSRENBANG-KAB kedua")
 
     assert again.status_code == 409
     html = again.get_data(as_text=True)
@@ -1074,14 +1079,12 @@ def test_given_a_musrenbang_kab_of_a_year_then_the_start_page_refuses_a_second_b
 
 def test_given_an_open_musyawarah_desa_then_the_start_page_refuses_a_second_of_that_desa_and_year_beside_the_fields(
         client, app):
-    login(client, "kepala_desa")
-    page = "/mulai/forum_musrenbang_desa"
     year = date.today().year + 4  # a year the calendar knows and the demo holds no forum of
     start = {"nama_forum": f"Musrenbang Desa Gantiwarno RKPD {year}", "tahun_rkpd": year, "wilayah": "33.13.05.2001",
              "tanggal_forum": date.today().isoformat(), "tempat_forum": "Balai Desa Gantiwarno"}
-    assert post(client, page, as_form(start), token_page=page).status_code == 302
 
-    again = post(client, page, as_form({**start, "nama_forum": "Musyawarah Gantiwarno kedua"}), token_page=page)
+    page = "/mulai/forum_musrenbang_desa"
+    again = _forum_started_twice(client, "kepala_desa", "forum_musrenbang_desa", start, "Musyawarah Gantiwarno kedua")
 
     assert again.status_code == 409
     html = again.get_data(as_text=True)
