@@ -143,6 +143,12 @@ class ProcessVersion:
                 return getattr(task_spec, "bpmn_name", None) or None
         return None
 
+    def all_forms(self) -> list[FormRef]:
+        """The start form, the steps' forms, then every other form of the version: the order labels are taken in."""
+        forms = [self.start.form] if self.start.form else []
+        forms += [task.form for task in self.tasks.values() if task.form]
+        return forms + list(self.forms.values())
+
     def bpmn_source(self) -> str:
         """The diagram XML of the process's own file (for drawing it)."""
         name = next(k for k in self.sources if k.startswith("bpmn/"))

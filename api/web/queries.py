@@ -161,10 +161,7 @@ def completion_of(task_id: str) -> tuple[str, Any, str] | None:
 def form_fields(version: Any) -> dict[str, dict[str, Any]]:
     """Every top-level field of every form of a version: name -> schema (first form wins), for labels and columns."""
     out: dict[str, dict[str, Any]] = {}
-    forms = [version.start.form] if version.start.form else []
-    forms += [t.form for t in version.tasks.values() if t.form]
-    forms += list(version.forms.values())
-    for form in forms:
+    for form in version.all_forms():
         for name, spec in form.schema.get("properties", {}).items():
             out.setdefault(name, spec)
     return out

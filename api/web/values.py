@@ -51,9 +51,7 @@ class Vocabulary:
 
     @classmethod
     def of(cls, version: Any) -> Vocabulary:
-        forms = [version.start.form] if version.start.form else []
-        forms += [t.form for t in version.tasks.values() if t.form]
-        return cls(forms + list(version.forms.values()))
+        return cls(version.all_forms())
 
     def _walk(self, schema: dict[str, Any]) -> None:
         for name, spec in (schema.get("properties") or {}).items():
